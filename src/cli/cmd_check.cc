@@ -1,0 +1,57 @@
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "base/bytes.h"
+#include "cli/commands.h"
+#include "engine/check.h"
+
+namespace lifeboat::cli {
+namespace {
+
+int RunCheckCmd(Context& ctx) {
+  CheckOptions opts;
+  opts.read_data = ctx.args().Has("read-data");
+  auto repo = ctx.Open(Context::LockMode::kShared);
+  if (!repo.ok()) return Fail(ctx, repo.status());
+  ProgressCounters counters;
+  ProgressPrinter printer(&counters, ctx.json(), ctx.quiet() || !opts.read_data, "check");
+  auto report = RunCheck(**repo, opts, &counters);
+  printer.Stop();
+  if (!report.ok()) return Fail(ctx, report.status().WithContext("check"));
+  const CheckReport& r = *report;
+  if (ctx.json()) {
+    nlohmann::json j{{"message_type", "summary"}, {"ok", r.ok()},          {"errors", r.errors},
+                     {"hints", r.hints},          {"snapshots", r.snapshots}, {"trees", r.trees},
+                     {"blobs", r.blobs},          {"packs", r.packs},      {"index_files", r.index_files},
+                     {"bytes_read", r.bytes_read}, {"read_data", opts.read_data}};
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    for (const auto& h : r.hints) {
+      if (!ctx.quiet()) std::printf("hint: %s\n", h.c_str());
+    }
+    for (const auto& e : r.errors) std::printf("error: %s\n", e.c_str());
+    if (!ctx.quiet()) {
+      std::printf("checked %llu snapshots, %llu trees, %llu file blob references, %llu packs, %llu index files",
+                  (unsigned long long)r.snapshots, (unsigned long long)r.trees, (unsigned long long)r.blobs,
+                  (unsigned long long)r.packs, (unsigned long long)r.index_files);
+      if (opts.read_data) std::printf("; read %s", HumanBytes(r.bytes_read).c_str());
+      std::printf("\n%s\n", r.ok() ? "no errors were found" : "");
+    }
+  }
+  if (!r.ok()) {
+    std::fprintf(stderr, "lifeboat: check found %zu error(s) in %s\n", r.errors.size(),
+                 (*repo)->storage().Location().c_str());
+    return kExitDataError;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command CheckCommand() {
+  return {"check", "check [--read-data]", "verify the repository's structure (and with --read-data, every byte)",
+          {{"read-data", 0, false, "read and verify every blob of every pack"}},
+          RunCheckCmd};
+}
+
+}  // namespace lifeboat::cli

@@ -1,0 +1,57 @@
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "engine/select.h"
+#include "engine/walk.h"
+
+namespace lifeboat::cli {
+namespace {
+
+Status WriteStdout(std::string_view data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(STDOUT_FILENO, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("write to standard output", errno);
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+int RunDump(Context& ctx) {
+  const auto& pos = ctx.args().positional();
+  if (pos.size() != 2) return Fail(ctx, InvalidArgument("dump needs a snapshot ID and a file path"));
+  auto repo = ctx.Open(Context::LockMode::kShared);
+  if (!repo.ok()) return Fail(ctx, repo.status());
+  SnapshotFilter filter{ctx.args().All("host"), ctx.args().All("tag"), ctx.args().All("path")};
+  auto snap = FindSnapshot(**repo, pos[0], filter);
+  if (!snap.ok()) return Fail(ctx, snap.status());
+  Status s = (*repo)->LoadIndex();
+  if (!s.ok()) return Fail(ctx, s);
+  auto node = FindPath(**repo, snap->tree, pos[1]);
+  if (!node.ok()) return Fail(ctx, node.status());
+  if (node->type != "file") {
+    return Fail(ctx, InvalidArgument(pos[1] + " is a " + node->type + ", dump writes regular files"));
+  }
+  for (const Id& id : node->content) {
+    auto blob = (*repo)->LoadBlob(BlobType::kData, id);
+    if (!blob.ok()) return Fail(ctx, blob.status().WithContext("dump " + pos[1]));
+    s = WriteStdout(*blob);
+    if (!s.ok()) return Fail(ctx, s);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command DumpCommand() {
+  std::vector<FlagSpec> flags;
+  AddFilterFlags(&flags);
+  return {"dump", "dump [flags] SNAPSHOT FILE",
+          "write a file from a snapshot (or a --stdin backup) to standard output", flags, RunDump};
+}
+
+}  // namespace lifeboat::cli

@@ -1,0 +1,73 @@
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "base/bytes.h"
+#include "cli/commands.h"
+#include "engine/restore.h"
+#include "engine/select.h"
+
+namespace lifeboat::cli {
+namespace {
+
+int RunRestoreCmd(Context& ctx) {
+  const auto& pos = ctx.args().positional();
+  if (pos.size() != 1) return Fail(ctx, InvalidArgument("restore needs exactly one snapshot ID (or \"latest\")"));
+  RestoreOptions opts;
+  opts.target = ctx.args().Get("target");
+  if (opts.target.empty()) return Fail(ctx, InvalidArgument("restore needs --target DIR"));
+  opts.includes = ctx.args().All("include");
+  opts.excludes = ctx.args().All("exclude");
+  opts.verify = ctx.args().Has("verify");
+  auto repo = ctx.Open(Context::LockMode::kShared);
+  if (!repo.ok()) return Fail(ctx, repo.status());
+  SnapshotFilter filter{ctx.args().All("host"), ctx.args().All("tag"), ctx.args().All("path")};
+  auto snap = FindSnapshot(**repo, pos[0], filter);
+  if (!snap.ok()) return Fail(ctx, snap.status());
+  Status s = (*repo)->LoadIndex();
+  if (!s.ok()) return Fail(ctx, s);
+  if (!ctx.quiet() && !ctx.json()) {
+    std::printf("restoring snapshot %s of [%s] at %s to %s\n", snap->id.Short().c_str(),
+                snap->paths.empty() ? "" : snap->paths[0].c_str(), FormatLocal(snap->time).c_str(),
+                opts.target.c_str());
+  }
+  ProgressCounters counters;
+  StderrWarnings warnings(ctx.json());
+  ProgressPrinter printer(&counters, ctx.json(), ctx.quiet(), "restore");
+  auto result = RunRestore(**repo, *snap, opts, &counters, &warnings);
+  printer.Stop();
+  if (!result.ok()) return Fail(ctx, result.status().WithContext("restore"));
+  const RestoreSummary& r = *result;
+  if (ctx.json()) {
+    nlohmann::json j{{"message_type", "summary"}, {"files_restored", r.files}, {"dirs_restored", r.dirs},
+                     {"other_restored", r.others}, {"bytes_restored", r.bytes}, {"error_count", r.errors},
+                     {"files_verified", r.verified_files}, {"total_duration", r.duration_seconds},
+                     {"snapshot_id", snap->id.Hex()}};
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!ctx.quiet()) {
+    std::printf("restored %llu files, %llu directories, %llu other entries, %s in %s%s\n",
+                (unsigned long long)r.files, (unsigned long long)r.dirs, (unsigned long long)r.others,
+                HumanBytes(r.bytes).c_str(), HumanDuration(r.duration_seconds).c_str(),
+                opts.verify ? (", verified " + std::to_string(r.verified_files) + " files").c_str() : "");
+  }
+  if (r.errors > 0) {
+    std::fprintf(stderr, "lifeboat: restore finished, but %llu item(s) could not be restored (see warnings)\n",
+                 (unsigned long long)r.errors);
+    return kExitIncomplete;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command RestoreCommand() {
+  std::vector<FlagSpec> flags = {
+      {"target", 't', true, "directory to restore into", "DIR"},
+      {"include", 'i', true, "restore only paths matching PATTERN (repeatable)", "PATTERN"},
+      {"exclude", 'e', true, "do not restore paths matching PATTERN (repeatable)", "PATTERN"},
+      {"verify", 0, false, "re-read restored files and check them against the snapshot"},
+  };
+  AddFilterFlags(&flags);
+  return {"restore", "restore [flags] SNAPSHOT --target DIR", "restore a snapshot", flags, RunRestoreCmd};
+}
+
+}  // namespace lifeboat::cli

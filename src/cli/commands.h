@@ -1,0 +1,37 @@
+// The command table. Each command lives in its own cmd_*.cc file: it parses
+// its flags and calls the engine.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "cli/common.h"
+
+namespace lifeboat::cli {
+
+struct Command {
+  std::string name;
+  std::string usage;    // "backup [flags] PATH..."
+  std::string summary;  // one line
+  std::vector<FlagSpec> flags;
+  std::function<int(Context&)> run;
+};
+
+Command InitCommand();
+Command BackupCommand();
+Command SnapshotsCommand();
+Command LsCommand();
+Command RestoreCommand();
+Command DumpCommand();
+Command CheckCommand();
+Command CatCommand();
+Command KeyCommand();
+Command StatsCommand();
+Command UnlockCommand();
+
+// Prints `status` as the command's error and returns its exit code.
+int Fail(const Context& ctx, const Status& status);
+
+}  // namespace lifeboat::cli

@@ -1,0 +1,190 @@
+#include "cli/common.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "base/bytes.h"
+#include "env/env.h"
+
+namespace lifeboat::cli {
+namespace {
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string Clock(double seconds) {
+  int s = static_cast<int>(seconds);
+  char buf[32];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%d:%02d", s / 60, s % 60);
+  }
+  return buf;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+int ExitCodeFor(const Status& s) {
+  switch (s.code()) {
+    case Code::kOk: return kExitOk;
+    case Code::kInvalidArgument: return kExitUsage;
+    case Code::kNotRepository: return kExitNoRepository;
+    case Code::kLocked: return kExitLocked;
+    case Code::kWrongPassword: return kExitWrongPassword;
+    case Code::kNotFound: return kExitNotFound;
+    case Code::kNoSpace: return kExitNoSpace;
+    case Code::kIncomplete: return kExitIncomplete;
+    case Code::kCorrupt: return kExitDataError;
+    default: return kExitFatal;
+  }
+}
+
+const std::vector<FlagSpec>& GlobalFlags() {
+  static const std::vector<FlagSpec> flags = {
+      {"repo", 'r', true, "repository (path or local:PATH); default $LIFEBOAT_REPOSITORY", "URL"},
+      {"password-file", 'p', true, "read the repository password from FILE", "FILE"},
+      {"password-command", 0, true, "run COMMAND and use its output as the password", "COMMAND"},
+      {"json", 0, false, "machine-readable output"},
+      {"quiet", 'q', false, "print nothing but errors and results"},
+      {"verbose", 'v', false, "print more"},
+      {"no-lock", 0, false, "do not lock the repository (read-only commands only)"},
+      {"help", 'h', false, "show help"},
+  };
+  return flags;
+}
+
+void AddFilterFlags(std::vector<FlagSpec>* flags) {
+  flags->push_back({"host", 'H', true, "only snapshots of this host (repeatable)", "HOST"});
+  flags->push_back({"tag", 0, true, "only snapshots with these tags (a,b = both; repeat = either)", "TAGS"});
+  flags->push_back({"path", 0, true, "only snapshots that include this path (repeatable)", "PATH"});
+}
+
+std::string Context::RepoUrl() const {
+  if (args_.Has("repo")) return args_.Get("repo");
+  const char* env = std::getenv("LIFEBOAT_REPOSITORY");
+  return env ? env : "";
+}
+
+Result<Secret> Context::Password() const {
+  if (args_.Has("password-file")) {
+    auto text = ReadWholeFile(args_.Get("password-file"));
+    if (!text.ok()) return InvalidArgument("--password-file: " + text.status().message());
+    return Secret(Trim(std::move(*text)));
+  }
+  if (args_.Has("password-command")) {
+    LB_ASSIGN_OR_RETURN(std::string out, RunCommandOutput(args_.Get("password-command")));
+    return Secret(Trim(std::move(out)));
+  }
+  if (const char* p = std::getenv("LIFEBOAT_PASSWORD")) return Secret(p);
+  if (const char* f = std::getenv("LIFEBOAT_PASSWORD_FILE")) {
+    auto text = ReadWholeFile(f);
+    if (!text.ok()) return InvalidArgument("LIFEBOAT_PASSWORD_FILE: " + text.status().message());
+    return Secret(Trim(std::move(*text)));
+  }
+  if (const char* c = std::getenv("LIFEBOAT_PASSWORD_COMMAND")) {
+    LB_ASSIGN_OR_RETURN(std::string out, RunCommandOutput(c));
+    return Secret(Trim(std::move(out)));
+  }
+  return PromptPassword("enter password for repository: ");
+}
+
+Result<Repository*> Context::Open(LockMode lock) {
+  LB_ASSIGN_OR_RETURN(auto storage, OpenStorage(RepoUrl()));
+  LB_ASSIGN_OR_RETURN(Secret password, Password());
+  LB_ASSIGN_OR_RETURN(repo_, Repository::Open(std::move(storage), password));
+  if (lock != LockMode::kNone && !args_.Has("no-lock")) {
+    LB_ASSIGN_OR_RETURN(lock_, RepoLock::Acquire(*repo_, lock == LockMode::kExclusive));
+  }
+  return repo_.get();
+}
+
+void Context::PrintError(const Status& s) const {
+  std::string m = s.message();
+  for (char& c : m) {
+    if (c == '\n') c = ' ';
+  }
+  if (json()) {
+    nlohmann::json j{{"message_type", "error"}, {"code", std::string(CodeName(s.code()))},
+                     {"message", m}, {"exit_code", ExitCodeFor(s)}};
+    std::fprintf(stderr, "%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    std::fprintf(stderr, "lifeboat: %s\n", m.c_str());
+  }
+}
+
+void StderrWarnings::Warn(const std::string& message) {
+  if (json_) {
+    nlohmann::json j{{"message_type", "warning"}, {"message", message}};
+    std::fprintf(stderr, "%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    std::fprintf(stderr, "\r\033[Kwarning: %s\n", message.c_str());
+  }
+}
+
+ProgressPrinter::ProgressPrinter(ProgressCounters* counters, bool json, bool quiet, std::string verb)
+    : counters_(counters), json_(json), tty_(isatty(STDERR_FILENO) != 0), verb_(std::move(verb)),
+      start_(NowSeconds()) {
+  if (quiet || (!json_ && !tty_)) return;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+ProgressPrinter::~ProgressPrinter() { Stop(); }
+
+void ProgressPrinter::Stop() {
+  if (stop_.exchange(true)) return;
+  if (thread_.joinable()) {
+    thread_.join();
+    if (!json_) std::fprintf(stderr, "\r\033[K");
+  }
+}
+
+void ProgressPrinter::Loop() {
+  int ticks = 0;
+  while (!stop_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ++ticks;
+    // A bar redraws ten times a second; JSON status lines come once a second.
+    if (!json_ || ticks % 10 == 0) PrintOnce(false);
+  }
+}
+
+void ProgressPrinter::PrintOnce(bool) {
+  double elapsed = NowSeconds() - start_;
+  uint64_t files = counters_->files_done, bytes = counters_->bytes_done;
+  uint64_t files_total = counters_->files_total, bytes_total = counters_->bytes_total;
+  bool final_totals = counters_->totals_final;
+  double rate = elapsed > 0 ? bytes / elapsed : 0;
+  double fraction = bytes_total ? std::min(1.0, double(bytes) / double(bytes_total)) : 0;
+  double eta = (final_totals && rate > 0 && bytes_total > bytes) ? (bytes_total - bytes) / rate : 0;
+  if (json_) {
+    nlohmann::json j{{"message_type", "status"},   {"seconds_elapsed", static_cast<int64_t>(elapsed)},
+                     {"percent_done", fraction},   {"total_files", files_total},
+                     {"files_done", files},        {"total_bytes", bytes_total},
+                     {"bytes_done", bytes},        {"error_count", counters_->errors.load()}};
+    if (final_totals && eta > 0) j["seconds_remaining"] = static_cast<int64_t>(eta);
+    std::printf("%s\n", j.dump().c_str());
+    std::fflush(stdout);
+    return;
+  }
+  char line[256];
+  std::snprintf(line, sizeof line, "[%s] %5.1f%%  %s %llu/%llu files  %s/%s  %s/s%s%s",
+                Clock(elapsed).c_str(), fraction * 100, verb_.c_str(),
+                static_cast<unsigned long long>(files), static_cast<unsigned long long>(files_total),
+                HumanBytes(bytes).c_str(), HumanBytes(bytes_total).c_str(), HumanBytes(uint64_t(rate)).c_str(),
+                eta > 0 ? "  ETA " : "", eta > 0 ? Clock(eta).c_str() : "");
+  std::fprintf(stderr, "\r\033[K%s", line);
+  std::fflush(stderr);
+}
+
+}  // namespace lifeboat::cli

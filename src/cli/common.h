@@ -1,0 +1,99 @@
+// What every command shares: global flags, opening the repository, the
+// password, output (text or --json), progress, and exit codes.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/secret.h"
+#include "base/status.h"
+#include "cli/args.h"
+#include "engine/progress.h"
+#include "repo/lock.h"
+#include "repo/repository.h"
+
+namespace lifeboat::cli {
+
+// Exit codes (docs/exit-codes.md). Stable: scripts depend on them.
+enum ExitCode {
+  kExitOk = 0,
+  kExitFatal = 1,
+  kExitUsage = 2,
+  kExitIncomplete = 3,   // finished, but some files could not be read/restored
+  kExitDataError = 4,    // check found damage
+  kExitNoRepository = 10,
+  kExitLocked = 11,
+  kExitWrongPassword = 12,
+  kExitNotFound = 13,
+  kExitNoSpace = 14,
+};
+
+int ExitCodeFor(const Status& status);
+
+// The flags every command accepts.
+const std::vector<FlagSpec>& GlobalFlags();
+
+class Context {
+ public:
+  explicit Context(Args args) : args_(std::move(args)) {}
+
+  const Args& args() const { return args_; }
+  bool json() const { return args_.Has("json"); }
+  bool quiet() const { return args_.Has("quiet"); }
+
+  // The repository URL from -r/--repo or LIFEBOAT_REPOSITORY.
+  std::string RepoUrl() const;
+  // The password from --password-file, LIFEBOAT_PASSWORD,
+  // LIFEBOAT_PASSWORD_FILE, LIFEBOAT_PASSWORD_COMMAND, or the terminal.
+  Result<Secret> Password() const;
+  // Opens the repository; with lock, also takes a shared or exclusive lock.
+  enum class LockMode { kNone, kShared, kExclusive };
+  Result<Repository*> Open(LockMode lock);
+
+  // Prints an error line (to stderr, as one line).
+  void PrintError(const Status& s) const;
+
+ private:
+  Args args_;
+  std::unique_ptr<Repository> repo_;
+  std::unique_ptr<RepoLock> lock_;
+};
+
+// Prints warnings on stderr and counts them.
+class StderrWarnings : public WarningSink {
+ public:
+  explicit StderrWarnings(bool json) : json_(json) {}
+  void Warn(const std::string& message) override;
+
+ private:
+  bool json_;
+};
+
+// Shows progress while alive: a one-line bar on a terminal, JSON status lines
+// with --json, nothing when quiet or not on a terminal.
+class ProgressPrinter {
+ public:
+  ProgressPrinter(ProgressCounters* counters, bool json, bool quiet, std::string verb);
+  ~ProgressPrinter();
+  void Stop();
+
+ private:
+  void Loop();
+  void PrintOnce(bool final_line);
+
+  ProgressCounters* counters_;
+  bool json_;
+  bool tty_;
+  std::string verb_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  double start_;
+};
+
+// Adds the snapshot filter flags (--host, --tag, --path) to a spec list.
+void AddFilterFlags(std::vector<FlagSpec>* flags);
+
+}  // namespace lifeboat::cli

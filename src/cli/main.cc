@@ -1,0 +1,107 @@
+// lifeboat: backup and disaster recovery in restic's repository format.
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace lifeboat::cli {
+namespace {
+
+std::vector<Command> AllCommands() {
+  return {InitCommand(),  BackupCommand(), SnapshotsCommand(), LsCommand(),
+          RestoreCommand(), DumpCommand(), CheckCommand(),     CatCommand(),
+          KeyCommand(),   StatsCommand(),  UnlockCommand()};
+}
+
+void PrintUsage(const std::vector<Command>& commands) {
+  std::printf(
+      "lifeboat %s: backup and disaster recovery (restic repository format v2)\n\n"
+      "Usage: lifeboat [global flags] COMMAND [flags] [args]\n\nCommands:\n",
+      LIFEBOAT_VERSION);
+  for (const auto& c : commands) std::printf("  %-11s %s\n", c.name.c_str(), c.summary.c_str());
+  std::printf("  %-11s %s\n", "version", "print the version");
+  std::printf("\nGlobal flags:\n%s", FlagHelp(GlobalFlags()).c_str());
+  std::printf(
+      "\nEnvironment: LIFEBOAT_REPOSITORY, LIFEBOAT_PASSWORD, LIFEBOAT_PASSWORD_FILE,\n"
+      "LIFEBOAT_PASSWORD_COMMAND. Exit codes: docs/exit-codes.md.\n");
+}
+
+void PrintCommandHelp(const Command& c) {
+  std::printf("Usage: lifeboat %s\n\n%s\n", c.usage.c_str(), c.summary.c_str());
+  if (!c.flags.empty()) std::printf("\nFlags:\n%s", FlagHelp(c.flags).c_str());
+  std::printf("\nGlobal flags:\n%s", FlagHelp(GlobalFlags()).c_str());
+}
+
+// Finds the command word: the first argument that is not a global flag or
+// the value of one.
+int FindCommand(const std::vector<std::string>& argv) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a.empty() || a[0] != '-') return static_cast<int>(i);
+    for (const auto& f : GlobalFlags()) {
+      bool long_form = a == "--" + f.name;
+      bool short_form = f.short_name && a.size() == 2 && a[1] == f.short_name;
+      if ((long_form || short_form) && f.takes_value) ++i;
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto commands = AllCommands();
+  int at = FindCommand(args);
+  if (at < 0) {
+    PrintUsage(commands);
+    bool help = false;
+    for (const auto& a : args) help = help || a == "--help" || a == "-h";
+    return help || args.empty() ? kExitOk : kExitUsage;
+  }
+  std::string name = args[static_cast<size_t>(at)];
+  if (name == "version") {
+    std::printf("lifeboat %s\n", LIFEBOAT_VERSION);
+    return kExitOk;
+  }
+  if (name == "help") {
+    PrintUsage(commands);
+    return kExitOk;
+  }
+  for (const auto& c : commands) {
+    if (c.name != name) continue;
+    std::vector<std::string> rest;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (static_cast<int>(i) != at) rest.push_back(args[i]);
+    }
+    std::vector<FlagSpec> flags = GlobalFlags();
+    flags.insert(flags.end(), c.flags.begin(), c.flags.end());
+    auto parsed = ParseArgs(rest, flags);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "lifeboat %s: %s (see \"lifeboat %s --help\")\n", name.c_str(),
+                   parsed.status().message().c_str(), name.c_str());
+      return kExitUsage;
+    }
+    if (parsed->Has("help")) {
+      PrintCommandHelp(c);
+      return kExitOk;
+    }
+    Context ctx(std::move(*parsed));
+    return c.run(ctx);
+  }
+  std::fprintf(stderr, "lifeboat: unknown command \"%s\" (see \"lifeboat --help\")\n", name.c_str());
+  return kExitUsage;
+}
+
+int Fail(const Context& ctx, const Status& status) {
+  ctx.PrintError(status);
+  return ExitCodeFor(status);
+}
+
+}  // namespace lifeboat::cli
+
+int main(int argc, char** argv) { return lifeboat::cli::Main(argc, argv); }

@@ -1,0 +1,33 @@
+// Env: the operating-system facts lifeboat asks about, in one place so that
+// tests can see what is asked (host and user names, ids, processes).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "base/secret.h"
+#include "base/status.h"
+
+namespace lifeboat {
+
+std::string HostName();
+std::string CurrentUserName();
+// Name of a uid/gid, or "" if it has none. Cached; thread-safe.
+std::string UserName(uid_t uid);
+std::string GroupName(gid_t gid);
+// True if a process with this pid exists on this machine.
+bool ProcessAlive(pid_t pid);
+
+// Reads a whole regular file.
+Result<std::string> ReadWholeFile(const std::string& path);
+
+// Runs `command` through /bin/sh and returns its standard output. The
+// command's own stderr passes through. Non-zero exit is an error.
+Result<std::string> RunCommandOutput(const std::string& command);
+
+// Reads a password from the terminal without echo. kInvalidArgument if there
+// is no terminal.
+Result<Secret> PromptPassword(const std::string& prompt);
+
+}  // namespace lifeboat

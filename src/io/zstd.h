@@ -1,0 +1,19 @@
+// zstd compression of blobs and of unpacked repository files.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace lifeboat {
+
+// restic's "auto" compression mode uses zstd's default (level 3); so do we.
+constexpr int kDefaultZstdLevel = 3;
+
+std::string ZstdCompress(std::string_view data, int level = kDefaultZstdLevel);
+// Decompresses one frame. `expected_size` (if non-zero) bounds the output and
+// must match it. Returns kCorrupt for malformed input.
+Result<std::string> ZstdDecompress(std::string_view data, size_t expected_size = 0);
+
+}  // namespace lifeboat

@@ -1,0 +1,62 @@
+// Repository locks (locks/<id>), compatible with restic: any number of shared
+// locks, or one exclusive lock and no other. A lock older than 30 minutes, or
+// one from this host whose process is gone, is stale and ignored. A held lock
+// is refreshed every 5 minutes.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/status.h"
+#include "base/timefmt.h"
+#include "repo/id.h"
+
+namespace lifeboat {
+
+class Repository;
+
+struct LockInfo {
+  Id id;
+  Timestamp time;
+  bool exclusive = false;
+  std::string hostname;
+  std::string username;
+  int64_t pid = 0;
+  uint32_t uid = 0, gid = 0;
+
+  std::string ToJson() const;
+  static Result<LockInfo> FromJson(std::string_view json);
+  // Stale: older than 30 minutes, or from this host and its process is gone.
+  bool IsStale(Timestamp now) const;
+  std::string Describe() const;
+};
+
+class RepoLock {
+ public:
+  // Takes a lock or fails with kLocked naming the holder.
+  static Result<std::unique_ptr<RepoLock>> Acquire(Repository& repo, bool exclusive);
+  ~RepoLock();
+
+  // Removes the lock file now (the destructor does it too).
+  Status Release();
+
+ private:
+  RepoLock(Repository& repo, LockInfo info) : repo_(repo), info_(std::move(info)) {}
+  void RefreshLoop();
+
+  Repository& repo_;
+  LockInfo info_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool released_ = false;
+  std::thread refresher_;
+};
+
+// Removes stale locks (all locks with remove_all). Returns how many.
+Result<int> RemoveLocks(Repository& repo, bool remove_all);
+
+}  // namespace lifeboat

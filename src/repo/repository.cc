@@ -1,0 +1,294 @@
+#include "repo/repository.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "base/bytes.h"
+#include "io/zstd.h"
+
+namespace lifeboat {
+namespace {
+
+// Index files are kept below this many packs (restic keeps them below 8 MiB).
+constexpr size_t kPacksPerIndexFile = 256;
+// While a backup runs, an index file is written after this many new packs, so
+// that an interrupted backup leaves most of its packs indexed.
+constexpr size_t kIndexFlushPacks = 32;
+
+}  // namespace
+
+Status Repository::Init(Storage& storage, const Secret& password, const KdfParams& params,
+                        int version, std::optional<uint64_t> polynomial) {
+  if (password.empty()) return InvalidArgument("an empty password is not allowed");
+  LB_RETURN_IF_ERROR(storage.Create());
+  RepoConfig config = RepoConfig::New();
+  config.version = version;
+  if (polynomial) config.polynomial = *polynomial;
+  MasterKey master = MasterKey::Random();
+  LB_ASSIGN_OR_RETURN(KeyFile kf, KeyFile::Create(password, master, params));
+  std::string key_json = kf.ToJson();
+  LB_RETURN_IF_ERROR(storage.Save(FileType::kKey, Id::Hash(key_json).Hex(), key_json));
+  // The config is never compressed: restic reads it before it knows the version.
+  return storage.Save(FileType::kConfig, "config", master.Seal(config.ToJson()));
+}
+
+Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Storage> storage,
+                                                     const Secret& password) {
+  std::string where = storage->Location();
+  auto config_size = storage->Size(FileType::kConfig, "config");
+  if (!config_size.ok()) {
+    if (config_size.status().code() == Code::kNotFound) {
+      return Status(Code::kNotRepository,
+                    where + " is not a repository (no config file; run \"lifeboat init\" first)");
+    }
+    return config_size.status().WithContext("open repository " + where);
+  }
+  std::vector<ObjectInfo> keys;
+  LB_RETURN_IF_ERROR(storage->List(FileType::kKey, [&](const ObjectInfo& o) { keys.push_back(o); }));
+  if (keys.empty()) return Status(Code::kNotRepository, where + " has no key files");
+  Status last = Status(Code::kWrongPassword, "wrong password or no key found for " + where);
+  for (const ObjectInfo& o : keys) {
+    auto text = storage->Load(FileType::kKey, o.name);
+    if (!text.ok()) continue;
+    auto kf = KeyFile::FromJson(*text);
+    if (!kf.ok()) continue;
+    auto master = kf->Open(password);
+    if (!master.ok()) continue;
+    LB_ASSIGN_OR_RETURN(std::string sealed_config, storage->Load(FileType::kConfig, "config"));
+    auto plain = master->Open(sealed_config);
+    if (!plain.ok()) return plain.status().WithContext("config of " + where);
+    std::string_view json = *plain;
+    std::string decompressed;
+    if (!json.empty() && json[0] == 2) {
+      LB_ASSIGN_OR_RETURN(decompressed, ZstdDecompress(json.substr(1)));
+      json = decompressed;
+    }
+    auto config = RepoConfig::FromJson(json);
+    if (!config.ok()) return config.status().WithContext("config of " + where);
+    return std::unique_ptr<Repository>(
+        new Repository(std::move(storage), std::move(*master), o.name, std::move(*config)));
+  }
+  return last;
+}
+
+Repository::Repository(std::unique_ptr<Storage> storage, MasterKey key, std::string key_name,
+                       RepoConfig config)
+    : storage_(std::move(storage)),
+      key_(std::move(key)),
+      key_name_(std::move(key_name)),
+      config_(std::move(config)) {}
+
+Repository::~Repository() = default;
+
+Result<std::string> Repository::LoadUnpacked(FileType type, const Id& id) {
+  std::string what = std::string(FileTypeName(type)) + " " + id.Hex();
+  LB_ASSIGN_OR_RETURN(std::string sealed, storage_->Load(type, id.Hex()));
+  if (Id::Hash(sealed) != id) return Corrupt(what + ": content does not match its name");
+  auto plain = key_.Open(sealed);
+  if (!plain.ok()) return plain.status().WithContext(what);
+  if (!plain->empty() && (*plain)[0] == 2) {
+    auto decoded = ZstdDecompress(std::string_view(*plain).substr(1));
+    if (!decoded.ok()) return decoded.status().WithContext(what);
+    return decoded;
+  }
+  if (!plain->empty() && ((*plain)[0] == '{' || (*plain)[0] == '[')) return plain;
+  return Corrupt(what + ": unknown encoding version");
+}
+
+Result<Id> Repository::SaveUnpacked(FileType type, std::string_view plaintext) {
+  std::string sealed;
+  if (config_.version >= 2) {
+    std::string encoded = "\x02" + ZstdCompress(plaintext);
+    sealed = key_.Seal(encoded);
+  } else {
+    sealed = key_.Seal(plaintext);
+  }
+  Id id = Id::Hash(sealed);
+  LB_RETURN_IF_ERROR(storage_->Save(type, id.Hex(), sealed));
+  return id;
+}
+
+Result<std::vector<Id>> Repository::ListIds(FileType type) {
+  std::vector<Id> ids;
+  LB_RETURN_IF_ERROR(storage_->List(type, [&](const ObjectInfo& o) {
+    if (auto id = Id::FromHex(o.name)) ids.push_back(*id);
+  }));
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+Result<Id> Repository::ResolvePrefix(FileType type, std::string_view prefix) {
+  std::string want(prefix);
+  std::transform(want.begin(), want.end(), want.begin(), ::tolower);
+  if (want.empty()) return InvalidArgument("empty id");
+  LB_ASSIGN_OR_RETURN(std::vector<Id> ids, ListIds(type));
+  std::optional<Id> found;
+  for (const Id& id : ids) {
+    if (id.Hex().compare(0, want.size(), want) == 0) {
+      if (found) {
+        return InvalidArgument(std::string(FileTypeName(type)) + " id prefix \"" + want +
+                               "\" is ambiguous");
+      }
+      found = id;
+    }
+  }
+  if (!found) return NotFound("no " + std::string(FileTypeName(type)) + " matches \"" + want + "\"");
+  return *found;
+}
+
+Result<Snapshot> Repository::LoadSnapshot(const Id& id) {
+  LB_ASSIGN_OR_RETURN(std::string json, LoadUnpacked(FileType::kSnapshot, id));
+  auto s = Snapshot::FromJson(json);
+  if (!s.ok()) return s.status().WithContext("snapshot " + id.Hex());
+  s->id = id;
+  return s;
+}
+
+Result<std::vector<Snapshot>> Repository::LoadAllSnapshots() {
+  LB_ASSIGN_OR_RETURN(std::vector<Id> ids, ListIds(FileType::kSnapshot));
+  std::vector<Snapshot> out;
+  for (const Id& id : ids) {
+    LB_ASSIGN_OR_RETURN(Snapshot s, LoadSnapshot(id));
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) {
+    return a.time < b.time || (a.time == b.time && a.id < b.id);
+  });
+  return out;
+}
+
+Status Repository::LoadIndex(bool adopt_orphans) {
+  LB_ASSIGN_OR_RETURN(std::vector<Id> files, ListIds(FileType::kIndex));
+  for (const Id& file : files) {
+    LB_ASSIGN_OR_RETURN(std::string json, LoadUnpacked(FileType::kIndex, file));
+    auto packs = ParseIndexJson(json, nullptr);
+    if (!packs.ok()) return packs.status().WithContext("index " + file.Hex());
+    for (const IndexedPack& p : *packs) index_.AddPack(p.id, p.blobs);
+    index_files_.push_back(file);
+  }
+  if (!adopt_orphans) return Status::Ok();
+  // Packs that no index names were written by a backup that was interrupted
+  // before it wrote its index. Their blobs are good: read the headers, index
+  // them, and let this backup reuse them.
+  std::vector<ObjectInfo> orphans;
+  LB_RETURN_IF_ERROR(storage_->List(FileType::kPack, [&](const ObjectInfo& o) {
+    auto id = Id::FromHex(o.name);
+    if (id && !index_.HasPack(*id)) orphans.push_back(o);
+  }));
+  std::vector<IndexedPack> adopted;
+  for (const ObjectInfo& o : orphans) {
+    Id id = *Id::FromHex(o.name);
+    auto blobs = ReadPackHeader(*storage_, key_, id, o.size);
+    if (!blobs.ok()) continue;  // damaged or still being written elsewhere: leave it to check/prune
+    index_.AddPack(id, *blobs);
+    adopted.push_back(IndexedPack{id, std::move(*blobs)});
+  }
+  if (!adopted.empty()) {
+    std::lock_guard<std::mutex> lock(unindexed_mu_);
+    for (auto& p : adopted) unindexed_.push_back(std::move(p));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Repository::LoadBlob(BlobType type, const Id& id) {
+  auto loc = index_.Lookup(type, id);
+  if (!loc) return NotFound(std::string(BlobTypeName(type)) + " blob " + id.Hex() + " is not in the index");
+  auto sealed = storage_->Load(FileType::kPack, loc->pack.Hex(), loc->blob.offset, loc->blob.length);
+  if (!sealed.ok()) {
+    return sealed.status().WithContext(std::string(BlobTypeName(type)) + " blob " + id.Short() +
+                                       " in pack " + loc->pack.Hex());
+  }
+  auto plain = OpenBlob(key_, loc->blob, *sealed);
+  if (!plain.ok()) {
+    return plain.status().WithContext(std::string(BlobTypeName(type)) + " blob " + id.Short() +
+                                      " in pack " + loc->pack.Hex());
+  }
+  return plain;
+}
+
+Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::string_view plaintext) {
+  int t = static_cast<int>(type);
+  if (index_.Has(type, id)) return false;
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    if (!pending_[t].insert(id).second) return false;
+  }
+  // Compress and encrypt outside any lock; keep compression only if it helps.
+  std::string compressed;
+  uint32_t uncompressed_length = 0;
+  std::string_view payload = plaintext;
+  if (config_.version >= 2) {
+    compressed = ZstdCompress(plaintext);
+    if (!compressed.empty() && compressed.size() < plaintext.size()) {
+      payload = compressed;
+      uncompressed_length = static_cast<uint32_t>(plaintext.size());
+    }
+  }
+  std::string sealed = key_.Seal(payload);
+  write_stats_.stored_bytes += sealed.size();
+  write_stats_.blob_bytes += plaintext.size();
+  (type == BlobType::kTree ? write_stats_.tree_blobs : write_stats_.data_blobs)++;
+
+  std::unique_ptr<PackBuilder> full;
+  {
+    std::lock_guard<std::mutex> lock(packer_mu_[t]);
+    if (!packer_[t]) packer_[t] = std::make_unique<PackBuilder>();
+    packer_[t]->Add(type, id, sealed, uncompressed_length);
+    if (packer_[t]->size() >= kPackSize) full = std::move(packer_[t]);
+  }
+  if (full) LB_RETURN_IF_ERROR(SavePack(std::move(*full)));
+  return true;
+}
+
+Status Repository::SavePack(PackBuilder pack) {
+  std::vector<PackedBlob> blobs = pack.blobs();
+  std::string bytes = pack.Finish(key_);
+  Id id = Id::Hash(bytes);
+  LB_RETURN_IF_ERROR(storage_->Save(FileType::kPack, id.Hex(), bytes));
+  write_stats_.packs++;
+  // Only now, with the pack durable, may the index name it.
+  index_.AddPack(id, blobs);
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    for (const PackedBlob& b : blobs) pending_[static_cast<int>(b.type)].erase(b.id);
+  }
+  std::vector<IndexedPack> batch;
+  {
+    std::lock_guard<std::mutex> lock(unindexed_mu_);
+    unindexed_.push_back(IndexedPack{id, std::move(blobs)});
+    if (unindexed_.size() >= kIndexFlushPacks) batch.swap(unindexed_);
+  }
+  if (!batch.empty()) return WriteIndexFile(std::move(batch));
+  return Status::Ok();
+}
+
+Status Repository::WriteIndexFile(std::vector<IndexedPack> packs) {
+  for (size_t start = 0; start < packs.size(); start += kPacksPerIndexFile) {
+    size_t end = std::min(packs.size(), start + kPacksPerIndexFile);
+    std::vector<IndexedPack> part(packs.begin() + static_cast<long>(start),
+                                  packs.begin() + static_cast<long>(end));
+    LB_ASSIGN_OR_RETURN(Id id, SaveUnpacked(FileType::kIndex, EncodeIndexJson(part, {})));
+    index_files_.push_back(id);
+  }
+  return Status::Ok();
+}
+
+Status Repository::Flush() {
+  for (int t = 0; t < 2; ++t) {
+    std::unique_ptr<PackBuilder> last;
+    {
+      std::lock_guard<std::mutex> lock(packer_mu_[t]);
+      last = std::move(packer_[t]);
+    }
+    if (last && last->count() > 0) LB_RETURN_IF_ERROR(SavePack(std::move(*last)));
+  }
+  std::vector<IndexedPack> batch;
+  {
+    std::lock_guard<std::mutex> lock(unindexed_mu_);
+    batch.swap(unindexed_);
+  }
+  if (!batch.empty()) return WriteIndexFile(std::move(batch));
+  return Status::Ok();
+}
+
+}  // namespace lifeboat

@@ -1,0 +1,70 @@
+// Trees: the JSON directory listings stored as tree blobs. Field names and
+// meanings follow restic's tree format so either tool can read the other's.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "base/timefmt.h"
+#include "repo/id.h"
+
+namespace lifeboat {
+
+// Mode bits as Go's os.FileMode encodes them (restic stores these).
+namespace gomode {
+constexpr uint32_t kDir = 1u << 31;
+constexpr uint32_t kSymlink = 1u << 27;
+constexpr uint32_t kDevice = 1u << 26;
+constexpr uint32_t kNamedPipe = 1u << 25;
+constexpr uint32_t kSocket = 1u << 24;
+constexpr uint32_t kSetuid = 1u << 23;
+constexpr uint32_t kSetgid = 1u << 22;
+constexpr uint32_t kCharDevice = 1u << 21;
+constexpr uint32_t kSticky = 1u << 20;
+constexpr uint32_t kPerm = 0777;
+}  // namespace gomode
+
+uint32_t GoModeFromStat(mode_t st_mode);
+// Permission and special bits (no type bits) as chmod(2) takes them.
+mode_t UnixPermFromGoMode(uint32_t go_mode);
+
+struct Node {
+  std::string name;  // raw bytes; may be non-UTF-8
+  std::string type;  // file, dir, symlink, dev, chardev, fifo, socket
+  uint32_t mode = 0;
+  Timestamp mtime, atime, ctime;
+  uint32_t uid = 0, gid = 0;
+  std::string user, group;
+  uint64_t inode = 0;
+  uint64_t device_id = 0;
+  uint64_t size = 0;
+  uint64_t links = 0;
+  std::string link_target;  // raw bytes
+  std::vector<std::pair<std::string, std::string>> xattrs;  // name, value
+  uint64_t device = 0;  // st_rdev of device nodes
+  std::vector<Id> content;
+  std::optional<Id> subtree;
+  std::string error;
+};
+
+struct Tree {
+  std::vector<Node> nodes;  // sorted by name
+};
+
+// Encodes a tree as restic does (compact JSON and a trailing newline). Names
+// and link targets that are not UTF-8 are written lossily in "name" /
+// "linktarget" (as restic would) and exactly, base64, in "name_raw" /
+// "linktarget_raw", which restic ignores.
+std::string EncodeTree(const Tree& tree);
+Result<Tree> DecodeTree(std::string_view json);
+
+// Appends s as a JSON string literal; invalid UTF-8 becomes U+FFFD.
+void AppendJsonString(std::string* out, std::string_view s);
+
+}  // namespace lifeboat

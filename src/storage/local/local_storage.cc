@@ -1,0 +1,203 @@
+#include "storage/local/local_storage.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <vector>
+
+#include "base/bytes.h"
+#include "crypto/crypto.h"
+
+namespace lifeboat {
+namespace {
+
+Status MkdirIfMissing(const std::string& path) {
+  if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + path, errno);
+  return Status::Ok();
+}
+
+Status WriteAll(int fd, std::string_view data, const std::string& what) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write " + what, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open " + dir, errno);
+  int rc = fsync(fd);
+  int err = errno;
+  close(fd);
+  if (rc != 0 && err != EINVAL) return ErrnoStatus("fsync " + dir, err);
+  return Status::Ok();
+}
+
+}  // namespace
+
+LocalStorage::LocalStorage(std::string root) : root_(std::move(root)) {
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+std::string LocalStorage::RelPath(FileType type, std::string_view name) const {
+  if (type == FileType::kConfig) return "config";
+  std::string rel(FileTypeDir(type));
+  rel += '/';
+  if (type == FileType::kPack && name.size() >= 2) {
+    rel.append(name.substr(0, 2));
+    rel += '/';
+  }
+  rel.append(name);
+  return rel;
+}
+
+Status LocalStorage::Create() {
+  struct stat st;
+  if (stat((root_ + "/config").c_str(), &st) == 0) {
+    return AlreadyExists("repository " + root_ + " already exists (config file present)");
+  }
+  if (mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST) {
+    return ErrnoStatus("create repository directory " + root_, errno);
+  }
+  for (FileType t : {FileType::kKey, FileType::kLock, FileType::kSnapshot, FileType::kIndex,
+                     FileType::kPack}) {
+    LB_RETURN_IF_ERROR(MkdirIfMissing(root_ + "/" + std::string(FileTypeDir(t))));
+  }
+  LB_RETURN_IF_ERROR(MkdirIfMissing(root_ + "/tmp"));
+  for (int i = 0; i < 256; ++i) {
+    char sub[4];
+    std::snprintf(sub, sizeof sub, "%02x", i);
+    LB_RETURN_IF_ERROR(MkdirIfMissing(root_ + "/data/" + sub));
+  }
+  return Status::Ok();
+}
+
+Status LocalStorage::Save(FileType type, std::string_view name, std::string_view data) {
+  std::string rel = RelPath(type, name);
+  std::string final_path = root_ + "/" + rel;
+  std::string final_dir = final_path.substr(0, final_path.rfind('/'));
+  // Write to tmp/ and rename into place, so the final name only ever holds a
+  // complete, synced file. tmp/ is created on demand (restic's repos lack it).
+  LB_RETURN_IF_ERROR(MkdirIfMissing(root_ + "/tmp"));
+  LB_RETURN_IF_ERROR(MkdirIfMissing(final_dir));
+  std::string tmp = root_ + "/tmp/" + HexEncode(RandomBytes(12));
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
+  if (fd < 0) return ErrnoStatus("create " + tmp, errno);
+  Status st = WriteAll(fd, data, rel);
+  if (st.ok() && fsync(fd) != 0) st = ErrnoStatus("fsync " + rel, errno);
+  if (close(fd) != 0 && st.ok()) st = ErrnoStatus("close " + rel, errno);
+  if (st.ok() && rename(tmp.c_str(), final_path.c_str()) != 0) {
+    st = ErrnoStatus("rename into " + rel, errno);
+  }
+  if (!st.ok()) {
+    unlink(tmp.c_str());
+    return st.WithContext("save " + std::string(FileTypeName(type)) + " in " + root_);
+  }
+  return SyncDir(final_dir);
+}
+
+Result<std::string> LocalStorage::Load(FileType type, std::string_view name, uint64_t offset,
+                                       uint64_t length) {
+  std::string rel = RelPath(type, name);
+  std::string path = root_ + "/" + rel;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return NotFound(rel + " in " + root_ + ": no such file");
+    return ErrnoStatus("open " + path, errno);
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    close(fd);
+    return ErrnoStatus("stat " + path, err);
+  }
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (length == 0) length = offset <= size ? size - offset : 0;
+  if (offset + length > size) {
+    close(fd);
+    return Corrupt(rel + " in " + root_ + ": file is " + std::to_string(size) +
+                   " bytes, wanted range ending at " + std::to_string(offset + length));
+  }
+  std::string out(length, '\0');
+  size_t done = 0;
+  while (done < length) {
+    ssize_t n = pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = n < 0 ? errno : EIO;
+      close(fd);
+      return ErrnoStatus("read " + path, err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  close(fd);
+  return out;
+}
+
+Result<uint64_t> LocalStorage::Size(FileType type, std::string_view name) {
+  std::string rel = RelPath(type, name);
+  struct stat st;
+  if (stat((root_ + "/" + rel).c_str(), &st) != 0) {
+    if (errno == ENOENT) return NotFound(rel + " in " + root_ + ": no such file");
+    return ErrnoStatus("stat " + root_ + "/" + rel, errno);
+  }
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Status LocalStorage::List(FileType type, const std::function<void(const ObjectInfo&)>& fn) {
+  if (type == FileType::kConfig) {
+    auto size = Size(type, "");
+    if (size.ok()) fn(ObjectInfo{"config", *size});
+    return Status::Ok();
+  }
+  std::string base = root_ + "/" + std::string(FileTypeDir(type));
+  auto list_dir = [&](const std::string& dir) -> Status {
+    DIR* d = opendir(dir.c_str());
+    if (d == nullptr) {
+      if (errno == ENOENT) return Status::Ok();
+      return ErrnoStatus("list " + dir, errno);
+    }
+    while (dirent* e = readdir(d)) {
+      std::string_view n = e->d_name;
+      if (n == "." || n == "..") continue;
+      struct stat st;
+      if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (!S_ISREG(st.st_mode)) continue;
+      fn(ObjectInfo{std::string(n), static_cast<uint64_t>(st.st_size)});
+    }
+    closedir(d);
+    return Status::Ok();
+  };
+  if (type != FileType::kPack) return list_dir(base);
+  DIR* d = opendir(base.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) return Status::Ok();
+    return ErrnoStatus("list " + base, errno);
+  }
+  std::vector<std::string> subdirs;
+  while (dirent* e = readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n.size() == 2 && n != "..") subdirs.emplace_back(n);
+  }
+  closedir(d);
+  for (const auto& sub : subdirs) LB_RETURN_IF_ERROR(list_dir(base + "/" + sub));
+  return Status::Ok();
+}
+
+Status LocalStorage::Remove(FileType type, std::string_view name) {
+  std::string path = root_ + "/" + RelPath(type, name);
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("remove " + path, errno);
+  return Status::Ok();
+}
+
+}  // namespace lifeboat

@@ -1,0 +1,66 @@
+// Storage: where a repository's files live. One interface, one driver per
+// kind of store (local directory now, S3 next), chosen by the repository URL.
+//
+// The interface asks only what an object store can give: whole-object writes
+// that readers see completely or not at all, ranged reads, listing and
+// deletion. No renames, no appends. Decorators (retry, fault injection,
+// metrics) wrap a Storage instead of living inside drivers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace lifeboat {
+
+enum class FileType { kConfig, kKey, kLock, kSnapshot, kIndex, kPack };
+
+// The directory of a file type in the repository layout ("data", "keys", ...).
+std::string_view FileTypeDir(FileType type);
+// A name for messages: "pack", "index", ...
+std::string_view FileTypeName(FileType type);
+
+struct ObjectInfo {
+  std::string name;
+  uint64_t size = 0;
+};
+
+// Thread-safe: all methods may be called concurrently.
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // Human-readable location without credentials, e.g. "/srv/repo".
+  virtual std::string Location() const = 0;
+
+  // Prepares an empty repository layout. kAlreadyExists if a config exists.
+  virtual Status Create() = 0;
+
+  // Stores `data` under (type, name). Readers see either no file or all of
+  // it; a crash in the middle leaves no file under the name. The name of the
+  // config file is ignored.
+  virtual Status Save(FileType type, std::string_view name, std::string_view data) = 0;
+
+  // Reads `length` bytes at `offset`; length 0 reads to the end. kNotFound if
+  // the file is absent, kCorrupt if it is shorter than the range asked for.
+  virtual Result<std::string> Load(FileType type, std::string_view name, uint64_t offset = 0,
+                                   uint64_t length = 0) = 0;
+
+  // Size of a file; kNotFound if absent.
+  virtual Result<uint64_t> Size(FileType type, std::string_view name) = 0;
+
+  // Calls fn for each file of the type, in no particular order.
+  virtual Status List(FileType type, const std::function<void(const ObjectInfo&)>& fn) = 0;
+
+  // Deletes a file. Deleting an absent file is not an error.
+  virtual Status Remove(FileType type, std::string_view name) = 0;
+};
+
+// Opens the storage a repository URL names: a path or "local:PATH".
+Result<std::unique_ptr<Storage>> OpenStorage(std::string_view url);
+
+}  // namespace lifeboat
