@@ -1,0 +1,157 @@
+// Round trips of the repository's encodings: packs, index, trees, snapshots,
+// config and key files.
+#include <gtest/gtest.h>
+
+#include "base/bytes.h"
+
+#include "repo/config.h"
+#include "repo/index.h"
+#include "repo/keyfile.h"
+#include "repo/pack.h"
+#include "repo/snapshot.h"
+#include "repo/tree.h"
+
+namespace lifeboat {
+namespace {
+
+TEST(Pack, BuildAndParseHeader) {
+  MasterKey key = MasterKey::Random();
+  PackBuilder b;
+  std::string one = "first blob", two(1000, 'x');
+  b.Seal(key, BlobType::kData, Id::Hash(one), one, 0);
+  b.Seal(key, BlobType::kTree, Id::Hash(two), "compressed-stand-in", static_cast<uint32_t>(two.size()));
+  auto blobs = b.blobs();
+  std::string pack = b.Finish(key);
+  uint32_t header_len = DecodeFixed32(pack.data() + pack.size() - 4);
+  auto plain = key.Open(std::string_view(pack).substr(pack.size() - 4 - header_len, header_len));
+  ASSERT_TRUE(plain.ok());
+  auto parsed = ParsePackHeader(*plain, pack.size() - 4 - header_len);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  ASSERT_EQ(parsed->size(), 2u);
+  EXPECT_EQ((*parsed)[0].id, Id::Hash(one));
+  EXPECT_EQ((*parsed)[0].type, BlobType::kData);
+  EXPECT_FALSE((*parsed)[0].compressed());
+  EXPECT_EQ((*parsed)[1].type, BlobType::kTree);
+  EXPECT_EQ((*parsed)[1].uncompressed_length, 1000u);
+  EXPECT_EQ((*parsed)[1].offset, blobs[1].offset);
+  // 37 bytes per plain entry, 41 per compressed one.
+  EXPECT_EQ(plain->size(), 37u + 41u);
+  auto content = OpenBlob(key, (*parsed)[0], std::string_view(pack).substr((*parsed)[0].offset, (*parsed)[0].length));
+  ASSERT_TRUE(content.ok());
+  EXPECT_EQ(*content, one);
+}
+
+TEST(Pack, RejectsBadHeaders) {
+  EXPECT_FALSE(ParsePackHeader(std::string(1, '\x07'), 100).ok());      // bad type
+  EXPECT_FALSE(ParsePackHeader(std::string(10, '\0'), 100).ok());       // truncated
+  std::string entry(37, '\0');
+  entry[1] = static_cast<char>(200);  // length 200 > pack
+  EXPECT_FALSE(ParsePackHeader(entry, 100).ok());
+}
+
+TEST(Index, JsonRoundTrip) {
+  IndexedPack p{Id::Hash("pack"), {}};
+  p.blobs.push_back(PackedBlob{BlobType::kData, Id::Hash("a"), 0, 50, 0});
+  p.blobs.push_back(PackedBlob{BlobType::kTree, Id::Hash("b"), 50, 70, 300});
+  std::vector<Id> supersedes = {Id::Hash("old")};
+  std::string json = EncodeIndexJson({p}, supersedes);
+  std::vector<Id> got_supersedes;
+  auto parsed = ParseIndexJson(json, &got_supersedes);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_EQ(parsed->size(), 1u);
+  EXPECT_EQ((*parsed)[0].id, p.id);
+  ASSERT_EQ((*parsed)[0].blobs.size(), 2u);
+  EXPECT_EQ((*parsed)[0].blobs[1].uncompressed_length, 300u);
+  EXPECT_EQ((*parsed)[0].blobs[1].type, BlobType::kTree);
+  EXPECT_EQ(got_supersedes, supersedes);
+
+  MasterIndex index;
+  index.AddPack(p.id, p.blobs);
+  EXPECT_TRUE(index.Has(BlobType::kData, Id::Hash("a")));
+  EXPECT_FALSE(index.Has(BlobType::kTree, Id::Hash("a")));
+  EXPECT_EQ(index.Lookup(BlobType::kTree, Id::Hash("b"))->blob.offset, 50u);
+  EXPECT_FALSE(ParseIndexJson("{\"packs\":[{\"id\":\"zz\"}]}", nullptr).ok());
+}
+
+TEST(Tree, RoundTripWithAwkwardNames) {
+  Tree t;
+  Node f;
+  f.name = std::string("caf\xe9-latin1", 11);  // not UTF-8
+  f.type = "file";
+  f.mode = 0644 | gomode::kSetuid;
+  f.mtime = Timestamp{1700000000, 5};
+  f.uid = 1234;
+  f.size = 3;
+  f.content = {Id::Hash("abc")};
+  f.xattrs = {{"user.k", std::string("v\0x", 3)}};
+  Node l;
+  l.name = "link\nwith newline \"quoted\"";
+  l.type = "symlink";
+  l.link_target = std::string("\xff\xfe", 2);
+  Node d;
+  d.name = "dir";
+  d.type = "dir";
+  d.mode = 0755 | gomode::kDir;
+  d.subtree = Id::Hash("sub");
+  t.nodes = {f, l, d};
+  std::string json = EncodeTree(t);
+  EXPECT_EQ(json.back(), '\n');
+  auto back = DecodeTree(json);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  ASSERT_EQ(back->nodes.size(), 3u);
+  EXPECT_EQ(back->nodes[0].name, f.name);
+  EXPECT_EQ(back->nodes[0].mode, f.mode);
+  EXPECT_EQ(back->nodes[0].mtime, f.mtime);
+  EXPECT_EQ(back->nodes[0].content, f.content);
+  EXPECT_EQ(back->nodes[0].xattrs, f.xattrs);
+  EXPECT_EQ(back->nodes[1].name, l.name);
+  EXPECT_EQ(back->nodes[1].link_target, l.link_target);
+  EXPECT_EQ(back->nodes[2].subtree, d.subtree);
+  EXPECT_EQ(UnixPermFromGoMode(f.mode), static_cast<mode_t>(04644));
+  EXPECT_EQ(GoModeFromStat(S_IFDIR | 01777), gomode::kDir | gomode::kSticky | 0777);
+}
+
+TEST(Snapshot, JsonRoundTrip) {
+  Snapshot s;
+  s.time = Timestamp{1700000000, 42};
+  s.tree = Id::Hash("tree");
+  s.parent = Id::Hash("parent");
+  s.paths = {"/etc", "/srv"};
+  s.hostname = "db1";
+  s.tags = {"daily", "operational"};
+  auto back = Snapshot::FromJson(s.ToJson());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->time, s.time);
+  EXPECT_EQ(back->tree, s.tree);
+  EXPECT_EQ(back->parent, s.parent);
+  EXPECT_EQ(back->paths, s.paths);
+  EXPECT_EQ(back->tags, s.tags);
+  EXPECT_FALSE(Snapshot::FromJson("{\"time\":\"x\"}").ok());
+}
+
+TEST(Config, JsonRoundTripAndValidation) {
+  RepoConfig c = RepoConfig::New();
+  auto back = RepoConfig::FromJson(c.ToJson());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->polynomial, c.polynomial);
+  EXPECT_EQ(back->id, c.id);
+  EXPECT_FALSE(RepoConfig::FromJson("{\"version\":3,\"chunker_polynomial\":\"1\"}").ok());
+  EXPECT_FALSE(RepoConfig::FromJson("{\"version\":2,\"chunker_polynomial\":\"xyz\"}").ok());
+}
+
+TEST(KeyFile, OpensWithRightPasswordOnly) {
+  MasterKey master = MasterKey::Random();
+  auto kf = KeyFile::Create(Secret("correct horse"), master, KdfParams{1024, 8, 1});
+  ASSERT_TRUE(kf.ok());
+  auto parsed = KeyFile::FromJson(kf->ToJson());
+  ASSERT_TRUE(parsed.ok());
+  auto opened = parsed->Open(Secret("correct horse"));
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->encrypt, master.encrypt);
+  EXPECT_EQ(opened->mac_r, master.mac_r);
+  EXPECT_EQ(parsed->Open(Secret("wrong")).status().code(), Code::kWrongPassword);
+  EXPECT_FALSE(KeyFile::FromJson("{\"kdf\":\"scrypt\",\"N\":3}").ok());
+}
+
+}  // namespace
+}  // namespace lifeboat
