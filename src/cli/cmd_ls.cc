@@ -19,6 +19,13 @@ std::string ModeString(const Node& n) {
   std::string s(1, t);
   const char* rwx = "rwxrwxrwx";
   for (int i = 0; i < 9; ++i) s += (n.mode & (1u << (8 - i))) ? rwx[i] : '-';
+  // Special bits the way ls(1) shows them.
+  auto special = [&](size_t pos, bool on, char exec_on, char exec_off) {
+    if (on) s[pos] = s[pos] == 'x' ? exec_on : exec_off;
+  };
+  special(3, n.mode & gomode::kSetuid, 's', 'S');
+  special(6, n.mode & gomode::kSetgid, 's', 'S');
+  special(9, n.mode & gomode::kSticky, 't', 'T');
   return s;
 }
 

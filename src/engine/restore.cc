@@ -132,7 +132,10 @@ Status Restorer::Plan(const Id& tree_id, const std::string& snap_path, const std
 Status Restorer::RestoreFile(const FileJob& job) {
   const Node& node = job.node;
   if (progress_) progress_->SetCurrent(job.path);
-  std::string tmp = job.path + ".lifeboat-partial";
+  // A short temporary name beside the target (the target's own name may
+  // already be as long as a name can be).
+  std::string tmp = job.path.substr(0, job.path.rfind('/') + 1) + ".lifeboat-" +
+                    HexEncode(RandomBytes(8)) + ".partial";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoStatus("create " + tmp, errno);
   off_t offset = 0;

@@ -1,0 +1,117 @@
+# Shared helpers for the integration tests. Source it; it sets up a scratch
+# directory that is removed on exit, and fails the test on the first error.
+set -euo pipefail
+
+: "${LIFEBOAT:?set LIFEBOAT to the lifeboat binary}"
+: "${TREE_MANIFEST:?set TREE_MANIFEST to the tree_manifest binary}"
+
+WORK=$(mktemp -d /tmp/lifeboat-test.XXXXXX)
+cleanup() {
+  local rc=$?
+  if mountpoint -q "$WORK/small" 2>/dev/null; then umount "$WORK/small" || true; fi
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+
+export LIFEBOAT_PASSWORD=correct-horse-battery
+export RESTIC_PASSWORD=$LIFEBOAT_PASSWORD
+export XDG_CACHE_HOME=$WORK/.cache
+# Tiny scrypt parameters so the suite does not spend its time in the KDF.
+# One test (key strength) runs without this.
+export LIFEBOAT_INSECURE_TEST_KDF=1
+unset LIFEBOAT_REPOSITORY LIFEBOAT_PASSWORD_FILE LIFEBOAT_PASSWORD_COMMAND
+
+lb() { "$LIFEBOAT" "$@"; }
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+step() { echo "--- $*"; }
+
+# expect_exit CODE CMD...: runs CMD, fails unless it exits with CODE. Its
+# stderr is kept in $WORK/last.err and stdout in $WORK/last.out.
+expect_exit() {
+  local want=$1
+  shift
+  set +e
+  "$@" >"$WORK/last.out" 2>"$WORK/last.err"
+  local got=$?
+  set -e
+  if [[ $got -ne $want ]]; then
+    echo "stdout:" >&2; cat "$WORK/last.out" >&2
+    echo "stderr:" >&2; cat "$WORK/last.err" >&2
+    fail "expected exit $want, got $got from: $*"
+  fi
+}
+
+# expect_stderr PATTERN: the last expect_exit's stderr matches PATTERN.
+expect_stderr() {
+  grep -Eq -- "$1" "$WORK/last.err" || { cat "$WORK/last.err" >&2; fail "stderr does not match /$1/"; }
+}
+
+# json_field FIELD: reads a field from the last line of JSON on stdin.
+json_field() { tail -n 1 | jq -r ".$1"; }
+
+# same_tree A B: the two trees hold the same entries with the same contents
+# and metadata.
+same_tree() {
+  "$TREE_MANIFEST" "$1" >"$WORK/manifest.a"
+  "$TREE_MANIFEST" "$2" >"$WORK/manifest.b"
+  if ! diff -u "$WORK/manifest.a" "$WORK/manifest.b" >"$WORK/manifest.diff"; then
+    head -40 "$WORK/manifest.diff" >&2
+    fail "trees differ: $1 vs $2"
+  fi
+}
+
+# random_file PATH BYTES [SEED]: deterministic incompressible content.
+random_file() {
+  openssl enc -aes-128-ctr -nosalt -pass "pass:${3:-$1}" -in <(head -c "$2" /dev/zero) -out "$1" 2>/dev/null
+}
+
+# make_tree DIR [with_odd_names]: a tree with every kind of entry and
+# metadata lifeboat must reproduce.
+make_tree() {
+  local d=$1 odd=${2:-yes}
+  mkdir -p "$d/etc/app" "$d/data/empty-dir" "$d/deep/a/b/c/d/e/f/g" "$d/sticky" "$d/setgid"
+  echo '{"db": "postgres://app@db/app"}' >"$d/etc/app/appsettings.json"
+  printf 'LOG_LEVEL=info\n' >"$d/etc/app/.env"
+  : >"$d/data/empty-file"
+  random_file "$d/data/random-3m.bin" $((3 * 1024 * 1024)) seed1
+  random_file "$d/data/random-700k.bin" $((700 * 1024)) seed2
+  head -c $((2 * 1024 * 1024)) < <(yes "a line of log text that compresses well") >"$d/data/log.txt"
+  echo deep >"$d/deep/a/b/c/d/e/f/g/leaf.txt"
+  ln -s ../etc/app/appsettings.json "$d/data/relative-link"
+  ln -s /nonexistent/target "$d/data/dangling-link"
+  ln "$d/data/log.txt" "$d/data/log-hardlink.txt"
+  cp "$d/etc/app/.env" "$d/data/setuid-prog" && chmod 4755 "$d/data/setuid-prog"
+  chmod 1777 "$d/sticky"
+  chmod 2775 "$d/setgid"
+  echo owned >"$d/data/owned-by-1234" && chown 1234:5678 "$d/data/owned-by-1234"
+  echo nobody >"$d/data/owned-by-nobody" && chown nobody:nogroup "$d/data/owned-by-nobody"
+  chmod 0600 "$d/etc/app/.env"
+  # Sparse: 20 MiB with 1 MiB of data in the middle.
+  truncate -s $((20 * 1024 * 1024)) "$d/data/sparse.img"
+  random_file "$WORK/chunk.bin" $((1024 * 1024)) seed3
+  dd if="$WORK/chunk.bin" of="$d/data/sparse.img" bs=1M seek=10 conv=notrunc status=none
+  mkfifo "$d/data/fifo"
+  mknod "$d/data/null-device" c 1 3
+  mknod "$d/data/block-device" b 7 200
+  setfattr -n user.owner -v platform-team "$d/etc/app/appsettings.json"
+  setfattr -n user.binary -v 0x00ff10 "$d/data/log.txt"
+  setfattr -n user.on-dir -v yes "$d/etc"
+  local long
+  long=$(printf 'L%.0s' $(seq 1 255))
+  echo long >"$d/data/$long"
+  echo space >"$d/data/name with spaces & symbols!"
+  echo unicode >"$d/data/prüfung-日本.txt"
+  if [[ $odd == yes ]]; then
+    echo latin1 >"$d/data/$(printf 'caf\xe9')"
+    echo newline >"$d/data/$(printf 'new\nline')"
+  fi
+  touch -h -d '2021-03-04 05:06:07.123456789' "$d/data/relative-link"
+  touch -d '2020-01-02 03:04:05.987654321' "$d/data/random-3m.bin"
+  touch -d '2019-06-07 08:09:10' "$d/deep/a/b/c"
+}
