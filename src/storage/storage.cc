@@ -1,5 +1,6 @@
 #include "storage/storage.h"
 
+#include "storage/crash_point_storage.h"
 #include "storage/local/local_storage.h"
 
 namespace lifeboat {
@@ -42,7 +43,7 @@ Result<std::unique_ptr<Storage>> OpenStorage(std::string_view url) {
                              "\" is not supported by this build");
     }
   }
-  return std::unique_ptr<Storage>(new LocalStorage(std::string(path)));
+  return CrashPointStorage::MaybeWrap(std::make_unique<LocalStorage>(std::string(path)));
 }
 
 }  // namespace lifeboat
