@@ -128,7 +128,8 @@ void StderrWarnings::Warn(const std::string& message) {
     nlohmann::json j{{"message_type", "warning"}, {"message", message}};
     std::fprintf(stderr, "%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
-    std::fprintf(stderr, "\r\033[Kwarning: %s\n", message.c_str());
+    // On a terminal, clear the progress line first.
+    std::fprintf(stderr, "%swarning: %s\n", isatty(STDERR_FILENO) ? "\r\033[K" : "", message.c_str());
   }
 }
 

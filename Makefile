@@ -1,0 +1,39 @@
+# lifeboat — the two commands at the top of README.md work on a fresh
+# Debian 12 machine as root: `make demo` and `make test`.
+BUILD      ?= build
+TEST_BUILD ?= build-asan
+JOBS       ?= 2
+
+.PHONY: all bootstrap build demo test unit clean format
+
+all: build
+
+bootstrap:
+	scripts/bootstrap
+
+build: bootstrap
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_TESTS=OFF
+	ninja -C $(BUILD) -j$(JOBS) lifeboat
+
+# Backs up a generated sample tree into a local repository under demo-work/,
+# changes it, backs up again, restores, checks, and prints what happened.
+demo: build
+	scripts/demo $(BUILD)/lifeboat
+
+# Every test, built with AddressSanitizer and UndefinedBehaviorSanitizer.
+test: bootstrap
+	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_SANITIZE=ON
+	ninja -C $(TEST_BUILD) -j$(JOBS)
+	ctest --test-dir $(TEST_BUILD) --output-on-failure -j$(JOBS)
+
+# Unit tests only (fast).
+unit: bootstrap
+	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_SANITIZE=ON
+	ninja -C $(TEST_BUILD) -j$(JOBS) lifeboat_unit_tests
+	$(TEST_BUILD)/lifeboat_unit_tests
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc')
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) demo-work
