@@ -268,6 +268,7 @@ Status Repository::WriteIndexFile(std::vector<IndexedPack> packs) {
     std::vector<IndexedPack> part(packs.begin() + static_cast<long>(start),
                                   packs.begin() + static_cast<long>(end));
     LB_ASSIGN_OR_RETURN(Id id, SaveUnpacked(FileType::kIndex, EncodeIndexJson(part, {})));
+    std::lock_guard<std::mutex> lock(unindexed_mu_);  // packs are saved from many threads
     index_files_.push_back(id);
   }
   return Status::Ok();

@@ -71,7 +71,8 @@ class Repository {
   // Reads every index file. Then adds packs that no index names (left by an
   // interrupted backup) by reading their headers, when `adopt_orphans`.
   Status LoadIndex(bool adopt_orphans = false);
-  // Names of the index files LoadIndex read.
+  // Names of the index files LoadIndex read and this process wrote.
+  // REQUIRES: no concurrent SaveBlob/Flush.
   const std::vector<Id>& index_files() const { return index_files_; }
 
   // --- blobs -----------------------------------------------------------
@@ -108,7 +109,7 @@ class Repository {
   std::mutex packer_mu_[2];
   std::unique_ptr<PackBuilder> packer_[2];
 
-  std::mutex unindexed_mu_;
+  std::mutex unindexed_mu_;              // guards unindexed_ and index_files_
   std::vector<IndexedPack> unindexed_;  // saved packs awaiting an index file
 };
 
