@@ -24,22 +24,18 @@ Status WriteStdout(std::string_view data) {
 int RunDump(Context& ctx) {
   const auto& pos = ctx.args().positional();
   if (pos.size() != 2) return Fail(ctx, InvalidArgument("dump needs a snapshot ID and a file path"));
-  auto repo = ctx.Open(Context::LockMode::kShared);
-  if (!repo.ok()) return Fail(ctx, repo.status());
-  SnapshotFilter filter{ctx.args().All("host"), ctx.args().All("tag"), ctx.args().All("path")};
-  auto snap = FindSnapshot(**repo, pos[0], filter);
+  auto snap = ctx.OpenSnapshot(pos[0]);
   if (!snap.ok()) return Fail(ctx, snap.status());
-  Status s = (*repo)->LoadIndex();
-  if (!s.ok()) return Fail(ctx, s);
-  auto node = FindPath(**repo, snap->tree, pos[1]);
+  Repository& repo = ctx.repo();
+  auto node = FindPath(repo, snap->tree, pos[1]);
   if (!node.ok()) return Fail(ctx, node.status());
   if (node->type != "file") {
     return Fail(ctx, InvalidArgument(pos[1] + " is a " + node->type + ", dump writes regular files"));
   }
   for (const Id& id : node->content) {
-    auto blob = (*repo)->LoadBlob(BlobType::kData, id);
+    auto blob = repo.LoadBlob(BlobType::kData, id);
     if (!blob.ok()) return Fail(ctx, blob.status().WithContext("dump " + pos[1]));
-    s = WriteStdout(*blob);
+    Status s = WriteStdout(*blob);
     if (!s.ok()) return Fail(ctx, s);
   }
   return kExitOk;

@@ -32,13 +32,9 @@ std::string ModeString(const Node& n) {
 int RunLs(Context& ctx) {
   const auto& pos = ctx.args().positional();
   if (pos.empty()) return Fail(ctx, InvalidArgument("ls needs a snapshot ID (or \"latest\")"));
-  auto repo = ctx.Open(Context::LockMode::kShared);
-  if (!repo.ok()) return Fail(ctx, repo.status());
-  SnapshotFilter filter{ctx.args().All("host"), ctx.args().All("tag"), ctx.args().All("path")};
-  auto snap = FindSnapshot(**repo, pos[0], filter);
+  auto snap = ctx.OpenSnapshot(pos[0]);
   if (!snap.ok()) return Fail(ctx, snap.status());
-  Status s = (*repo)->LoadIndex();
-  if (!s.ok()) return Fail(ctx, s);
+  Repository& repo = ctx.repo();
   std::vector<std::string> dirs(pos.begin() + 1, pos.end());
   bool long_format = ctx.args().Has("long");
   auto wanted = [&](const std::string& path) {
@@ -64,7 +60,7 @@ int RunLs(Context& ctx) {
     std::printf("snapshot %s of %zu path(s) at %s:\n", snap->id.Short().c_str(), snap->paths.size(),
                 FormatLocal(snap->time).c_str());
   }
-  s = WalkTree(**repo, snap->tree, "", [&](const std::string& path, const Node& n) {
+  Status s = WalkTree(repo, snap->tree, "", [&](const std::string& path, const Node& n) {
     if (wanted(path)) {
       if (ctx.json()) {
         nlohmann::json j{{"message_type", "node"}, {"name", n.name}, {"type", n.type},

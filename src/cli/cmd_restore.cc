@@ -18,13 +18,9 @@ int RunRestoreCmd(Context& ctx) {
   opts.includes = ctx.args().All("include");
   opts.excludes = ctx.args().All("exclude");
   opts.verify = ctx.args().Has("verify");
-  auto repo = ctx.Open(Context::LockMode::kShared);
-  if (!repo.ok()) return Fail(ctx, repo.status());
-  SnapshotFilter filter{ctx.args().All("host"), ctx.args().All("tag"), ctx.args().All("path")};
-  auto snap = FindSnapshot(**repo, pos[0], filter);
+  auto snap = ctx.OpenSnapshot(pos[0]);
   if (!snap.ok()) return Fail(ctx, snap.status());
-  Status s = (*repo)->LoadIndex();
-  if (!s.ok()) return Fail(ctx, s);
+  Repository& repo = ctx.repo();
   if (!ctx.quiet() && !ctx.json()) {
     std::printf("restoring snapshot %s of [%s] at %s to %s\n", snap->id.Short().c_str(),
                 snap->paths.empty() ? "" : snap->paths[0].c_str(), FormatLocal(snap->time).c_str(),
@@ -33,7 +29,7 @@ int RunRestoreCmd(Context& ctx) {
   ProgressCounters counters;
   StderrWarnings warnings(ctx.json());
   ProgressPrinter printer(&counters, ctx.json(), ctx.quiet(), "restore");
-  auto result = RunRestore(**repo, *snap, opts, &counters, &warnings);
+  auto result = RunRestore(repo, *snap, opts, &counters, &warnings);
   printer.Stop();
   if (!result.ok()) return Fail(ctx, result.status().WithContext("restore"));
   const RestoreSummary& r = *result;

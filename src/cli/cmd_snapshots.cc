@@ -29,7 +29,7 @@ nlohmann::json SnapshotJson(const Snapshot& s) {
 int RunSnapshots(Context& ctx) {
   auto repo = ctx.Open(Context::LockMode::kShared);
   if (!repo.ok()) return Fail(ctx, repo.status());
-  SnapshotFilter filter{ctx.args().All("host"), ctx.args().All("tag"), ctx.args().All("path")};
+  SnapshotFilter filter = ctx.Filter();
   auto all = (*repo)->LoadAllSnapshots();
   if (!all.ok()) return Fail(ctx, all.status());
   std::vector<Snapshot> list = FilterSnapshots(std::move(*all), filter);

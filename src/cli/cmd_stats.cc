@@ -18,7 +18,7 @@ int RunStats(Context& ctx) {
   auto repo = ctx.Open(Context::LockMode::kShared);
   if (!repo.ok()) return Fail(ctx, repo.status());
   Repository& r = **repo;
-  SnapshotFilter filter{ctx.args().All("host"), ctx.args().All("tag"), ctx.args().All("path")};
+  SnapshotFilter filter = ctx.Filter();
   std::vector<Snapshot> snaps;
   if (ctx.args().positional().empty()) {
     auto all = r.LoadAllSnapshots();

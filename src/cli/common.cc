@@ -109,6 +109,17 @@ Result<Repository*> Context::Open(LockMode lock) {
   return repo_.get();
 }
 
+SnapshotFilter Context::Filter() const {
+  return SnapshotFilter{args_.All("host"), args_.All("tag"), args_.All("path")};
+}
+
+Result<Snapshot> Context::OpenSnapshot(const std::string& name) {
+  LB_ASSIGN_OR_RETURN(Repository * repo, Open(LockMode::kShared));
+  LB_ASSIGN_OR_RETURN(Snapshot snap, FindSnapshot(*repo, name, Filter()));
+  LB_RETURN_IF_ERROR(repo->LoadIndex());
+  return snap;
+}
+
 void Context::PrintError(const Status& s) const {
   std::string m = s.message();
   for (char& c : m) {

@@ -12,6 +12,7 @@
 #include "base/status.h"
 #include "cli/args.h"
 #include "engine/progress.h"
+#include "engine/select.h"
 #include "repo/lock.h"
 #include "repo/repository.h"
 
@@ -52,6 +53,13 @@ class Context {
   // Opens the repository; with lock, also takes a shared or exclusive lock.
   enum class LockMode { kNone, kShared, kExclusive };
   Result<Repository*> Open(LockMode lock);
+  // The snapshot filter from --host, --tag and --path.
+  SnapshotFilter Filter() const;
+  // Opens the repository (shared lock), finds the snapshot `name` ("latest"
+  // or an id prefix) through Filter(), and loads the index.
+  Result<Snapshot> OpenSnapshot(const std::string& name);
+  // REQUIRES: a successful Open or OpenSnapshot.
+  Repository& repo() { return *repo_; }
 
   // Prints an error line (to stderr, as one line).
   void PrintError(const Status& s) const;
