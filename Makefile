@@ -4,7 +4,7 @@ BUILD      ?= build
 TEST_BUILD ?= build-asan
 JOBS       ?= 2
 
-.PHONY: all bootstrap build demo test unit clean format
+.PHONY: all bootstrap build demo test unit bench clean format
 
 all: build
 
@@ -31,6 +31,12 @@ unit: bootstrap
 	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_SANITIZE=ON
 	ninja -C $(TEST_BUILD) -j$(JOBS) lifeboat_unit_tests
 	$(TEST_BUILD)/lifeboat_unit_tests
+
+# lifeboat, restic and borg side by side on a 2.6 GB dataset (bench/README.md).
+bench: bootstrap
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_TESTS=OFF
+	ninja -C $(BUILD) -j$(JOBS) lifeboat gen_dataset bench_limits
+	bench/run $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc')

@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <cstring>
+#include <memory>
+#include <chrono>
+#include <deque>
 #include <future>
 #include <map>
 #include <thread>
@@ -80,7 +83,8 @@ class Archiver {
         options_(options),
         progress_(progress),
         warnings_(warnings),
-        pool_(options.threads ? options.threads : ThreadPool::DefaultThreads()) {
+        pool_(options.threads ? options.threads : ThreadPool::DefaultThreads()),
+        blob_pool_(options.threads ? options.threads : ThreadPool::DefaultThreads()) {
     for (const auto& e : options.excludes) excludes_.emplace_back(e);
   }
 
@@ -115,7 +119,8 @@ class Archiver {
   const BackupOptions& options_;
   ProgressCounters* progress_;
   WarningSink* warnings_;
-  ThreadPool pool_;
+  ThreadPool pool_;       // reads, chunks and hashes files
+  ThreadPool blob_pool_;  // compresses and encrypts chunks of large files
   std::vector<PathPattern> excludes_;
   BackupSummary summary_;
   std::atomic<uint64_t> summary_errors_{0};
@@ -142,43 +147,91 @@ Result<Id> Archiver::SaveTree(Tree tree) {
   return id;
 }
 
+namespace {
+
+// A chunk's bytes: read straight from the file into a buffer sized for the
+// largest chunk, so bytes are copied once (by read) and never regrown.
+struct ChunkBuffer {
+  std::unique_ptr<char[]> data;
+  size_t size = 0;
+  ChunkBuffer() : data(new char[kChunkMaxSize + kReadSize]) {}
+  std::string_view view() const { return std::string_view(data.get(), size); }
+  static constexpr size_t kReadSize = 1 << 20;
+};
+
+}  // namespace
+
 Status Archiver::ChunkStream(int fd, Node* node, const std::string& what) {
+  // Chunks of a file are hashed here, in order; compressing and encrypting
+  // them runs on the blob pool, so one large file keeps every core busy. At
+  // most kInFlight chunks per file wait there (bounding memory).
+  constexpr size_t kInFlight = 2;
   Chunker chunker(repo_.config().polynomial);
-  std::string chunk;
-  std::string buf(1 << 20, '\0');
+  auto chunk = std::make_unique<ChunkBuffer>();
   uint64_t total = 0;
-  auto emit = [&]() -> Status {
-    Id id = Id::Hash(chunk);
-    LB_RETURN_IF_ERROR(repo_.SaveBlob(BlobType::kData, id, chunk).status());
-    node->content.push_back(id);
-    chunk.clear();
-    return Status::Ok();
+  std::deque<std::future<Status>> in_flight;
+  Status failure;
+  auto wait_oldest = [&] {
+    Status s = in_flight.front().get();
+    in_flight.pop_front();
+    if (!s.ok() && failure.ok()) failure = s;
   };
+  // Emits the first `len` bytes of the buffer as a blob; the rest (already
+  // read, after the cut) moves to a fresh buffer.
+  auto emit = [&](size_t len, bool last) -> Status {
+    std::string_view bytes(chunk->data.get(), len);
+    Id id = Id::Hash(bytes);
+    node->content.push_back(id);
+    size_t rest = chunk->size - len;
+    if (repo_.KnowsBlob(BlobType::kData, id) || (last && in_flight.empty())) {
+      // Known already, or a file of one chunk (most files): no hand-off.
+      Status s = repo_.KnowsBlob(BlobType::kData, id) ? Status::Ok()
+                                                      : repo_.SaveBlob(BlobType::kData, id, bytes).status();
+      std::memmove(chunk->data.get(), chunk->data.get() + len, rest);
+      chunk->size = rest;
+      return s;
+    }
+    auto next = std::make_unique<ChunkBuffer>();
+    std::memcpy(next->data.get(), chunk->data.get() + len, rest);
+    next->size = rest;
+    chunk->size = len;
+    if (in_flight.size() >= kInFlight) wait_oldest();
+    in_flight.push_back(blob_pool_.Submit([this, id, full = std::shared_ptr<ChunkBuffer>(std::move(chunk))] {
+      return repo_.SaveBlob(BlobType::kData, id, full->view()).status();
+    }));
+    chunk = std::move(next);
+    return failure;
+  };
+  Status st;
   for (;;) {
-    ssize_t n = read(fd, buf.data(), buf.size());
+    size_t start = chunk->size;
+    ssize_t n = read(fd, chunk->data.get() + start, ChunkBuffer::kReadSize);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus("read " + what, errno);
+    if (n < 0) {
+      st = ErrnoStatus("read " + what, errno);
+      break;
+    }
     if (n == 0) break;
+    chunk->size += static_cast<size_t>(n);
     total += static_cast<uint64_t>(n);
     bytes_read_ += static_cast<uint64_t>(n);
     if (progress_) progress_->bytes_done += static_cast<uint64_t>(n);
-    const auto* p = reinterpret_cast<const uint8_t*>(buf.data());
-    size_t len = static_cast<size_t>(n);
-    size_t pos = 0;
-    while (pos < len) {
-      size_t cut = chunker.NextCut(p + pos, len - pos);
-      if (cut == Chunker::kNoCut) {
-        chunk.append(buf.data() + pos, len - pos);
-        break;
-      }
-      chunk.append(buf.data() + pos, cut);
-      pos += cut;
-      LB_RETURN_IF_ERROR(emit());
+    // Scan the new bytes; each cut emits the bytes before it.
+    size_t pos = start;
+    while (pos < chunk->size && st.ok()) {
+      const auto* p = reinterpret_cast<const uint8_t*>(chunk->data.get());
+      size_t cut = chunker.NextCut(p + pos, chunk->size - pos);
+      if (cut == Chunker::kNoCut) break;
+      st = emit(pos + cut, false);
+      pos = 0;
     }
+    if (!st.ok()) break;
   }
-  if (!chunk.empty()) LB_RETURN_IF_ERROR(emit());
+  if (st.ok() && chunk->size > 0) st = emit(chunk->size, true);
+  while (!in_flight.empty()) wait_oldest();
+  if (st.ok()) st = failure;
   node->size = total;
-  return Status::Ok();
+  return st;
 }
 
 FileResult Archiver::ReadFile(const std::string& abs, Node node) {

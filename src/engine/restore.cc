@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <future>
 #include <map>
+#include <mutex>
+#include <unordered_map>
 
 #include "base/bytes.h"
 #include "base/thread_pool.h"
@@ -65,8 +67,24 @@ class Restorer {
     if (progress_) progress_->errors++;
     if (warnings_) warnings_->Warn(m);
   }
+  // What one pack must deliver: each needed blob and its (file, offset) places.
+  struct PackPlan {
+    struct Blob {
+      PackedBlob blob;
+      std::vector<std::pair<size_t, uint64_t>> targets;
+    };
+    std::vector<Blob> blobs;
+    std::unordered_map<Id, size_t, IdHash> index;
+  };
+  struct FileState;
+
   bool Selected(const std::string& snap_path, bool is_dir, bool* descend) const;
-  Status RestoreFile(const FileJob& job);
+  Status RestoreFiles();
+  void RestorePack(const Id& pack, PackPlan& plan);
+  void Deliver(const PackPlan::Blob& blob, std::string_view data, const Status& error);
+  Status OpenForWrite(const FileJob& job, FileState& f);
+  void CloseFd(FileState& f);
+  void Complete(size_t index, FileState& f);
   Status VerifyFile(const FileJob& job);
 
   Repository& repo_;
@@ -75,6 +93,9 @@ class Restorer {
   WarningSink* warnings_;
   std::vector<PathPattern> includes_, excludes_;
   std::vector<FileJob> files_;
+  std::vector<FileJob> unique_;  // files_ without later names of hard links
+  std::vector<std::unique_ptr<FileState>> states_;  // by index in unique_
+  std::atomic<int> open_files_{0};
   std::vector<DirJob> dirs_;     // in pre-order; metadata is applied in reverse
   std::vector<FileJob> links_;   // hard links to files restored earlier
   std::vector<FileJob> others_;  // symlinks, fifos, devices
@@ -129,49 +150,159 @@ Status Restorer::Plan(const Id& tree_id, const std::string& snap_path, const std
   return Status::Ok();
 }
 
-Status Restorer::RestoreFile(const FileJob& job) {
-  const Node& node = job.node;
-  if (progress_) progress_->SetCurrent(job.path);
-  // A short temporary name beside the target (the target's own name may
-  // already be as long as a name can be).
-  std::string tmp = job.path.substr(0, job.path.rfind('/') + 1) + ".lifeboat-" +
-                    HexEncode(RandomBytes(8)) + ".partial";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoStatus("create " + tmp, errno);
-  off_t offset = 0;
-  Status st;
-  std::string last_zero_id;
-  for (const Id& id : node.content) {
-    auto blob = repo_.LoadBlob(BlobType::kData, id);
-    if (!blob.ok()) {
-      st = blob.status();
-      break;
-    }
-    if (options_.sparse && AllZero(*blob)) {
-      offset += static_cast<off_t>(blob->size());
-    } else {
-      st = WriteAt(fd, *blob, offset, job.path);
-      if (!st.ok()) break;
-      offset += static_cast<off_t>(blob->size());
-    }
-    bytes_ += blob->size();
-    if (progress_) progress_->bytes_done += blob->size();
+// One file being written: created on its first blob, completed (truncated
+// to size, renamed into place, metadata applied) when its last blob lands.
+struct Restorer::FileState {
+  std::mutex mu;
+  std::string tmp;
+  int fd = -1;
+  size_t remaining = 0;  // blob writes still to come
+  Status failure;
+};
+
+Status Restorer::OpenForWrite(const FileJob& job, FileState& f) {
+  if (f.fd >= 0) return Status::Ok();
+  if (f.tmp.empty()) {
+    // A short temporary name beside the target (the target's own name may
+    // already be as long as a name can be).
+    f.tmp = job.path.substr(0, job.path.rfind('/') + 1) + ".lifeboat-" + HexEncode(RandomBytes(8)) +
+            ".partial";
+    f.fd = open(f.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  } else {
+    f.fd = open(f.tmp.c_str(), O_WRONLY | O_CLOEXEC);
   }
-  if (st.ok() && ftruncate(fd, offset) != 0) st = ErrnoStatus("truncate " + job.path, errno);
-  if (st.ok() && static_cast<uint64_t>(offset) != node.size) {
-    st = Corrupt(job.path + ": restored " + std::to_string(offset) + " bytes, snapshot says " +
-                 std::to_string(node.size));
+  if (f.fd < 0) return ErrnoStatus("create " + f.tmp, errno);
+  open_files_++;
+  return Status::Ok();
+}
+
+void Restorer::CloseFd(FileState& f) {
+  if (f.fd >= 0) {
+    close(f.fd);
+    f.fd = -1;
+    open_files_--;
   }
-  if (close(fd) != 0 && st.ok()) st = ErrnoStatus("close " + job.path, errno);
-  if (st.ok() && rename(tmp.c_str(), job.path.c_str()) != 0) {
-    st = ErrnoStatus("rename into " + job.path, errno);
+}
+
+// REQUIRES: f.mu held and f.remaining == 0.
+void Restorer::Complete(size_t index, FileState& f) {
+  const FileJob& job = unique_[index];
+  Status st = f.failure;
+  if (st.ok()) st = OpenForWrite(job, f);
+  if (st.ok() && ftruncate(f.fd, static_cast<off_t>(job.node.size)) != 0) {
+    st = ErrnoStatus("truncate " + job.path, errno);
   }
+  if (f.fd >= 0 && close(f.fd) != 0 && st.ok()) st = ErrnoStatus("close " + job.path, errno);
+  if (f.fd >= 0) open_files_--;
+  f.fd = -1;
+  if (st.ok() && rename(f.tmp.c_str(), job.path.c_str()) != 0) st = ErrnoStatus("rename into " + job.path, errno);
   if (!st.ok()) {
-    unlink(tmp.c_str());
-    return st;
+    if (!f.tmp.empty()) unlink(f.tmp.c_str());
+    Warn("cannot restore " + job.path + ": " + st.message());
+    return;
+  }
+  st = ApplyMetadata(job.path, job.node);
+  if (st.ok() && options_.verify) st = VerifyFile(job);
+  if (!st.ok()) {
+    Warn("cannot restore " + job.path + ": " + st.message());
+    return;
   }
   if (progress_) progress_->files_done++;
-  return ApplyMetadata(job.path, node);
+}
+
+void Restorer::Deliver(const PackPlan::Blob& blob, std::string_view data, const Status& error) {
+  bool zero = options_.sparse && error.ok() && AllZero(data);
+  for (const auto& [index, offset] : blob.targets) {
+    FileState& f = *states_[index];
+    std::lock_guard<std::mutex> lock(f.mu);
+    if (f.failure.ok() && !error.ok()) f.failure = error;
+    if (f.failure.ok() && !zero) {
+      f.failure = OpenForWrite(unique_[index], f);
+      if (f.failure.ok()) f.failure = WriteAt(f.fd, data, static_cast<off_t>(offset), unique_[index].path);
+      // Keep few files open: large files come back for more blobs later.
+      if (open_files_ > 256) CloseFd(f);
+    }
+    if (error.ok()) {
+      bytes_ += data.size();
+      if (progress_) progress_->bytes_done += data.size();
+    }
+    if (--f.remaining == 0) Complete(index, f);
+  }
+}
+
+void Restorer::RestorePack(const Id& pack, PackPlan& plan) {
+  std::sort(plan.blobs.begin(), plan.blobs.end(),
+            [](const PackPlan::Blob& a, const PackPlan::Blob& b) { return a.blob.offset < b.blob.offset; });
+  uint64_t start = plan.blobs.front().blob.offset;
+  uint64_t end = 0;
+  for (const auto& b : plan.blobs) end = std::max<uint64_t>(end, uint64_t(b.blob.offset) + b.blob.length);
+  // One read per pack: from the first needed blob to the end of the last.
+  auto range = repo_.storage().Load(FileType::kPack, pack.Hex(), start, end - start);
+  for (const auto& b : plan.blobs) {
+    if (!range.ok()) {
+      Deliver(b, {}, range.status().WithContext("pack " + pack.Hex()));
+      continue;
+    }
+    std::string_view sealed = std::string_view(*range).substr(b.blob.offset - start, b.blob.length);
+    auto plain = OpenBlob(repo_.key(), b.blob, sealed);
+    if (!plain.ok()) {
+      Deliver(b, {}, plain.status().WithContext("blob " + b.blob.id.Short() + " in pack " + pack.Hex()));
+      continue;
+    }
+    Deliver(b, *plain, Status::Ok());
+  }
+}
+
+Status Restorer::RestoreFiles() {
+  // Plan: for each pack, the blobs needed from it and where each one goes.
+  std::map<Id, PackPlan> packs;
+  std::vector<Id> pack_order;
+  std::vector<size_t> empty_files;
+  states_.resize(unique_.size());
+  for (size_t i = 0; i < unique_.size(); ++i) {
+    states_[i] = std::make_unique<FileState>();
+    const FileJob& job = unique_[i];
+    uint64_t offset = 0;
+    bool missing = false;
+    std::vector<std::pair<BlobLocation, uint64_t>> places;
+    for (const Id& id : job.node.content) {
+      auto loc = repo_.index().Lookup(BlobType::kData, id);
+      if (!loc) {
+        Warn("cannot restore " + job.path + ": data blob " + id.Hex() + " is not in the index");
+        missing = true;
+        break;
+      }
+      places.emplace_back(*loc, offset);
+      offset += loc->blob.compressed() ? loc->blob.uncompressed_length : loc->blob.length - kCryptoOverhead;
+    }
+    if (missing) continue;
+    if (offset != job.node.size) {
+      Warn("cannot restore " + job.path + ": its blobs hold " + std::to_string(offset) +
+           " bytes, the snapshot says " + std::to_string(job.node.size));
+      continue;
+    }
+    states_[i]->remaining = places.size();
+    if (places.empty()) empty_files.push_back(i);
+    for (const auto& [loc, off] : places) {
+      auto [it, inserted] = packs.try_emplace(loc.pack);
+      if (inserted) pack_order.push_back(loc.pack);
+      PackPlan& plan = it->second;
+      auto [bit, new_blob] = plan.index.try_emplace(loc.blob.id, plan.blobs.size());
+      if (new_blob) plan.blobs.push_back(PackPlan::Blob{loc.blob, {}});
+      plan.blobs[bit->second].targets.emplace_back(i, off);
+    }
+  }
+  for (size_t i : empty_files) {
+    std::lock_guard<std::mutex> lock(states_[i]->mu);
+    Complete(i, *states_[i]);
+  }
+  ThreadPool pool(options_.threads ? options_.threads : ThreadPool::DefaultThreads());
+  std::vector<std::future<void>> done;
+  for (const Id& pack : pack_order) {
+    done.push_back(pool.Submit([this, pack, plan = &packs[pack]] { RestorePack(pack, *plan); }));
+  }
+  for (auto& f : done) f.get();
+  return Status::Ok();
 }
 
 Status Restorer::VerifyFile(const FileJob& job) {
@@ -217,7 +348,6 @@ Status Restorer::Run(RestoreSummary* summary) {
   }
   // Hard links: the first name of an inode gets the content, later ones link to it.
   std::map<std::pair<uint64_t, uint64_t>, std::string> first_name;
-  std::vector<FileJob> unique;
   for (FileJob& f : files_) {
     if (f.node.links > 1 && f.node.inode != 0) {
       auto key = std::make_pair(f.node.device_id, f.node.inode);
@@ -228,24 +358,9 @@ Status Restorer::Run(RestoreSummary* summary) {
         continue;
       }
     }
-    unique.push_back(std::move(f));
+    unique_.push_back(std::move(f));
   }
-  {
-    ThreadPool pool(options_.threads ? options_.threads : ThreadPool::DefaultThreads());
-    std::vector<std::future<Status>> results;
-    results.reserve(unique.size());
-    for (const FileJob& f : unique) {
-      results.push_back(pool.Submit([this, &f] {
-        Status s = RestoreFile(f);
-        if (s.ok() && options_.verify) s = VerifyFile(f);
-        return s;
-      }));
-    }
-    for (size_t i = 0; i < results.size(); ++i) {
-      Status s = results[i].get();
-      if (!s.ok()) Warn("cannot restore " + unique[i].path + ": " + s.message());
-    }
-  }
+  LB_RETURN_IF_ERROR(RestoreFiles());
   for (const FileJob& l : links_) {
     unlink(l.path.c_str());
     if (link(l.node.name.c_str(), l.path.c_str()) != 0) {
@@ -261,7 +376,7 @@ Status Restorer::Run(RestoreSummary* summary) {
     Status s = ApplyMetadata(it->path, it->node);
     if (!s.ok()) Warn(s.message());
   }
-  summary->files = unique.size() + links_.size();
+  summary->files = unique_.size() + links_.size();
   summary->dirs = dirs_.size();
   summary->others = others_.size();
   summary->bytes = bytes_;

@@ -24,14 +24,20 @@ ZSTD_DCtx* ThreadDCtx() {
 
 }  // namespace
 
-std::string ZstdCompress(std::string_view data, int level) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
+size_t ZstdBound(size_t n) { return ZSTD_compressBound(n); }
+
+size_t ZstdCompressTo(std::string_view data, char* out, size_t capacity, int level) {
   ZSTD_CCtx* ctx = ThreadCCtx();
   ZSTD_CCtx_reset(ctx, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(ctx, ZSTD_c_checksumFlag, 0);
-  size_t n = ZSTD_compress2(ctx, out.data(), out.size(), data.data(), data.size());
-  out.resize(ZSTD_isError(n) ? 0 : n);
+  size_t n = ZSTD_compress2(ctx, out, capacity, data.data(), data.size());
+  return ZSTD_isError(n) ? 0 : n;
+}
+
+std::string ZstdCompress(std::string_view data, int level) {
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  out.resize(ZstdCompressTo(data, out.data(), out.size(), level));
   return out;
 }
 

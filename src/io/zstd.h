@@ -12,6 +12,11 @@ namespace lifeboat {
 constexpr int kDefaultZstdLevel = 3;
 
 std::string ZstdCompress(std::string_view data, int level = kDefaultZstdLevel);
+// The most bytes compressing n bytes can produce.
+size_t ZstdBound(size_t n);
+// Compresses into out[0, capacity); returns the compressed size, or 0 if zstd
+// failed or the output would not fit.
+size_t ZstdCompressTo(std::string_view data, char* out, size_t capacity, int level = kDefaultZstdLevel);
 // Decompresses one frame. `expected_size` (if non-zero) bounds the output and
 // must match it. Returns kCorrupt for malformed input.
 Result<std::string> ZstdDecompress(std::string_view data, size_t expected_size = 0);

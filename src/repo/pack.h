@@ -28,6 +28,10 @@ struct PackedBlob {
 // Assembles one pack in memory. Not thread-safe.
 class PackBuilder {
  public:
+  // `expected_size` reserves the buffer up front (no regrowth copies).
+  explicit PackBuilder(size_t expected_size = 0) {
+    if (expected_size) data_.reserve(expected_size + (1 << 20));
+  }
   // Appends a sealed blob. uncompressed_length is 0 for an uncompressed blob.
   void Add(BlobType type, const Id& id, std::string_view sealed, uint32_t uncompressed_length);
   // Appends a blob, sealing it into the pack's buffer without a copy.

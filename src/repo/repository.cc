@@ -78,7 +78,14 @@ Repository::Repository(std::unique_ptr<Storage> storage, MasterKey key, std::str
       key_name_(std::move(key_name)),
       config_(std::move(config)) {}
 
-Repository::~Repository() = default;
+Repository::~Repository() {
+  {
+    std::lock_guard<std::mutex> lock(upload_mu_);
+    upload_stop_ = true;
+  }
+  upload_cv_.notify_all();
+  if (uploader_.joinable()) uploader_.join();
+}
 
 Result<std::string> Repository::LoadUnpacked(FileType type, const Id& id) {
   std::string what = std::string(FileTypeName(type)) + " " + id.Hex();
@@ -206,6 +213,34 @@ Result<std::string> Repository::LoadBlob(BlobType type, const Id& id) {
   return plain;
 }
 
+bool Repository::KnowsBlob(BlobType type, const Id& id) {
+  if (index_.Has(type, id)) return true;
+  std::lock_guard<std::mutex> lock(pending_mu_);
+  return pending_[static_cast<int>(type)].count(id) != 0;
+}
+
+namespace {
+
+// A per-thread buffer for compressed blobs: allocating (and zeroing)
+// megabytes for every blob would cost more than the copy it saves.
+struct Scratch {
+  std::unique_ptr<char[]> data;
+  size_t capacity = 0;
+  char* Reserve(size_t n) {
+    if (n > capacity) {
+      data.reset(new char[n]);
+      capacity = n;
+    }
+    return data.get();
+  }
+};
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+}  // namespace
+
 Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::string_view plaintext) {
   int t = static_cast<int>(type);
   if (index_.Has(type, id)) return false;
@@ -213,34 +248,77 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::string_view 
     std::lock_guard<std::mutex> lock(pending_mu_);
     if (!pending_[t].insert(id).second) return false;
   }
-  // Compress and encrypt outside any lock; keep compression only if it helps.
-  std::string compressed;
+  {
+    std::lock_guard<std::mutex> lock(upload_mu_);
+    if (!upload_error_.ok()) return upload_error_;
+  }
+  // Compress outside any lock; keep compression only if it helps.
   uint32_t uncompressed_length = 0;
   std::string_view payload = plaintext;
   if (config_.version >= 2) {
-    compressed = ZstdCompress(plaintext);
-    if (!compressed.empty() && compressed.size() < plaintext.size()) {
-      payload = compressed;
+    Scratch& scratch = ThreadScratch();
+    size_t bound = ZstdBound(plaintext.size());
+    char* out = scratch.Reserve(bound);
+    size_t n = ZstdCompressTo(plaintext, out, bound);
+    if (n != 0 && n < plaintext.size()) {
+      payload = std::string_view(out, n);
       uncompressed_length = static_cast<uint32_t>(plaintext.size());
     }
   }
-  std::string sealed = key_.Seal(payload);
-  write_stats_.stored_bytes += sealed.size();
+  write_stats_.stored_bytes += payload.size() + kCryptoOverhead;
   write_stats_.blob_bytes += plaintext.size();
   (type == BlobType::kTree ? write_stats_.tree_blobs : write_stats_.data_blobs)++;
 
+  // Encrypt straight into the pack (AES-CTR and Poly1305 run at several GB/s,
+  // cheaper under the lock than a second copy of the blob).
   std::unique_ptr<PackBuilder> full;
   {
     std::lock_guard<std::mutex> lock(packer_mu_[t]);
-    if (!packer_[t]) packer_[t] = std::make_unique<PackBuilder>();
-    packer_[t]->Add(type, id, sealed, uncompressed_length);
+    if (!packer_[t]) packer_[t] = std::make_unique<PackBuilder>(type == BlobType::kData ? kPackSize : 0);
+    packer_[t]->Seal(key_, type, id, payload, uncompressed_length);
     if (packer_[t]->size() >= kPackSize) full = std::move(packer_[t]);
   }
-  if (full) LB_RETURN_IF_ERROR(SavePack(std::move(*full)));
+  if (full) LB_RETURN_IF_ERROR(QueuePack(std::move(full)));
   return true;
 }
 
-Status Repository::SavePack(PackBuilder pack) {
+Status Repository::QueuePack(std::unique_ptr<PackBuilder> pack) {
+  std::unique_lock<std::mutex> lock(upload_mu_);
+  if (!uploader_.joinable()) uploader_ = std::thread([this] { UploadLoop(); });
+  // Backpressure: at most one finished pack waits while another uploads.
+  upload_cv_.wait(lock, [this] { return upload_queue_.empty() || !upload_error_.ok(); });
+  if (!upload_error_.ok()) return upload_error_;
+  upload_queue_.push_back(std::move(pack));
+  upload_cv_.notify_all();
+  return Status::Ok();
+}
+
+void Repository::UploadLoop() {
+  std::unique_lock<std::mutex> lock(upload_mu_);
+  for (;;) {
+    upload_cv_.wait(lock, [this] { return upload_stop_ || !upload_queue_.empty(); });
+    if (upload_queue_.empty()) return;
+    std::unique_ptr<PackBuilder> pack = std::move(upload_queue_.front());
+    upload_queue_.pop_front();
+    ++uploads_running_;
+    upload_cv_.notify_all();
+    lock.unlock();
+    Status s = UploadPack(*pack);
+    pack.reset();
+    lock.lock();
+    --uploads_running_;
+    if (!s.ok() && upload_error_.ok()) upload_error_ = s;
+    upload_cv_.notify_all();
+  }
+}
+
+Status Repository::DrainUploads() {
+  std::unique_lock<std::mutex> lock(upload_mu_);
+  upload_cv_.wait(lock, [this] { return upload_queue_.empty() && uploads_running_ == 0; });
+  return upload_error_;
+}
+
+Status Repository::UploadPack(PackBuilder& pack) {
   std::vector<PackedBlob> blobs = pack.blobs();
   std::string bytes = pack.Finish(key_);
   Id id = Id::Hash(bytes);
@@ -281,8 +359,9 @@ Status Repository::Flush() {
       std::lock_guard<std::mutex> lock(packer_mu_[t]);
       last = std::move(packer_[t]);
     }
-    if (last && last->count() > 0) LB_RETURN_IF_ERROR(SavePack(std::move(*last)));
+    if (last && last->count() > 0) LB_RETURN_IF_ERROR(QueuePack(std::move(last)));
   }
+  LB_RETURN_IF_ERROR(DrainUploads());
   std::vector<IndexedPack> batch;
   {
     std::lock_guard<std::mutex> lock(unindexed_mu_);

@@ -7,7 +7,10 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <thread>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -81,8 +84,12 @@ class Repository {
 
   // Stores a blob unless the repository has it (or another thread is storing
   // it). Returns true if this call stored it. The blob is durable only after
-  // Flush.
+  // Flush. Full packs are written by a background uploader; an upload error
+  // is returned by a later SaveBlob or by Flush.
   Result<bool> SaveBlob(BlobType type, const Id& id, std::string_view plaintext);
+  // True if the blob is stored or being stored (a cheap pre-check for
+  // callers that would otherwise compress it for nothing).
+  bool KnowsBlob(BlobType type, const Id& id);
   // Writes all open packs and an index file for every pack not yet indexed.
   Status Flush();
 
@@ -92,7 +99,12 @@ class Repository {
  private:
   Repository(std::unique_ptr<Storage> storage, MasterKey key, std::string key_name,
              RepoConfig config);
-  Status SavePack(PackBuilder pack);
+  // Queues a full pack for the uploader; blocks while one is waiting.
+  Status QueuePack(std::unique_ptr<PackBuilder> pack);
+  Status UploadPack(PackBuilder& pack);
+  void UploadLoop();
+  // Waits until every queued pack is stored; returns the first upload error.
+  Status DrainUploads();
   Status WriteIndexFile(std::vector<IndexedPack> packs);
 
   std::unique_ptr<Storage> storage_;
@@ -108,6 +120,14 @@ class Repository {
 
   std::mutex packer_mu_[2];
   std::unique_ptr<PackBuilder> packer_[2];
+
+  std::mutex upload_mu_;
+  std::condition_variable upload_cv_;
+  std::deque<std::unique_ptr<PackBuilder>> upload_queue_;
+  int uploads_running_ = 0;
+  bool upload_stop_ = false;
+  Status upload_error_;
+  std::thread uploader_;
 
   std::mutex unindexed_mu_;              // guards unindexed_ and index_files_
   std::vector<IndexedPack> unindexed_;  // saved packs awaiting an index file
