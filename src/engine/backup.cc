@@ -163,9 +163,9 @@ struct ChunkBuffer {
 
 Status Archiver::ChunkStream(int fd, Node* node, const std::string& what) {
   // Chunks of a file are hashed here, in order; compressing and encrypting
-  // them runs on the blob pool, so one large file keeps every core busy. At
+  // them runs on the blob pool, so one large file keeps two cores busy. At
   // most kInFlight chunks per file wait there (bounding memory).
-  constexpr size_t kInFlight = 2;
+  constexpr size_t kInFlight = 1;
   Chunker chunker(repo_.config().polynomial);
   auto chunk = std::make_unique<ChunkBuffer>();
   uint64_t total = 0;
@@ -176,31 +176,30 @@ Status Archiver::ChunkStream(int fd, Node* node, const std::string& what) {
     in_flight.pop_front();
     if (!s.ok() && failure.ok()) failure = s;
   };
-  // Emits the first `len` bytes of the buffer as a blob; the rest (already
-  // read, after the cut) moves to a fresh buffer.
+  // Emits the first `len` bytes of the buffer as a blob and moves the rest
+  // (read already, after the cut) to the front. A blob handed to the pool
+  // gets an exact-size copy: a few MiB in flight instead of whole buffers.
   auto emit = [&](size_t len, bool last) -> Status {
     std::string_view bytes(chunk->data.get(), len);
     Id id = Id::Hash(bytes);
     node->content.push_back(id);
-    size_t rest = chunk->size - len;
-    if (repo_.KnowsBlob(BlobType::kData, id) || (last && in_flight.empty())) {
-      // Known already, or a file of one chunk (most files): no hand-off.
-      Status s = repo_.KnowsBlob(BlobType::kData, id) ? Status::Ok()
-                                                      : repo_.SaveBlob(BlobType::kData, id, bytes).status();
-      std::memmove(chunk->data.get(), chunk->data.get() + len, rest);
-      chunk->size = rest;
-      return s;
+    Status s;
+    if (repo_.KnowsBlob(BlobType::kData, id)) {
+      // Stored already: nothing to do.
+    } else if (last && in_flight.empty()) {
+      // A file of one chunk (most files): no hand-off.
+      s = repo_.SaveBlob(BlobType::kData, id, bytes).status();
+    } else {
+      if (in_flight.size() >= kInFlight) wait_oldest();
+      in_flight.push_back(blob_pool_.Submit([this, id, data = std::string(bytes)] {
+        return repo_.SaveBlob(BlobType::kData, id, data).status();
+      }));
+      s = failure;
     }
-    auto next = std::make_unique<ChunkBuffer>();
-    std::memcpy(next->data.get(), chunk->data.get() + len, rest);
-    next->size = rest;
-    chunk->size = len;
-    if (in_flight.size() >= kInFlight) wait_oldest();
-    in_flight.push_back(blob_pool_.Submit([this, id, full = std::shared_ptr<ChunkBuffer>(std::move(chunk))] {
-      return repo_.SaveBlob(BlobType::kData, id, full->view()).status();
-    }));
-    chunk = std::move(next);
-    return failure;
+    size_t rest = chunk->size - len;
+    std::memmove(chunk->data.get(), chunk->data.get() + len, rest);
+    chunk->size = rest;
+    return s;
   };
   Status st;
   for (;;) {

@@ -270,23 +270,30 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::string_view 
   (type == BlobType::kTree ? write_stats_.tree_blobs : write_stats_.data_blobs)++;
 
   // Encrypt straight into the pack (AES-CTR and Poly1305 run at several GB/s,
-  // cheaper under the lock than a second copy of the blob).
-  std::unique_ptr<PackBuilder> full;
-  {
-    std::lock_guard<std::mutex> lock(packer_mu_[t]);
-    if (!packer_[t]) packer_[t] = std::make_unique<PackBuilder>(type == BlobType::kData ? kPackSize : 0);
-    packer_[t]->Seal(key_, type, id, payload, uncompressed_length);
-    if (packer_[t]->size() >= kPackSize) full = std::move(packer_[t]);
+  // cheaper under the lock than a second copy of the blob). Lock order:
+  // packer_mu_, then upload_mu_.
+  std::lock_guard<std::mutex> lock(packer_mu_[t]);
+  // Close the pack before this blob would overflow it, so the buffer never
+  // grows past its reservation (a regrowth would double it). The hand-over
+  // waits, under this lock, until the uploader is free: at most one pack
+  // fills while one uploads.
+  size_t sealed = payload.size() + kCryptoOverhead;
+  if (packer_[t] && packer_[t]->count() > 0 && packer_[t]->size() + sealed > kPackSize) {
+    LB_RETURN_IF_ERROR(QueuePack(std::move(packer_[t])));
   }
-  if (full) LB_RETURN_IF_ERROR(QueuePack(std::move(full)));
+  if (!packer_[t]) packer_[t] = std::make_unique<PackBuilder>(type == BlobType::kData ? kPackSize : 0);
+  packer_[t]->Seal(key_, type, id, payload, uncompressed_length);
   return true;
 }
 
 Status Repository::QueuePack(std::unique_ptr<PackBuilder> pack) {
   std::unique_lock<std::mutex> lock(upload_mu_);
   if (!uploader_.joinable()) uploader_ = std::thread([this] { UploadLoop(); });
-  // Backpressure: at most one finished pack waits while another uploads.
-  upload_cv_.wait(lock, [this] { return upload_queue_.empty() || !upload_error_.ok(); });
+  // Backpressure: hand over only when the uploader is free, so at most one
+  // pack is in flight while the next one fills (memory stays at two packs).
+  upload_cv_.wait(lock, [this] {
+    return (upload_queue_.empty() && uploads_running_ == 0) || !upload_error_.ok();
+  });
   if (!upload_error_.ok()) return upload_error_;
   upload_queue_.push_back(std::move(pack));
   upload_cv_.notify_all();

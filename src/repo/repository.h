@@ -99,7 +99,7 @@ class Repository {
  private:
   Repository(std::unique_ptr<Storage> storage, MasterKey key, std::string key_name,
              RepoConfig config);
-  // Queues a full pack for the uploader; blocks while one is waiting.
+  // Hands a full pack to the uploader; blocks while it is busy.
   Status QueuePack(std::unique_ptr<PackBuilder> pack);
   Status UploadPack(PackBuilder& pack);
   void UploadLoop();
