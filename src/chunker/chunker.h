@@ -35,6 +35,12 @@ class Chunker {
     uint64_t mod[256];
   };
   static const Tables* TablesFor(uint64_t polynomial);
+  // The byte-at-a-time scan (restic's algorithm as written); exact for any
+  // state. Scans buf[from, len).
+  size_t ScanSequential(const uint8_t* buf, size_t from, size_t len);
+  // Position of the first fingerprint with the split bits clear among
+  // positions [from, to) of buf, or kNoCut. REQUIRES: from >= 64.
+  size_t FindFirstHit(const uint8_t* buf, size_t from, size_t to) const;
 
   const Tables* tables_;
   int pol_shift_;

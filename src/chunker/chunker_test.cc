@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,22 @@ TEST(Chunker, MatchesResticCutPoints) {
   // The cut points do not depend on how the stream is fed.
   EXPECT_EQ(Split(kTestPol, data, 4093), restic);
   EXPECT_EQ(Split(kTestPol, data, 24 << 20), restic);
+}
+
+// Pieces shorter than 256 bytes always take the byte-by-byte path; larger
+// ones take the lane path. Both must cut at the same places, however the
+// stream is split, including a run of one byte value (no fingerprint hits:
+// forced cuts at the maximum size).
+TEST(Chunker, LanePathMatchesByteByBytePath) {
+  std::string data = TestData(20 << 20, 3) + std::string(20 << 20, '\x01') + TestData(5 << 20, 4);
+  auto reference = Split(kTestPol, data, 97);
+  ASSERT_GE(reference.size(), 10u);
+  EXPECT_GE(std::count(reference.begin(), reference.end(), kChunkMaxSize), 2)
+      << "a constant run must be cut at the maximum size";
+  EXPECT_EQ(Split(kTestPol, data, 1 << 20), reference);
+  EXPECT_EQ(Split(kTestPol, data, 300), reference);
+  EXPECT_EQ(Split(kTestPol, data, (1 << 16) + 1), reference);
+  EXPECT_EQ(Split(kTestPol, data, data.size()), reference);
 }
 
 TEST(Chunker, BoundsAndShiftResistance) {
