@@ -140,19 +140,4 @@ Result<std::string> MasterKey::Open(std::string_view sealed) const {
   return plain;
 }
 
-Result<std::string> Scrypt(const Secret& password, std::string_view salt, uint64_t n, uint32_t r,
-                           uint32_t p) {
-  std::string out(64, '\0');
-  // Allow the memory the parameters need (128 * r * N * p plus slack).
-  uint64_t maxmem = 128ull * r * n * (p + 2) + (64ull << 20);
-  int ok = EVP_PBE_scrypt(password.reveal().data(), password.reveal().size(),
-                          reinterpret_cast<const unsigned char*>(salt.data()), salt.size(), n, r,
-                          p, maxmem, reinterpret_cast<unsigned char*>(out.data()), out.size());
-  if (ok != 1) {
-    return InvalidArgument("scrypt failed for N=" + std::to_string(n) + " r=" + std::to_string(r) +
-                           " p=" + std::to_string(p));
-  }
-  return out;
-}
-
 }  // namespace lifeboat

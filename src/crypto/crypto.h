@@ -53,7 +53,8 @@ void Aes256Ctr(const uint8_t key[32], const uint8_t iv[16], std::string_view in,
 // Cryptographically secure random bytes.
 std::string RandomBytes(size_t n);
 
-// scrypt(password, salt, N, r, p) -> 64 bytes.
+// scrypt(password, salt, N, r, p) -> 64 bytes (RFC 7914), with the p lanes
+// computed in parallel (crypto/scrypt.cc).
 Result<std::string> Scrypt(const Secret& password, std::string_view salt, uint64_t n, uint32_t r,
                            uint32_t p);
 

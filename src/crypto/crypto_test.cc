@@ -7,6 +7,9 @@
 #include "base/bytes.h"
 #include "crypto/sha256.h"
 
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+
 namespace lifeboat {
 namespace {
 
@@ -69,6 +72,24 @@ TEST(Scrypt, Rfc7914Vector) {
   EXPECT_EQ(Hex(*out),
             "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
             "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640");
+}
+
+// The parallel implementation against OpenSSL's sequential one.
+TEST(Scrypt, MatchesOpenSsl) {
+  struct Params {
+    uint64_t n;
+    uint32_t r, p;
+  } cases[] = {{16, 1, 1}, {1024, 8, 3}, {2048, 4, 7}, {32768, 8, 2}};
+  for (const auto& c : cases) {
+    std::string want(64, '\0');
+    ASSERT_EQ(EVP_PBE_scrypt("pw", 2, reinterpret_cast<const unsigned char*>("salty"), 5, c.n, c.r, c.p,
+                             1ull << 30, reinterpret_cast<unsigned char*>(want.data()), 64),
+              1);
+    auto got = Scrypt(Secret("pw"), "salty", c.n, c.r, c.p);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(Hex(*got), Hex(want)) << "N=" << c.n << " r=" << c.r << " p=" << c.p;
+  }
+  EXPECT_FALSE(Scrypt(Secret("pw"), "s", 1000, 8, 1).ok());  // N not a power of two
 }
 
 TEST(MasterKey, SealOpenRoundTrip) {
