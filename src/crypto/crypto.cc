@@ -113,7 +113,10 @@ std::string MasterKey::Seal(std::string_view plaintext) const {
 void MasterKey::SealTo(std::string_view plaintext, std::string* out) const {
   size_t base = out->size();
   out->resize(base + kIvSize + plaintext.size() + kMacSize);
-  char* p = out->data() + base;
+  SealInto(plaintext, out->data() + base);
+}
+
+void MasterKey::SealInto(std::string_view plaintext, char* p) const {
   std::string iv;
   do {
     iv = RandomBytes(kIvSize);

@@ -35,6 +35,8 @@ struct MasterKey {
   std::string Seal(std::string_view plaintext) const;
   // Appends IV || ciphertext || MAC to *out.
   void SealTo(std::string_view plaintext, std::string* out) const;
+  // Writes IV || ciphertext || MAC (plaintext.size() + 32 bytes) at out.
+  void SealInto(std::string_view plaintext, char* out) const;
   // Authenticates and decrypts IV || ciphertext || MAC. Returns kCorrupt if the
   // data is too short or the MAC does not match.
   Result<std::string> Open(std::string_view sealed) const;

@@ -21,7 +21,7 @@ TEST(Pack, BuildAndParseHeader) {
   b.Seal(key, BlobType::kData, Id::Hash(one), one, 0);
   b.Seal(key, BlobType::kTree, Id::Hash(two), "compressed-stand-in", static_cast<uint32_t>(two.size()));
   auto blobs = b.blobs();
-  std::string pack = b.Finish(key);
+  std::string pack(b.Finish(key));
   uint32_t header_len = DecodeFixed32(pack.data() + pack.size() - 4);
   auto plain = key.Open(std::string_view(pack).substr(pack.size() - 4 - header_len, header_len));
   ASSERT_TRUE(plain.ok());

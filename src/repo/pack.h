@@ -25,28 +25,36 @@ struct PackedBlob {
   bool compressed() const { return uncompressed_length != 0; }
 };
 
-// Assembles one pack in memory. Not thread-safe.
+// Assembles one pack in memory, in a page-aligned buffer (so storage can
+// write it without another copy). Not thread-safe.
 class PackBuilder {
  public:
   // `expected_size` reserves the buffer up front (no regrowth copies).
-  explicit PackBuilder(size_t expected_size = 0) {
-    if (expected_size) data_.reserve(expected_size + (1 << 20));
-  }
+  explicit PackBuilder(size_t expected_size = 0);
+  ~PackBuilder();
+  PackBuilder(const PackBuilder&) = delete;
+  PackBuilder& operator=(const PackBuilder&) = delete;
+
   // Appends a sealed blob. uncompressed_length is 0 for an uncompressed blob.
   void Add(BlobType type, const Id& id, std::string_view sealed, uint32_t uncompressed_length);
   // Appends a blob, sealing it into the pack's buffer without a copy.
   void Seal(const MasterKey& key, BlobType type, const Id& id, std::string_view payload,
             uint32_t uncompressed_length);
 
-  size_t size() const { return data_.size(); }
+  size_t size() const { return size_; }
   size_t count() const { return blobs_.size(); }
   const std::vector<PackedBlob>& blobs() const { return blobs_; }
 
-  // Appends the sealed header and its length; returns the finished pack.
-  std::string Finish(const MasterKey& key);
+  // Appends the sealed header and its length; returns the finished pack,
+  // valid while the builder lives.
+  std::string_view Finish(const MasterKey& key);
 
  private:
-  std::string data_;
+  char* Grow(size_t n);  // makes room for n more bytes; returns where they go
+
+  char* data_ = nullptr;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
   std::vector<PackedBlob> blobs_;
 };
 

@@ -327,7 +327,7 @@ Status Repository::DrainUploads() {
 
 Status Repository::UploadPack(PackBuilder& pack) {
   std::vector<PackedBlob> blobs = pack.blobs();
-  std::string bytes = pack.Finish(key_);
+  std::string_view bytes = pack.Finish(key_);
   Id id = Id::Hash(bytes);
   LB_RETURN_IF_ERROR(storage_->Save(FileType::kPack, id.Hex(), bytes));
   write_stats_.packs++;

@@ -62,23 +62,37 @@ bool WriteDirect(const std::string& path, std::string_view data, Status* status)
     *status = ErrnoStatus("create " + path, errno);
     return true;
   }
-  size_t padded = (data.size() + kDirectAlign - 1) / kDirectAlign * kDirectAlign;
-  // One aligned buffer per thread, kept: packs are written by one uploader.
-  thread_local std::unique_ptr<char, decltype(&free)> buf(nullptr, &free);
-  thread_local size_t capacity = 0;
-  if (capacity < padded) {
-    void* raw = nullptr;
-    if (posix_memalign(&raw, kDirectAlign, padded) != 0) {
-      close(fd);
-      unlink(path.c_str());
-      return false;
+  // O_DIRECT wants aligned memory, offsets and lengths. A page-aligned
+  // source (packs are built so) is written as it is; otherwise it is copied
+  // to a per-thread aligned buffer. The last partial block always goes
+  // through a small aligned bounce buffer; then the file is truncated.
+  size_t whole = data.size() / kDirectAlign * kDirectAlign;
+  const char* src = data.data();
+  thread_local std::unique_ptr<char, decltype(&free)> copy(nullptr, &free);
+  thread_local size_t copy_capacity = 0;
+  if (reinterpret_cast<uintptr_t>(src) % kDirectAlign != 0 && whole > 0) {
+    if (copy_capacity < whole) {
+      void* raw = nullptr;
+      if (posix_memalign(&raw, kDirectAlign, whole) != 0) {
+        close(fd);
+        unlink(path.c_str());
+        return false;
+      }
+      copy.reset(static_cast<char*>(raw));
+      copy_capacity = whole;
     }
-    buf.reset(static_cast<char*>(raw));
-    capacity = padded;
+    std::memcpy(copy.get(), src, whole);
+    src = copy.get();
   }
-  std::memcpy(buf.get(), data.data(), data.size());
-  std::memset(buf.get() + data.size(), 0, padded - data.size());
-  Status st = WriteAll(fd, std::string_view(buf.get(), padded), path);
+  Status st = WriteAll(fd, std::string_view(src, whole), path);
+  if (st.ok() && whole < data.size()) {
+    alignas(kDirectAlign) static thread_local char tail[kDirectAlign];
+    std::memset(tail, 0, sizeof tail);
+    std::memcpy(tail, data.data() + whole, data.size() - whole);
+    if (pwrite(fd, tail, sizeof tail, static_cast<off_t>(whole)) != static_cast<ssize_t>(sizeof tail)) {
+      st = ErrnoStatus("write " + path, errno);
+    }
+  }
   if (!st.ok() && st.code() != Code::kNoSpace && errno == EINVAL) {
     close(fd);
     unlink(path.c_str());
