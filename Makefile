@@ -4,7 +4,7 @@ BUILD      ?= build
 TEST_BUILD ?= build-asan
 JOBS       ?= 2
 
-.PHONY: all bootstrap build demo test unit bench clean format
+.PHONY: all bootstrap build demo test unit bench bench-scale clean format
 
 all: build
 
@@ -35,8 +35,14 @@ unit: bootstrap
 # lifeboat, restic and borg side by side on a 2.6 GB dataset (bench/README.md).
 bench: bootstrap
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_TESTS=OFF
-	ninja -C $(BUILD) -j$(JOBS) lifeboat gen_dataset bench_limits
+	ninja -C $(BUILD) -j$(JOBS) lifeboat gen_dataset bench_limits gen_blobs
 	bench/run $(BUILD)
+
+# How time and memory grow: 1M small files, and a repository of 5M blobs.
+bench-scale: bootstrap
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_TESTS=OFF
+	ninja -C $(BUILD) -j$(JOBS) lifeboat gen_dataset gen_blobs
+	bench/scale $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc')

@@ -6,6 +6,10 @@
 //   gen_dataset mutate DIR   one day of change: ~5% of files edited or appended,
 //                            ~1% added, ~1% deleted, 2% of one large file
 //                            rewritten in scattered 64 KiB regions
+//   gen_dataset smallfiles DIR N
+//                            N files of 200 B to 2 KiB (config-like text) in
+//                            four quarters DIR/q0..q3, 1000 files per
+//                            directory: the scale benchmark (bench/scale)
 //
 // Same arguments, same bytes: every tool in a run reads identical data.
 #include <fcntl.h>
@@ -220,11 +224,33 @@ void Mutate(const std::string& dir) {
   close(fd);
 }
 
+void SmallFiles(const std::string& dir, long n) {
+  MkDir(dir);
+  Rng r(7);
+  long per_quarter = (n + 3) / 4;
+  for (long i = 0; i < n; ++i) {
+    char sub[64];
+    long q = i / per_quarter, k = i % per_quarter;
+    if (k % 1000 == 0) {
+      std::snprintf(sub, sizeof sub, "/q%ld", q);
+      if (k == 0) MkDir(dir + sub);
+      std::snprintf(sub, sizeof sub, "/q%ld/d%04ld", q, k / 1000);
+      MkDir(dir + sub);
+    }
+    std::snprintf(sub, sizeof sub, "/q%ld/d%04ld/f%07ld.conf", q, k / 1000, i);
+    WriteFile(dir + sub, Text(r, 200 + r.Below(1848), false));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 4 && std::strcmp(argv[1], "smallfiles") == 0) {
+    SmallFiles(argv[2], std::atol(argv[3]));
+    return 0;
+  }
   if (argc != 3 || (std::strcmp(argv[1], "create") != 0 && std::strcmp(argv[1], "mutate") != 0)) {
-    std::fprintf(stderr, "usage: gen_dataset create|mutate DIR\n");
+    std::fprintf(stderr, "usage: gen_dataset create|mutate DIR | smallfiles DIR N\n");
     return 2;
   }
   if (std::strcmp(argv[1], "create") == 0) {

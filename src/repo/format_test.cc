@@ -73,6 +73,50 @@ TEST(Index, JsonRoundTrip) {
   EXPECT_FALSE(ParseIndexJson("{\"packs\":[{\"id\":\"zz\"}]}", nullptr).ok());
 }
 
+// Many blobs through the sharded sorted index: every lookup finds its own
+// location, absent ids and the other type are not found, a duplicate keeps
+// its first location, and nothing changes across Compact().
+TEST(MasterIndex, ManyBlobsAndDuplicates) {
+  MasterIndex index;
+  constexpr int kPacks = 400, kPerPack = 500;
+  auto blob_id = [](int i) { return Id::Hash("blob-" + std::to_string(i)); };
+  for (int p = 0; p < kPacks; ++p) {
+    std::vector<PackedBlob> blobs;
+    for (int k = kPerPack - 1; k >= 0; --k) {  // offsets out of order on purpose
+      int i = p * kPerPack + k;
+      blobs.push_back(PackedBlob{i % 7 == 0 ? BlobType::kTree : BlobType::kData, blob_id(i),
+                                 static_cast<uint32_t>(k * 100), 100, static_cast<uint32_t>(i)});
+    }
+    index.AddPack(Id::Hash("pack-" + std::to_string(p)), blobs);
+  }
+  // The same blob again in a later pack keeps its first location.
+  index.AddPack(Id::Hash("late-pack"), {PackedBlob{BlobType::kData, blob_id(1), 0, 100, 0}});
+  EXPECT_EQ(index.blob_count(), size_t{kPacks * kPerPack});
+  EXPECT_EQ(index.pack_count(), size_t{kPacks + 1});
+  auto verify = [&] {
+    for (int i = 0; i < kPacks * kPerPack; ++i) {
+      BlobType type = i % 7 == 0 ? BlobType::kTree : BlobType::kData;
+      auto loc = index.Lookup(type, blob_id(i));
+      ASSERT_TRUE(loc.has_value()) << i;
+      EXPECT_EQ(loc->pack, Id::Hash("pack-" + std::to_string(i / kPerPack)));
+      EXPECT_EQ(loc->blob.offset, static_cast<uint32_t>((i % kPerPack) * 100));
+      EXPECT_EQ(loc->blob.uncompressed_length, static_cast<uint32_t>(i));
+      EXPECT_FALSE(index.Has(type == BlobType::kTree ? BlobType::kData : BlobType::kTree, blob_id(i)));
+    }
+    for (int i = 0; i < 1000; ++i) EXPECT_FALSE(index.Has(BlobType::kData, Id::Hash("absent" + std::to_string(i))));
+  };
+  verify();
+  index.Compact();
+  verify();
+  EXPECT_LE(index.MemoryUsage(), size_t{kPacks * kPerPack} * 48 + 2 * 4096 * 32);
+  size_t seen = 0;
+  index.ForEachPack([&](const Id& pack, const std::vector<PackedBlob>& blobs) {
+    seen += blobs.size();
+    for (size_t k = 1; k < blobs.size(); ++k) EXPECT_LT(blobs[k - 1].offset, blobs[k].offset) << pack.Short();
+  });
+  EXPECT_EQ(seen, size_t{kPacks * kPerPack});
+}
+
 TEST(Tree, RoundTripWithAwkwardNames) {
   Tree t;
   Node f;

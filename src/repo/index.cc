@@ -1,5 +1,7 @@
 #include "repo/index.h"
 
+#include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -91,29 +93,74 @@ std::string EncodeIndexJson(const std::vector<IndexedPack>& packs, const std::ve
   return out;
 }
 
+namespace {
+
+int CompareIds(const Id& a, const Id& b) { return std::memcmp(a.bytes.data(), b.bytes.data(), 32); }
+
+}  // namespace
+
+const MasterIndex::Entry* MasterIndex::Table::Find(const Id& id) const {
+  const Shard& shard = shards[(size_t{id.bytes[0]} << 4) | (id.bytes[1] >> 4)];
+  const Entry* first = shard.entries.data();
+  const Entry* last = first + shard.sorted;
+  while (first < last) {  // binary search in the sorted run
+    const Entry* mid = first + (last - first) / 2;
+    int c = CompareIds(mid->id, id);
+    if (c == 0) return mid;
+    if (c < 0) {
+      first = mid + 1;
+    } else {
+      last = mid;
+    }
+  }
+  for (size_t i = shard.sorted; i < shard.entries.size(); ++i) {
+    if (shard.entries[i].id == id) return &shard.entries[i];
+  }
+  return nullptr;
+}
+
+bool MasterIndex::Table::Insert(const Entry& e) {
+  static_assert(sizeof(Entry) == 48, "an index entry is 48 bytes");
+  if (Find(e.id) != nullptr) return false;
+  Shard& shard = shards[(size_t{e.id.bytes[0]} << 4) | (e.id.bytes[1] >> 4)];
+  std::vector<Entry>& v = shard.entries;
+  if (v.size() == v.capacity()) v.reserve(v.size() + v.size() / 4 + 4);
+  v.push_back(e);
+  ++size;
+  size_t tail = v.size() - shard.sorted;
+  if (tail > 8 + shard.sorted / 32) {
+    auto less = [](const Entry& a, const Entry& b) { return CompareIds(a.id, b.id) < 0; };
+    std::sort(v.begin() + shard.sorted, v.end(), less);
+    std::inplace_merge(v.begin(), v.begin() + shard.sorted, v.end(), less);
+    shard.sorted = static_cast<uint32_t>(v.size());
+  }
+  return true;
+}
+
+void MasterIndex::Table::Compact() {
+  for (Shard& shard : shards) shard.entries.shrink_to_fit();
+}
+
 void MasterIndex::AddPack(const Id& pack, const std::vector<PackedBlob>& blobs) {
   std::unique_lock lock(mu_);
   auto [it, inserted] = pack_numbers_.try_emplace(pack, static_cast<uint32_t>(packs_.size()));
   if (inserted) packs_.push_back(pack);
   uint32_t number = it->second;
   for (const PackedBlob& b : blobs) {
-    blobs_[static_cast<int>(b.type)].try_emplace(
-        b.id, Entry{number, b.offset, b.length, b.uncompressed_length});
+    blobs_[static_cast<int>(b.type)].Insert(Entry{b.id, number, b.offset, b.length, b.uncompressed_length});
   }
 }
 
 bool MasterIndex::Has(BlobType type, const Id& id) const {
   std::shared_lock lock(mu_);
-  return blobs_[static_cast<int>(type)].count(id) != 0;
+  return blobs_[static_cast<int>(type)].Find(id) != nullptr;
 }
 
 std::optional<BlobLocation> MasterIndex::Lookup(BlobType type, const Id& id) const {
   std::shared_lock lock(mu_);
-  const auto& map = blobs_[static_cast<int>(type)];
-  auto it = map.find(id);
-  if (it == map.end()) return std::nullopt;
-  const Entry& e = it->second;
-  return BlobLocation{packs_[e.pack], PackedBlob{type, id, e.offset, e.length, e.uncompressed_length}};
+  const Entry* e = blobs_[static_cast<int>(type)].Find(id);
+  if (e == nullptr) return std::nullopt;
+  return BlobLocation{packs_[e->pack], PackedBlob{type, id, e->offset, e->length, e->uncompressed_length}};
 }
 
 bool MasterIndex::HasPack(const Id& pack) const {
@@ -121,9 +168,25 @@ bool MasterIndex::HasPack(const Id& pack) const {
   return pack_numbers_.count(pack) != 0;
 }
 
+void MasterIndex::Compact() {
+  std::unique_lock lock(mu_);
+  blobs_[0].Compact();
+  blobs_[1].Compact();
+}
+
+size_t MasterIndex::MemoryUsage() const {
+  std::shared_lock lock(mu_);
+  size_t bytes = 0;
+  for (const Table& t : blobs_) {
+    bytes += t.shards.capacity() * sizeof(Shard);
+    for (const Shard& s : t.shards) bytes += s.entries.capacity() * sizeof(Entry);
+  }
+  return bytes;
+}
+
 size_t MasterIndex::blob_count() const {
   std::shared_lock lock(mu_);
-  return blobs_[0].size() + blobs_[1].size();
+  return blobs_[0].size + blobs_[1].size;
 }
 
 size_t MasterIndex::pack_count() const {
@@ -140,13 +203,19 @@ void MasterIndex::ForEachPack(
     packs = packs_;
     by_pack.resize(packs_.size());
     for (int t = 0; t < 2; ++t) {
-      for (const auto& [id, e] : blobs_[t]) {
-        by_pack[e.pack].push_back(
-            PackedBlob{static_cast<BlobType>(t), id, e.offset, e.length, e.uncompressed_length});
+      for (const Shard& shard : blobs_[t].shards) {
+        for (const Entry& e : shard.entries) {
+          by_pack[e.pack].push_back(
+              PackedBlob{static_cast<BlobType>(t), e.id, e.offset, e.length, e.uncompressed_length});
+        }
       }
     }
   }
-  for (size_t i = 0; i < packs.size(); ++i) fn(packs[i], by_pack[i]);
+  for (size_t i = 0; i < packs.size(); ++i) {
+    std::sort(by_pack[i].begin(), by_pack[i].end(),
+              [](const PackedBlob& a, const PackedBlob& b) { return a.offset < b.offset; });
+    fn(packs[i], by_pack[i]);
+  }
 }
 
 }  // namespace lifeboat

@@ -41,22 +41,47 @@ class MasterIndex {
   std::optional<BlobLocation> Lookup(BlobType type, const Id& id) const;
   bool HasPack(const Id& pack) const;
 
+  // Releases the spare capacity left by growth (after loading all index files).
+  void Compact();
+  // Bytes held for blobs, including slack (for the scale benchmark).
+  size_t MemoryUsage() const;
+
   size_t blob_count() const;
   size_t pack_count() const;
   // Calls fn for every pack with its blobs.
   void ForEachPack(const std::function<void(const Id&, const std::vector<PackedBlob>&)>& fn) const;
 
  private:
+  // 48 bytes per blob, stored by value: no per-blob heap objects.
   struct Entry {
+    Id id;
     uint32_t pack;  // index into packs_
     uint32_t offset;
     uint32_t length;
     uint32_t uncompressed_length;
   };
+  // Blob ids are SHA-256 hashes, so their first bits spread them evenly over
+  // the shards. Each shard is a sorted run followed by a short unsorted tail
+  // of recent additions that is merged into the run when it grows past a
+  // small fraction of it; a shard grows by a quarter at a time, so slack
+  // stays small and regrowth never copies more than one shard.
+  static constexpr int kShardBits = 12;
+  struct Shard {
+    std::vector<Entry> entries;
+    uint32_t sorted = 0;  // entries[0, sorted) are in id order
+  };
+  struct Table {
+    std::vector<Shard> shards{size_t{1} << kShardBits};
+    size_t size = 0;
+    const Entry* Find(const Id& id) const;
+    bool Insert(const Entry& e);  // false if the id is present
+    void Compact();               // release slack
+  };
+
   mutable std::shared_mutex mu_;
   std::vector<Id> packs_;
   std::unordered_map<Id, uint32_t, IdHash> pack_numbers_;
-  std::unordered_map<Id, Entry, IdHash> blobs_[2];  // by BlobType
+  Table blobs_[2];  // by BlobType
 };
 
 }  // namespace lifeboat

@@ -1,6 +1,7 @@
 #include "repo/repository.h"
 
 #include <algorithm>
+#include <iterator>
 #include <thread>
 
 #include "base/bytes.h"
@@ -9,8 +10,10 @@
 namespace lifeboat {
 namespace {
 
-// Index files are kept below this many packs (restic keeps them below 8 MiB).
+// Index files are kept below this many packs and blobs (restic starts a new
+// index file at 50,000 blobs), so that reading one takes little memory.
 constexpr size_t kPacksPerIndexFile = 256;
+constexpr size_t kBlobsPerIndexFile = 50000;
 // While a backup runs, an index file is written after this many new packs, so
 // that an interrupted backup leaves most of its packs indexed.
 constexpr size_t kIndexFlushPacks = 32;
@@ -173,6 +176,7 @@ Status Repository::LoadIndex(bool adopt_orphans) {
     for (const IndexedPack& p : *packs) index_.AddPack(p.id, p.blobs);
     index_files_.push_back(file);
   }
+  index_.Compact();
   if (!adopt_orphans) return Status::Ok();
   // Packs that no index names were written by a backup that was interrupted
   // before it wrote its index. Their blobs are good: read the headers, index
@@ -348,13 +352,20 @@ Status Repository::UploadPack(PackBuilder& pack) {
 }
 
 Status Repository::WriteIndexFile(std::vector<IndexedPack> packs) {
-  for (size_t start = 0; start < packs.size(); start += kPacksPerIndexFile) {
-    size_t end = std::min(packs.size(), start + kPacksPerIndexFile);
-    std::vector<IndexedPack> part(packs.begin() + static_cast<long>(start),
-                                  packs.begin() + static_cast<long>(end));
+  size_t start = 0;
+  while (start < packs.size()) {
+    size_t end = start, blobs = 0;
+    while (end < packs.size() && end - start < kPacksPerIndexFile &&
+           (end == start || blobs + packs[end].blobs.size() <= kBlobsPerIndexFile)) {
+      blobs += packs[end].blobs.size();
+      ++end;
+    }
+    std::vector<IndexedPack> part(std::make_move_iterator(packs.begin() + static_cast<long>(start)),
+                                  std::make_move_iterator(packs.begin() + static_cast<long>(end)));
     LB_ASSIGN_OR_RETURN(Id id, SaveUnpacked(FileType::kIndex, EncodeIndexJson(part, {})));
     std::lock_guard<std::mutex> lock(unindexed_mu_);  // packs are saved from many threads
     index_files_.push_back(id);
+    start = end;
   }
   return Status::Ok();
 }
