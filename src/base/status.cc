@@ -18,6 +18,7 @@ std::string_view CodeName(Code code) {
     case Code::kIoError: return "I/O error";
     case Code::kNoSpace: return "no space";
     case Code::kUnavailable: return "unavailable";
+    case Code::kAccessDenied: return "access denied";
     case Code::kIncomplete: return "incomplete";
     case Code::kInternal: return "internal error";
   }

@@ -25,6 +25,7 @@ enum class Code {
   kIoError,           // the operating system or a server failed an operation
   kNoSpace,           // the target ran out of space
   kUnavailable,       // a transient failure: retrying may help
+  kAccessDenied,      // a server refused the credentials or the permission
   kIncomplete,        // the operation finished but skipped some items
   kInternal,          // a bug: an invariant did not hold
 };

@@ -8,7 +8,7 @@ namespace {
 
 int RunInit(Context& ctx) {
   std::string url = ctx.RepoUrl();
-  auto storage = OpenStorage(url);
+  auto storage = ctx.OpenRepoStorage();
   if (!storage.ok()) return Fail(ctx, storage.status());
   int version = 2;
   std::string v = ctx.args().Get("repository-version", "2");

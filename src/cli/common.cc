@@ -46,13 +46,16 @@ int ExitCodeFor(const Status& s) {
     case Code::kNoSpace: return kExitNoSpace;
     case Code::kIncomplete: return kExitIncomplete;
     case Code::kCorrupt: return kExitDataError;
+    case Code::kAccessDenied: return kExitAccessDenied;
+    case Code::kUnavailable: return kExitUnavailable;
     default: return kExitFatal;
   }
 }
 
 const std::vector<FlagSpec>& GlobalFlags() {
   static const std::vector<FlagSpec> flags = {
-      {"repo", 'r', true, "repository (path or local:PATH); default $LIFEBOAT_REPOSITORY", "URL"},
+      {"repo", 'r', true, "repository (path, local:PATH or s3:[https://]HOST/BUCKET[/PREFIX]); default $LIFEBOAT_REPOSITORY", "URL"},
+      {"option", 'o', true, "storage option KEY=VALUE, e.g. s3.region=eu-west-1 (repeatable; docs/s3.md)", "KEY=VALUE"},
       {"password-file", 'p', true, "read the repository password from FILE", "FILE"},
       {"password-command", 0, true, "run COMMAND and use its output as the password", "COMMAND"},
       {"json", 0, false, "machine-readable output"},
@@ -74,6 +77,21 @@ std::string Context::RepoUrl() const {
   if (args_.Has("repo")) return args_.Get("repo");
   const char* env = std::getenv("LIFEBOAT_REPOSITORY");
   return env ? env : "";
+}
+
+Result<StorageOptions> Context::Options() const {
+  StorageOptions out;
+  for (const std::string& o : args_.All("option")) {
+    size_t eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) return InvalidArgument("-o " + o + ": want KEY=VALUE");
+    out[o.substr(0, eq)] = o.substr(eq + 1);
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Storage>> Context::OpenRepoStorage() {
+  LB_ASSIGN_OR_RETURN(StorageOptions options, Options());
+  return OpenStorage(RepoUrl(), options, &retrying_);
 }
 
 Result<Secret> Context::Password() const {
@@ -100,7 +118,7 @@ Result<Secret> Context::Password() const {
 }
 
 Result<Repository*> Context::Open(LockMode lock) {
-  LB_ASSIGN_OR_RETURN(auto storage, OpenStorage(RepoUrl()));
+  LB_ASSIGN_OR_RETURN(auto storage, OpenRepoStorage());
   LB_ASSIGN_OR_RETURN(Secret password, Password());
   LB_ASSIGN_OR_RETURN(repo_, Repository::Open(std::move(storage), password));
   if (lock != LockMode::kNone && !args_.Has("no-lock")) {

@@ -15,6 +15,7 @@
 #include "engine/select.h"
 #include "repo/lock.h"
 #include "repo/repository.h"
+#include "storage/retry_storage.h"
 
 namespace lifeboat::cli {
 
@@ -30,6 +31,8 @@ enum ExitCode {
   kExitWrongPassword = 12,
   kExitNotFound = 13,
   kExitNoSpace = 14,
+  kExitAccessDenied = 15,  // a storage server refused the credentials or a permission
+  kExitUnavailable = 16,   // the storage stayed unreachable through every retry
 };
 
 int ExitCodeFor(const Status& status);
@@ -47,6 +50,12 @@ class Context {
 
   // The repository URL from -r/--repo or LIFEBOAT_REPOSITORY.
   std::string RepoUrl() const;
+  // -o KEY=VALUE options, for the storage driver. kInvalidArgument if malformed.
+  Result<StorageOptions> Options() const;
+  // Opens the repository's storage with the options.
+  Result<std::unique_ptr<Storage>> OpenRepoStorage();
+  // Request counters of the opened storage, or nullptr.
+  const StorageCounters* storage_counters() const { return retrying_ ? &retrying_->counters() : nullptr; }
   // The password from --password-file, LIFEBOAT_PASSWORD,
   // LIFEBOAT_PASSWORD_FILE, LIFEBOAT_PASSWORD_COMMAND, or the terminal.
   Result<Secret> Password() const;
@@ -68,6 +77,7 @@ class Context {
   Args args_;
   std::unique_ptr<Repository> repo_;
   std::unique_ptr<RepoLock> lock_;
+  RetryingStorage* retrying_ = nullptr;  // owned by repo_ once opened
 };
 
 // Prints warnings on stderr and counts them.

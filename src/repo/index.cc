@@ -7,60 +7,192 @@
 
 namespace lifeboat {
 
+namespace {
+
+// Reads an index file as a stream of JSON events (nlohmann's SAX interface):
+// no document tree, so a file with 100,000 blobs costs the blobs and nothing
+// more. Accepts restic's layout in any key order and whitespace; anything
+// else is kCorrupt with a reason.
+class IndexSax final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  IndexSax(std::vector<IndexedPack>* out, std::vector<Id>* supersedes) : out_(out), supersedes_(supersedes) {}
+
+  Status status() const { return status_; }
+
+  bool null() override { return Scalar(Value{}); }
+  bool boolean(bool) override { return Scalar(Value{}); }
+  bool number_integer(number_integer_t v) override {
+    Value x;
+    x.kind = v < 0 ? Value::kBad : Value::kNumber;
+    x.number = v < 0 ? 0 : static_cast<uint64_t>(v);
+    return Scalar(x);
+  }
+  bool number_unsigned(number_unsigned_t v) override {
+    Value x;
+    x.kind = Value::kNumber;
+    x.number = v;
+    return Scalar(x);
+  }
+  bool number_float(number_float_t, const string_t&) override {
+    Value x;
+    x.kind = Value::kBad;
+    return Scalar(x);
+  }
+  bool string(string_t& v) override {
+    Value x;
+    x.kind = Value::kString;
+    x.text = &v;
+    return Scalar(x);
+  }
+  bool binary(binary_t&) override { return Fail("index: unexpected binary value"); }
+
+  bool start_object(std::size_t) override {
+    ++depth_;
+    if (depth_ == 1) return true;                                   // the document
+    if (where_ == kPacks && depth_ == 3) return StartPack();         // {"id":...,"blobs":[...]}
+    if (where_ == kBlobs && depth_ == 5) return StartBlob();         // {"id":...,"type":...}
+    return Skip();
+  }
+  bool end_object() override {
+    if (where_ == kBlob && depth_ == 5) {
+      if (!EndBlob()) return false;
+    } else if (where_ == kPack && depth_ == 3) {
+      if (!have_pack_id_) return Fail("index: pack entry without id");
+      where_ = kPacks;
+    }
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    ++depth_;
+    if (depth_ == 1) {  // format 1 also allowed a bare array of packs
+      where_ = kPacks;
+      depth_ = 2;
+      bare_ = true;
+      return true;
+    }
+    if (depth_ == 2 && key_ == "packs") where_ = kPacks;
+    else if (depth_ == 2 && key_ == "supersedes") where_ = kSupersedes;
+    else if (where_ == kPack && depth_ == 4 && key_ == "blobs") where_ = kBlobs;
+    return true;
+  }
+  bool end_array() override {
+    if (where_ == kBlobs && depth_ == 4) where_ = kPack;
+    else if ((where_ == kPacks || where_ == kSupersedes) && depth_ == 2) where_ = kTop;
+    --depth_;
+    if (bare_ && depth_ == 1) depth_ = 0;
+    return true;
+  }
+  bool key(string_t& k) override {
+    key_ = k;
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) override {
+    return Fail("index is not valid JSON (at byte " + std::to_string(position) + ")");
+  }
+
+ private:
+  struct Value {
+    enum Kind { kOther, kString, kNumber, kBad } kind = kOther;
+    const std::string* text = nullptr;
+    uint64_t number = 0;
+  };
+  enum Where { kTop, kSupersedes, kPacks, kPack, kBlobs, kBlob };
+
+  bool Fail(std::string m) {
+    if (status_.ok()) status_ = Corrupt(std::move(m));
+    return false;
+  }
+  bool Skip() { return true; }  // unknown objects are ignored, like unknown keys
+
+  bool StartPack() {
+    where_ = kPack;
+    have_pack_id_ = false;
+    out_->push_back(IndexedPack{});
+    return true;
+  }
+  bool StartBlob() {
+    where_ = kBlob;
+    blob_ = PackedBlob{};
+    have_blob_id_ = have_type_ = false;
+    bad_number_ = false;
+    return true;
+  }
+  bool EndBlob() {
+    where_ = kBlobs;
+    if (!have_blob_id_ || !have_type_) {
+      return Fail("index: blob entry in pack " + out_->back().id.Short() + " is malformed");
+    }
+    if (bad_number_) return Fail("index: blob " + blob_.id.Short() + " has an invalid offset or length");
+    out_->back().blobs.push_back(blob_);
+    return true;
+  }
+
+  bool Scalar(const Value& v) {
+    if (where_ == kPacks && depth_ == 2) return Fail("index: pack entry without id");
+    if (where_ == kBlobs && depth_ == 4) return Fail("index: blob entry is not an object");
+    if (where_ == kSupersedes && depth_ == 2) {
+      if (v.kind != Value::kString) return Fail("index: supersedes entry is not a string");
+      auto id = Id::FromHex(*v.text);
+      if (!id) return Fail("index: invalid id in supersedes");
+      if (supersedes_ != nullptr) supersedes_->push_back(*id);
+      return true;
+    }
+    if (where_ == kPack && depth_ == 3 && key_ == "id") {
+      auto id = v.kind == Value::kString ? Id::FromHex(*v.text) : std::nullopt;
+      if (!id) return Fail("index: invalid pack id");
+      out_->back().id = *id;
+      have_pack_id_ = true;
+      return true;
+    }
+    if (where_ == kPack && depth_ == 3 && key_ == "blobs" && v.kind != Value::kOther) {
+      return Fail("index: blobs of a pack is not an array");
+    }
+    if (depth_ == 1 && key_ == "packs" && v.kind != Value::kOther) return Fail("index: packs is not an array");
+    if (where_ != kBlob || depth_ != 5) return true;
+    if (key_ == "id") {
+      auto id = v.kind == Value::kString ? Id::FromHex(*v.text) : std::nullopt;
+      if (!id) return Fail("index: blob entry in pack " + out_->back().id.Short() + " is malformed");
+      blob_.id = *id;
+      have_blob_id_ = true;
+    } else if (key_ == "type") {
+      if (v.kind != Value::kString || (*v.text != "data" && *v.text != "tree")) {
+        return Fail("index: blob entry in pack " + out_->back().id.Short() + " is malformed");
+      }
+      blob_.type = *v.text == "tree" ? BlobType::kTree : BlobType::kData;
+      have_type_ = true;
+    } else if (key_ == "offset" || key_ == "length" || key_ == "uncompressed_length") {
+      if (v.kind != Value::kNumber || v.number > 0xffffffffull) {
+        bad_number_ = true;
+        return true;
+      }
+      uint32_t n = static_cast<uint32_t>(v.number);
+      if (key_ == "offset") blob_.offset = n;
+      else if (key_ == "length") blob_.length = n;
+      else blob_.uncompressed_length = n;
+    }
+    return true;
+  }
+
+  std::vector<IndexedPack>* out_;
+  std::vector<Id>* supersedes_;
+  Status status_;
+  int depth_ = 0;
+  Where where_ = kTop;
+  bool bare_ = false;
+  std::string key_;
+  PackedBlob blob_;
+  bool have_pack_id_ = false, have_blob_id_ = false, have_type_ = false, bad_number_ = false;
+};
+
+}  // namespace
+
 Result<std::vector<IndexedPack>> ParseIndexJson(std::string_view json, std::vector<Id>* supersedes) {
-  auto j = nlohmann::json::parse(json, nullptr, false);
-  if (j.is_discarded()) return Corrupt("index is not valid JSON");
-  // Format version 1 also allowed a bare array of packs (very old restic).
-  const nlohmann::json* packs = nullptr;
-  if (j.is_object()) {
-    if (j.contains("supersedes") && j["supersedes"].is_array() && supersedes != nullptr) {
-      for (const auto& s : j["supersedes"]) {
-        if (!s.is_string()) return Corrupt("index: supersedes entry is not a string");
-        auto id = Id::FromHex(s.get<std::string>());
-        if (!id) return Corrupt("index: invalid id in supersedes");
-        supersedes->push_back(*id);
-      }
-    }
-    if (j.contains("packs")) packs = &j["packs"];
-  } else if (j.is_array()) {
-    packs = &j;
-  }
   std::vector<IndexedPack> out;
-  if (packs == nullptr || packs->is_null()) return out;
-  if (!packs->is_array()) return Corrupt("index: packs is not an array");
-  for (const auto& p : *packs) {
-    if (!p.is_object() || !p.contains("id") || !p["id"].is_string()) {
-      return Corrupt("index: pack entry without id");
-    }
-    auto pid = Id::FromHex(p["id"].get<std::string>());
-    if (!pid) return Corrupt("index: invalid pack id");
-    IndexedPack ip{*pid, {}};
-    if (p.contains("blobs") && p["blobs"].is_array()) {
-      for (const auto& b : p["blobs"]) {
-        if (!b.is_object()) return Corrupt("index: blob entry is not an object");
-        auto bid = b.contains("id") && b["id"].is_string() ? Id::FromHex(b["id"].get<std::string>())
-                                                           : std::nullopt;
-        std::string type = b.value("type", std::string());
-        if (!bid || (type != "data" && type != "tree")) {
-          return Corrupt("index: blob entry in pack " + pid->Short() + " is malformed");
-        }
-        auto u32 = [&](const char* name) -> int64_t {
-          if (!b.contains(name)) return 0;
-          if (!b[name].is_number_unsigned()) return -1;
-          uint64_t v = b[name].get<uint64_t>();
-          return v > 0xffffffffull ? -1 : static_cast<int64_t>(v);
-        };
-        int64_t offset = u32("offset"), length = u32("length"), ulen = u32("uncompressed_length");
-        if (offset < 0 || length < 0 || ulen < 0) {
-          return Corrupt("index: blob " + bid->Short() + " has an invalid offset or length");
-        }
-        ip.blobs.push_back(PackedBlob{type == "tree" ? BlobType::kTree : BlobType::kData, *bid,
-                                      static_cast<uint32_t>(offset), static_cast<uint32_t>(length),
-                                      static_cast<uint32_t>(ulen)});
-      }
-    }
-    out.push_back(std::move(ip));
-  }
+  IndexSax sax(&out, supersedes);
+  bool ok = nlohmann::json::sax_parse(json, &sax);
+  if (!sax.status().ok()) return sax.status();
+  if (!ok) return Corrupt("index is not valid JSON");
   return out;
 }
 

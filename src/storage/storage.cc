@@ -1,6 +1,9 @@
 #include "storage/storage.h"
 
 #include "storage/crash_point_storage.h"
+#include "storage/fault_storage.h"
+#include "storage/retry_storage.h"
+#include "storage/s3/s3_storage.h"
 #include "storage/local/local_storage.h"
 
 namespace lifeboat {
@@ -29,21 +32,37 @@ std::string_view FileTypeName(FileType type) {
   return "";
 }
 
-Result<std::unique_ptr<Storage>> OpenStorage(std::string_view url) {
+Result<std::unique_ptr<Storage>> OpenStorage(std::string_view url, const StorageOptions& options,
+                                             RetryingStorage** retrying) {
   if (url.empty()) {
     return InvalidArgument(
         "no repository given: use -r/--repo or set LIFEBOAT_REPOSITORY");
   }
-  std::string_view path = url;
-  if (url.starts_with("local:")) path.remove_prefix(6);
-  for (std::string_view scheme : {"s3:", "sftp:", "rest:", "b2:", "azure:", "gs:", "rclone:"}) {
-    if (url.starts_with(scheme)) {
-      return InvalidArgument("repository " + std::string(url) + ": backend \"" +
-                             std::string(scheme.substr(0, scheme.size() - 1)) +
-                             "\" is not supported by this build");
+  std::unique_ptr<Storage> driver;
+  if (url.starts_with("s3:")) {
+    LB_ASSIGN_OR_RETURN(S3Options o, ParseS3Url(url, options));
+    LB_ASSIGN_OR_RETURN(AwsCredentials creds, LoadAwsCredentials());
+    driver = std::make_unique<S3Storage>(std::move(o), std::move(creds));
+  } else {
+    for (std::string_view scheme : {"sftp:", "rest:", "b2:", "azure:", "gs:", "rclone:", "swift:"}) {
+      if (url.starts_with(scheme)) {
+        return InvalidArgument("repository " + std::string(url) + ": backend \"" +
+                               std::string(scheme.substr(0, scheme.size() - 1)) +
+                               "\" is not supported by this build");
+      }
     }
+    for (const auto& [k, v] : options) {
+      if (k.starts_with("s3.")) return InvalidArgument("option " + k + " applies to s3: repositories only");
+    }
+    std::string_view path = url;
+    if (url.starts_with("local:")) path.remove_prefix(6);
+    driver = std::make_unique<LocalStorage>(std::string(path));
   }
-  return CrashPointStorage::MaybeWrap(std::make_unique<LocalStorage>(std::string(path)));
+  driver = CrashPointStorage::MaybeWrap(std::move(driver));
+  LB_ASSIGN_OR_RETURN(driver, FaultStorage::MaybeWrap(std::move(driver)));
+  auto outer = std::make_unique<RetryingStorage>(std::move(driver));
+  if (retrying != nullptr) *retrying = outer.get();
+  return std::unique_ptr<Storage>(std::move(outer));
 }
 
 }  // namespace lifeboat

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -60,7 +61,15 @@ class Storage {
   virtual Status Remove(FileType type, std::string_view name) = 0;
 };
 
-// Opens the storage a repository URL names: a path or "local:PATH".
-Result<std::unique_ptr<Storage>> OpenStorage(std::string_view url);
+// Options given as -o key=value ("s3.region", ...; docs/s3.md).
+using StorageOptions = std::map<std::string, std::string>;
+
+// Opens the storage a repository URL names: a path, "local:PATH" or
+// "s3:[https://]HOST[:PORT]/BUCKET[/PREFIX]". The result retries transient
+// failures (RetryingStorage); `retrying`, if given, points at that layer
+// for its request counters.
+class RetryingStorage;
+Result<std::unique_ptr<Storage>> OpenStorage(std::string_view url, const StorageOptions& options = {},
+                                             RetryingStorage** retrying = nullptr);
 
 }  // namespace lifeboat

@@ -8,6 +8,7 @@ set -euo pipefail
 WORK=$(mktemp -d /tmp/lifeboat-test.XXXXXX)
 cleanup() {
   local rc=$?
+  if [[ -n ${S3_PID:-} ]]; then kill "$S3_PID" 2>/dev/null || true; fi
   if mountpoint -q "$WORK/small" 2>/dev/null; then umount "$WORK/small" || true; fi
   rm -rf "$WORK"
   exit "$rc"
@@ -116,4 +117,34 @@ make_tree() {
   touch -h -d '2021-03-04 05:06:07.123456789' "$d/data/relative-link"
   touch -d '2020-01-02 03:04:05.987654321' "$d/data/random-3m.bin"
   touch -d '2019-06-07 08:09:10' "$d/deep/a/b/c"
+}
+
+# start_s3rver: starts s3rver (npm, installed by scripts/bootstrap) on a free
+# loopback port with bucket "lifeboat-test", in $WORK/s3rver; sets S3_PORT,
+# S3_ENDPOINT and S3_PID, exports its credentials. stop_s3rver stops it.
+S3RVER_JS=${S3RVER_JS:-/usr/local/lib/lifeboat-test/node_modules/s3rver/bin/s3rver.js}
+start_s3rver() {
+  [[ -f $S3RVER_JS ]] || fail "s3rver not installed at $S3RVER_JS (run scripts/bootstrap)"
+  mkdir -p "$WORK/s3rver"
+  S3_PORT=${S3_PORT:-$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')}
+  node --openssl-legacy-provider "$S3RVER_JS" -d "$WORK/s3rver" -a 127.0.0.1 -p "$S3_PORT" \
+    --configure-bucket lifeboat-test >"$WORK/s3rver.log" 2>&1 &
+  S3_PID=$!
+  # Ready when it says so in its log (bounded: 10 s).
+  for _ in $(seq 1 200); do
+    grep -q "listening" "$WORK/s3rver.log" 2>/dev/null && break
+    kill -0 "$S3_PID" 2>/dev/null || { cat "$WORK/s3rver.log" >&2; fail "s3rver exited"; }
+    sleep 0.05
+  done
+  grep -q "listening" "$WORK/s3rver.log" || fail "s3rver did not start"
+  S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+  export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+  unset AWS_SESSION_TOKEN AWS_PROFILE
+}
+stop_s3rver() {
+  if [[ -n ${S3_PID:-} ]]; then
+    kill "$S3_PID" 2>/dev/null || true
+    wait "$S3_PID" 2>/dev/null || true
+    S3_PID=
+  fi
 }

@@ -4,7 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 
 SRC=$WORK/src
-REPO=$WORK/repo
+# LIFEBOAT_TEST_REPO runs the same test on another backend (s3_test.sh).
+REPO=${LIFEBOAT_TEST_REPO:-$WORK/repo}
 make_tree "$SRC"
 
 step "init and first backup"

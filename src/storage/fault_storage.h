@@ -1,0 +1,49 @@
+// FaultStorage: a decorator for tests that makes a share of storage requests
+// fail the way networks and servers fail — an error answer (503), a timeout,
+// a connection cut in the middle of the body (for a write: sometimes after
+// the server stored the object, so the client's retry overwrites it) — and
+// can make the store disappear for good after a number of requests.
+//
+// Enabled only through LIFEBOAT_TEST_FAULTS, e.g. "rate=0.2,seed=7" or
+// "dead_after=40". Every injected fault is kUnavailable, which
+// RetryingStorage retries. Never set it outside tests.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <random>
+
+#include "storage/storage.h"
+
+namespace lifeboat {
+
+class FaultStorage final : public Storage {
+ public:
+  FaultStorage(std::unique_ptr<Storage> inner, double rate, uint64_t seed, long dead_after);
+
+  // Wraps `inner` if LIFEBOAT_TEST_FAULTS asks for it; otherwise returns it.
+  static Result<std::unique_ptr<Storage>> MaybeWrap(std::unique_ptr<Storage> inner);
+
+  std::string Location() const override { return inner_->Location(); }
+  Status Create() override;
+  Status Save(FileType type, std::string_view name, std::string_view data) override;
+  Result<std::string> Load(FileType type, std::string_view name, uint64_t offset, uint64_t length) override;
+  Result<uint64_t> Size(FileType type, std::string_view name) override;
+  Status List(FileType type, const std::function<void(const ObjectInfo&)>& fn) override;
+  Status Remove(FileType type, std::string_view name) override;
+
+ private:
+  enum class Fault { kNone, kError, kTimeout, kCutBefore, kCutAfter, kDead };
+  Fault Next();
+  static Status FaultStatus(Fault f, std::string_view what);
+
+  std::unique_ptr<Storage> inner_;
+  double rate_;
+  long dead_after_;
+  std::mutex mu_;
+  std::mt19937_64 rng_;
+  long calls_ = 0;
+};
+
+}  // namespace lifeboat

@@ -1,0 +1,89 @@
+// S3Storage: a repository in an S3 bucket (AWS or any S3-compatible server),
+// in restic's layout under a key prefix: config, keys/, locks/, snapshots/,
+// index/, data/XX/. Requests are signed with Signature Version 4 (payload
+// hash in x-amz-content-sha256), sent with libcurl over reused connections.
+// Transient failures (connection errors, timeouts, 5xx, throttling) come back
+// as kUnavailable for RetryingStorage to retry. See docs/s3.md.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "storage/s3/credentials.h"
+#include "storage/s3/http.h"
+#include "storage/storage.h"
+
+namespace lifeboat {
+
+struct S3Options {
+  std::string scheme = "https";
+  std::string host;    // host[:port]
+  std::string bucket;
+  std::string prefix;  // without leading or trailing '/'
+  std::string region = "us-east-1";
+  bool path_style = true;  // https://host/bucket/key, else https://bucket.host/key
+  std::string data_storage_class;      // for packs, e.g. STANDARD_IA
+  std::string metadata_storage_class;  // for everything else
+  std::string sse;                     // "", "AES256" or "aws:kms"
+  std::string sse_kms_key_id;
+  std::string object_lock_mode;  // "", "GOVERNANCE" or "COMPLIANCE"
+  int object_lock_days = 0;
+  size_t part_size = 64u << 20;  // objects larger than this use multipart upload
+  HttpOptions http;
+};
+
+// Parses "s3:https://host[:port]/bucket[/prefix]", "s3:http://...",
+// "s3:host/bucket[/prefix]" (https) and applies options ("s3.region",
+// "s3.bucket-lookup", "s3.storage-class", "s3.metadata-storage-class",
+// "s3.sse", "s3.sse-kms-key-id", "s3.object-lock-mode",
+// "s3.object-lock-days", "s3.part-size-mib", "s3.ca-file").
+Result<S3Options> ParseS3Url(std::string_view url, const std::map<std::string, std::string>& options);
+
+// Counters of requests made, for the per-run report.
+struct S3Counters {
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> bytes_sent{0};
+  std::atomic<uint64_t> bytes_received{0};
+};
+
+class S3Storage final : public Storage {
+ public:
+  S3Storage(S3Options options, AwsCredentials credentials);
+
+  std::string Location() const override;
+  Status Create() override;
+  Status Save(FileType type, std::string_view name, std::string_view data) override;
+  Result<std::string> Load(FileType type, std::string_view name, uint64_t offset,
+                           uint64_t length) override;
+  Result<uint64_t> Size(FileType type, std::string_view name) override;
+  Status List(FileType type, const std::function<void(const ObjectInfo&)>& fn) override;
+  Status Remove(FileType type, std::string_view name) override;
+
+  const S3Counters& counters() const { return counters_; }
+
+ private:
+  struct Call {
+    std::string method;
+    std::string key;  // object key, or "" for the bucket
+    HeaderList query;
+    HeaderList headers;
+    std::string_view body;
+  };
+  // Signs and sends one request. Transport failures are kUnavailable.
+  Result<HttpResponse> Send(const Call& call);
+  // Maps an error response to a Status naming the object.
+  Status ErrorFor(const Call& call, const HttpResponse& r) const;
+  std::string Key(FileType type, std::string_view name) const;
+  std::string DirPrefix(FileType type) const;
+  Status PutMultipart(const std::string& key, const HeaderList& headers, std::string_view data);
+  HeaderList PutHeaders(FileType type, std::string_view data) const;
+
+  S3Options options_;
+  AwsCredentials credentials_;
+  HttpClient http_;
+  S3Counters counters_;
+};
+
+}  // namespace lifeboat
