@@ -30,6 +30,7 @@ Command CatCommand();
 Command KeyCommand();
 Command StatsCommand();
 Command UnlockCommand();
+Command CopyCommand();
 
 // Prints `status` as the command's error and returns its exit code.
 int Fail(const Context& ctx, const Status& status);

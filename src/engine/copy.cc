@@ -1,0 +1,109 @@
+#include "engine/copy.h"
+
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include "repo/tree.h"
+
+namespace lifeboat {
+namespace {
+
+struct BlobRef {
+  BlobType type;
+  Id id;
+};
+
+// Loads each blob from src and stores it in dst, with a few workers (the
+// requests of a remote store overlap).
+Status CopyBlobs(Repository& src, Repository& dst, const std::vector<BlobRef>& blobs, CopyStats* stats) {
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  Status first;
+  auto work = [&] {
+    while (true) {
+      size_t i = next.fetch_add(1);
+      if (i >= blobs.size()) return;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!first.ok()) return;
+      }
+      const BlobRef& b = blobs[i];
+      Status s;
+      auto data = src.LoadBlob(b.type, b.id);
+      if (!data.ok()) {
+        s = data.status().WithContext("copy " + std::string(BlobTypeName(b.type)) + " blob " + b.id.Short());
+      } else {
+        auto saved = dst.SaveBlob(b.type, b.id, *data);
+        if (!saved.ok()) {
+          s = saved.status();
+        } else if (*saved) {
+          stats->blobs_copied.fetch_add(1);
+          stats->bytes_copied.fetch_add(data->size());
+        }
+      }
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (first.ok()) first = s;
+        return;
+      }
+    }
+  };
+  size_t workers = std::min<size_t>(4, std::max<size_t>(1, blobs.size()));
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < workers; ++i) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  return first;
+}
+
+}  // namespace
+
+Status CopySnapshots(Repository& src, Repository& dst, const std::vector<Snapshot>& snapshots, CopyStats* stats,
+                     const std::function<void(const Snapshot&, const std::string&, const Id&)>& on_snapshot) {
+  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> present, dst.LoadAllSnapshots());
+  std::unordered_set<Id, IdHash> have;
+  for (const Snapshot& s : present) {
+    have.insert(s.id);
+    if (s.original) have.insert(*s.original);
+  }
+  std::unordered_set<Id, IdHash> walked;  // trees already looked at in this run
+  for (const Snapshot& snap : snapshots) {
+    Id original = snap.original ? *snap.original : snap.id;
+    if (have.count(snap.id) || have.count(original)) {
+      ++stats->snapshots_present;
+      on_snapshot(snap, "present", snap.id);
+      continue;
+    }
+    // Every tree of the snapshot, and every blob dst lacks.
+    std::vector<BlobRef> missing;
+    std::unordered_set<Id, IdHash> queued;
+    std::vector<Id> stack = {snap.tree};
+    while (!stack.empty()) {
+      Id tree_id = stack.back();
+      stack.pop_back();
+      if (!walked.insert(tree_id).second) continue;
+      if (!dst.index().Has(BlobType::kTree, tree_id)) missing.push_back({BlobType::kTree, tree_id});
+      LB_ASSIGN_OR_RETURN(std::string json, src.LoadBlob(BlobType::kTree, tree_id));
+      LB_ASSIGN_OR_RETURN(Tree tree, DecodeTree(json));
+      ++stats->trees_read;
+      for (const Node& n : tree.nodes) {
+        if (n.subtree) stack.push_back(*n.subtree);
+        for (const Id& d : n.content) {
+          if (!dst.index().Has(BlobType::kData, d) && queued.insert(d).second) missing.push_back({BlobType::kData, d});
+        }
+      }
+    }
+    LB_RETURN_IF_ERROR(CopyBlobs(src, dst, missing, stats));
+    LB_RETURN_IF_ERROR(dst.Flush());  // blobs and their index before the snapshot
+    Snapshot copy = snap;
+    copy.original = original;
+    LB_ASSIGN_OR_RETURN(Id id, dst.SaveUnpacked(FileType::kSnapshot, copy.ToJson()));
+    have.insert(original);
+    ++stats->snapshots_copied;
+    on_snapshot(snap, "copied", id);
+  }
+  return Status::Ok();
+}
+
+}  // namespace lifeboat
