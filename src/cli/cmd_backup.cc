@@ -97,6 +97,11 @@ int RunBackupCmd(Context& ctx) {
                      {"error_count", s.errors},
                      {"snapshot_id", s.snapshot_id.Hex()}};
     if (s.parent) j["parent"] = s.parent->Hex();
+    if (const StorageCounters* c = ctx.storage_counters()) {
+      j["storage_requests"] = c->requests.load();
+      j["storage_retries"] = c->retries.load();
+      j["storage_bytes_written"] = c->bytes_written.load();
+    }
     std::printf("%s\n", j.dump().c_str());
   } else if (!ctx.quiet()) {
     if (s.parent) std::printf("using parent snapshot %s\n", s.parent->Short().c_str());
@@ -111,6 +116,10 @@ int RunBackupCmd(Context& ctx) {
     std::printf("Added:       %s stored (%s before compression, %llu data + %llu tree blobs)\n",
                 HumanBytes(s.data_added).c_str(), HumanBytes(s.data_added_plain).c_str(),
                 (unsigned long long)s.data_blobs, (unsigned long long)s.tree_blobs);
+    if (const StorageCounters* c = ctx.storage_counters(); c != nullptr && c->retries.load() > 0) {
+      std::printf("Storage:     %llu requests, %llu retried\n", (unsigned long long)c->requests.load(),
+                  (unsigned long long)c->retries.load());
+    }
     std::printf("snapshot %s saved in %s\n", s.snapshot_id.Short().c_str(),
                 HumanDuration(s.duration_seconds).c_str());
   }
