@@ -103,8 +103,8 @@ Result<CheckReport> RunCheck(Repository& repo, const CheckOptions& options, Prog
   }));
   std::set<Id> bad_packs;
   std::map<Id, std::vector<PackedBlob>> indexed;
-  repo.index().ForEachPack([&](const Id& pack, const std::vector<PackedBlob>& blobs) {
-    indexed[pack] = blobs;
+  repo.index().ForEachPack([&](const Id& pack, std::vector<PackedBlob>& blobs) {
+    indexed[pack] = std::move(blobs);
   });
   for (const auto& [pack, blobs] : indexed) {
     auto it = stored.find(pack);

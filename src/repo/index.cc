@@ -327,7 +327,7 @@ size_t MasterIndex::pack_count() const {
 }
 
 void MasterIndex::ForEachPack(
-    const std::function<void(const Id&, const std::vector<PackedBlob>&)>& fn) const {
+    const std::function<void(const Id&, std::vector<PackedBlob>&)>& fn) const {
   std::vector<std::vector<PackedBlob>> by_pack;
   std::vector<Id> packs;
   {

@@ -49,7 +49,7 @@ class MasterIndex {
   size_t blob_count() const;
   size_t pack_count() const;
   // Calls fn for every pack with its blobs.
-  void ForEachPack(const std::function<void(const Id&, const std::vector<PackedBlob>&)>& fn) const;
+  void ForEachPack(const std::function<void(const Id&, std::vector<PackedBlob>&)>& fn) const;
 
  private:
   // 48 bytes per blob, stored by value: no per-blob heap objects.

@@ -64,7 +64,8 @@ expect_stderr "rejected the credentials|access denied"
 if grep -q S3RVER "$WORK/last.err"; then fail "a secret reached the error message"; fi
 expect_exit 10 lb -r "s3:$S3_ENDPOINT/no-such-bucket/x" snapshots
 expect_stderr "bucket no-such-bucket does not exist"
-expect_exit 2 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY HOME=$WORK "$LIFEBOAT" -r "$REPO" snapshots
+expect_exit 2 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY HOME=$WORK AWS_EC2_METADATA_DISABLED=true \
+  "$LIFEBOAT" -r "$REPO" snapshots
 expect_stderr "no S3 credentials"
 expect_exit 2 lb -r "$REPO" -o s3.sse=des snapshots
 expect_stderr "s3.sse"
@@ -76,25 +77,52 @@ printf '[default]\naws_access_key_id = NOBODY\naws_secret_access_key = x\n[backu
 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY HOME="$WORK/home" AWS_PROFILE=backup \
   "$LIFEBOAT" -r "$REPO" snapshots >/dev/null || fail "profile credentials not used"
 
-step "kill points on S3: check passes, the next backup completes"
+step "temporary credentials: web identity (STS) and instance metadata (IMDSv2), refreshed before expiry"
+# STS and IMDS cannot run here: tests/tools/fake_aws_credentials.js stands in
+# for them (S3 is still s3rver). Credentials that expire within 5 minutes
+# are fetched again, so with a 60 s lifetime every request fetches anew.
+CRED_PORT=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+node "$LIFEBOAT_SRC/tests/tools/fake_aws_credentials.js" "$CRED_PORT" "the-web-token" 60 >"$WORK/creds.log" 2>&1 &
+CRED_PID=$!
+for _ in $(seq 1 200); do grep -q listening "$WORK/creds.log" && break; sleep 0.05; done
+echo "the-web-token" >"$WORK/web-token"
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY HOME="$WORK/nohome" AWS_WEB_IDENTITY_TOKEN_FILE="$WORK/web-token" \
+  AWS_ROLE_ARN=arn:aws:iam::123456789012:role/backup AWS_ENDPOINT_URL_STS="http://127.0.0.1:$CRED_PORT" \
+  "$LIFEBOAT" -r "$REPO" snapshots >/dev/null || { cat "$WORK/creds.log"; fail "web identity credentials"; }
+[[ $(grep -c "^POST /$" "$WORK/creds.log") -ge 2 ]] || { cat "$WORK/creds.log"; fail "expiring web identity credentials were not refreshed"; }
+echo "wrong-token" >"$WORK/web-token"
+expect_exit 15 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY HOME="$WORK/nohome" \
+  AWS_WEB_IDENTITY_TOKEN_FILE="$WORK/web-token" AWS_ROLE_ARN=arn:aws:iam::123456789012:role/backup \
+  AWS_ENDPOINT_URL_STS="http://127.0.0.1:$CRED_PORT" "$LIFEBOAT" -r "$REPO" snapshots
+expect_stderr "AssumeRoleWithWebIdentity.*AccessDenied"
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY HOME="$WORK/nohome" \
+  AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$CRED_PORT" \
+  "$LIFEBOAT" -r "$REPO" snapshots >/dev/null || { cat "$WORK/creds.log"; fail "instance metadata credentials"; }
+grep -q "^GET /latest/meta-data/iam/security-credentials/backup-role$" "$WORK/creds.log" || fail "IMDS role not asked"
+kill "$CRED_PID" 2>/dev/null || true
+
+step "kill points on S3: before and after every write of a backup; check passes, the next backup completes"
 points=0
-for point in before:2 after:2 before:4 after:5 after:7; do
-  R=$BUCKET/crash-${point/:/-}
-  lb -r "$R" init >/dev/null
-  set +e
-  LIFEBOAT_TEST_KILL_AT=$point "$LIFEBOAT" -r "$R" -q backup "$SRC" >/dev/null 2>&1 </dev/null
-  rc=$?
-  set -e
-  [[ $rc -eq 137 || $rc -eq 0 ]] || fail "backup at $point exited $rc"
-  lb -r "$R" check >/dev/null || fail "check after kill at $point"
-  lb -r "$R" backup "$SRC" >/dev/null || fail "backup after kill at $point"
-  lb -r "$R" check --read-data >/dev/null || fail "check --read-data after kill at $point"
-  rm -rf "$WORK/cr"
-  lb -r "$R" restore latest --target "$WORK/cr" >/dev/null
-  same_tree "$SRC" "$WORK/cr$SRC"
-  [[ $rc -eq 137 ]] && points=$((points + 1))
+for mode in before after; do
+  for n in $(seq 1 40); do
+    R=$BUCKET/crash-$mode-$n
+    lb -r "$R" init >/dev/null
+    set +e
+    LIFEBOAT_TEST_KILL_AT=$mode:$n "$LIFEBOAT" -r "$R" -q backup "$SRC" >/dev/null 2>&1 </dev/null
+    rc=$?
+    set -e
+    [[ $rc -eq 0 ]] && break  # the backup has fewer writes than n
+    [[ $rc -eq 137 ]] || fail "backup at $mode:$n exited $rc"
+    points=$((points + 1))
+    lb -r "$R" check >/dev/null || fail "check after kill at $mode:$n"
+    lb -r "$R" backup "$SRC" >/dev/null || fail "backup after kill at $mode:$n"
+    lb -r "$R" check --read-data >/dev/null || fail "check --read-data after kill at $mode:$n"
+    rm -rf "$WORK/cr"
+    lb -r "$R" restore latest --target "$WORK/cr" >/dev/null
+    same_tree "$SRC" "$WORK/cr$SRC"
+  done
 done
-[[ $points -ge 4 ]] || fail "only $points kill points were reached on S3"
+[[ $points -ge 8 ]] || fail "only $points kill points were reached on S3"
 echo "kill points on S3: $points"
 
 step "independent check: rclone copies the objects out, restic check --read-data"

@@ -1,8 +1,14 @@
 #include "storage/s3/credentials.h"
 
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "storage/s3/http.h"
+#include "storage/s3/sigv4.h"
+#include "storage/s3/xml.h"
 
 namespace lifeboat {
 namespace {
@@ -33,7 +39,83 @@ std::string Profile() {
   return p.empty() ? "default" : p;
 }
 
+// STS AssumeRoleWithWebIdentity: the token file's contents for temporary
+// credentials of the role. The request is not signed (the token is the proof).
+Result<AwsCredentials> FromWebIdentity(const std::string& token_file, const std::string& role_arn) {
+  std::string token = ReadText(token_file);
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  if (token.empty()) return InvalidArgument("AWS_WEB_IDENTITY_TOKEN_FILE " + token_file + " is empty or unreadable");
+  std::string endpoint = Env("AWS_ENDPOINT_URL_STS");
+  if (endpoint.empty()) {
+    std::string region = LoadAwsRegion();
+    endpoint = region.empty() || Env("AWS_STS_REGIONAL_ENDPOINTS") == "legacy"
+                   ? "https://sts.amazonaws.com"
+                   : "https://sts." + region + ".amazonaws.com";
+  }
+  std::string session = Env("AWS_ROLE_SESSION_NAME");
+  if (session.empty()) session = "lifeboat-" + std::to_string(std::time(nullptr));
+  HttpClient http(HttpOptions{Env("AWS_CA_BUNDLE"), 10, 30});
+  HttpRequest req;
+  req.method = "POST";
+  req.url = endpoint + "/";
+  req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/xml"}};
+  std::string form = "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=" + UriEncode(role_arn, true) +
+                     "&RoleSessionName=" + UriEncode(session, true) + "&WebIdentityToken=" + UriEncode(token, true);
+  req.body = form;
+  LB_ASSIGN_OR_RETURN(HttpResponse r, http.Do(req));
+  if (r.status != 200) {
+    std::string code = XmlFirst(r.body, "Code"), message = XmlFirst(r.body, "Message");
+    return Status(Code::kAccessDenied, "STS AssumeRoleWithWebIdentity for " + role_arn + " at " + endpoint +
+                                           ": HTTP " + std::to_string(r.status) + " " + code +
+                                           (message.empty() ? "" : " (" + message + ")"));
+  }
+  AwsCredentials c;
+  c.access_key_id = XmlFirst(r.body, "AccessKeyId");
+  c.secret_access_key = Secret(XmlFirst(r.body, "SecretAccessKey"));
+  c.session_token = XmlFirst(r.body, "SessionToken");
+  c.expires_at = ParseIso8601(XmlFirst(r.body, "Expiration"));
+  if (c.access_key_id.empty() || c.secret_access_key.empty()) {
+    return IoError("STS AssumeRoleWithWebIdentity at " + endpoint + ": no credentials in the answer");
+  }
+  c.source = "web identity (" + role_arn + ")";
+  return c;
+}
+
+// IMDSv2: a session token, the instance role's name, then its credentials.
+Result<AwsCredentials> FromInstanceMetadata() {
+  std::string endpoint = Env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+  if (endpoint.empty()) endpoint = "http://169.254.169.254";
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  HttpClient http(HttpOptions{"", 1, 5});
+  HttpRequest put{"PUT", endpoint + "/latest/api/token", {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}}, {}};
+  LB_ASSIGN_OR_RETURN(HttpResponse t, http.Do(put));
+  if (t.status != 200 || t.body.empty()) return NotFound("instance metadata: no IMDSv2 token");
+  HeaderList auth = {{"X-aws-ec2-metadata-token", t.body}};
+  std::string base = endpoint + "/latest/meta-data/iam/security-credentials/";
+  LB_ASSIGN_OR_RETURN(HttpResponse roles, http.Do(HttpRequest{"GET", base, auth, {}}));
+  std::string role = roles.body.substr(0, roles.body.find('\n'));
+  if (roles.status != 200 || role.empty()) return NotFound("instance metadata: no IAM role attached to the instance");
+  LB_ASSIGN_OR_RETURN(HttpResponse cr, http.Do(HttpRequest{"GET", base + role, auth, {}}));
+  auto j = nlohmann::json::parse(cr.body, nullptr, false);
+  if (cr.status != 200 || !j.is_object() || !j.contains("AccessKeyId") || !j.contains("SecretAccessKey")) {
+    return IoError("instance metadata: no credentials for role " + role);
+  }
+  AwsCredentials c;
+  c.access_key_id = j.value("AccessKeyId", "");
+  c.secret_access_key = Secret(j.value("SecretAccessKey", ""));
+  c.session_token = j.value("Token", "");
+  c.expires_at = ParseIso8601(j.value("Expiration", ""));
+  c.source = "instance metadata (role " + role + ")";
+  return c;
+}
+
 }  // namespace
+
+int64_t ParseIso8601(const std::string& s) {
+  struct tm tm = {};
+  if (s.size() < 19 || strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return 0;
+  return static_cast<int64_t>(timegm(&tm));
+}
 
 std::string IniValue(const std::string& text, const std::string& section, const std::string& key) {
   std::istringstream in(text);
@@ -75,9 +157,16 @@ Result<AwsCredentials> LoadAwsCredentials() {
     c.source = "shared credentials file " + file + " [" + profile + "]";
     return c;
   }
+  std::string token_file = Env("AWS_WEB_IDENTITY_TOKEN_FILE"), role_arn = Env("AWS_ROLE_ARN");
+  if (!token_file.empty() && !role_arn.empty()) return FromWebIdentity(token_file, role_arn);
+  if (Env("AWS_EC2_METADATA_DISABLED") != "true") {
+    auto imds = FromInstanceMetadata();
+    if (imds.ok()) return imds;
+  }
   return InvalidArgument(
       "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or profile \"" + profile +
-      "\" in " + file + " (AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE)");
+      "\" in " + file + " (AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE), or AWS_WEB_IDENTITY_TOKEN_FILE and "
+      "AWS_ROLE_ARN; no instance metadata credentials either");
 }
 
 std::string LoadAwsRegion() {

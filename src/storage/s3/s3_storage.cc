@@ -6,77 +6,12 @@
 #include <cstdlib>
 
 #include "storage/s3/sigv4.h"
+#include "storage/s3/xml.h"
 
 namespace lifeboat {
 namespace {
 
 constexpr char kEmptySha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-std::string XmlUnescape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '&') {
-      out += s[i];
-      continue;
-    }
-    size_t semi = s.find(';', i);
-    if (semi == std::string_view::npos) {
-      out += s[i];
-      continue;
-    }
-    std::string_view ent = s.substr(i + 1, semi - i - 1);
-    if (ent == "amp") out += '&';
-    else if (ent == "lt") out += '<';
-    else if (ent == "gt") out += '>';
-    else if (ent == "quot") out += '"';
-    else if (ent == "apos") out += '\'';
-    else if (!ent.empty() && ent[0] == '#') {
-      long cp = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X')
-                    ? std::strtol(std::string(ent.substr(2)).c_str(), nullptr, 16)
-                    : std::strtol(std::string(ent.substr(1)).c_str(), nullptr, 10);
-      if (cp < 0x80) {
-        out += static_cast<char>(cp);
-      } else if (cp < 0x800) {
-        out += static_cast<char>(0xc0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-      } else if (cp < 0x10000) {
-        out += static_cast<char>(0xe0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-      } else {
-        out += static_cast<char>(0xf0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (cp & 0x3f));
-      }
-    } else {
-      out.append(s.substr(i, semi - i + 1));
-    }
-    i = semi;
-  }
-  return out;
-}
-
-// The text of every <tag>...</tag> in `xml` (no nesting of the same tag).
-std::vector<std::string_view> XmlAll(std::string_view xml, std::string_view tag) {
-  std::vector<std::string_view> out;
-  std::string open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
-  size_t pos = 0;
-  while ((pos = xml.find(open, pos)) != std::string_view::npos) {
-    size_t start = pos + open.size();
-    size_t end = xml.find(close, start);
-    if (end == std::string_view::npos) break;
-    out.push_back(xml.substr(start, end - start));
-    pos = end + close.size();
-  }
-  return out;
-}
-
-std::string XmlFirst(std::string_view xml, std::string_view tag) {
-  auto all = XmlAll(xml, tag);
-  return all.empty() ? "" : XmlUnescape(all[0]);
-}
 
 std::string Base64Md5(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -184,7 +119,19 @@ Result<S3Options> ParseS3Url(std::string_view url, const std::map<std::string, s
 }
 
 S3Storage::S3Storage(S3Options options, AwsCredentials credentials)
-    : options_(std::move(options)), credentials_(std::move(credentials)), http_(options_.http) {}
+    : options_(std::move(options)),
+      credentials_(std::make_shared<const AwsCredentials>(std::move(credentials))),
+      http_(options_.http) {}
+
+std::shared_ptr<const AwsCredentials> S3Storage::Credentials() const {
+  std::lock_guard<std::mutex> lock(credentials_mu_);
+  if (credentials_->expires_at != 0 && Now() > credentials_->expires_at - 300) {
+    auto fresh = LoadAwsCredentials();
+    if (fresh.ok()) credentials_ = std::make_shared<const AwsCredentials>(std::move(*fresh));
+    // On failure keep the old ones: the server's answer will say they expired.
+  }
+  return credentials_;
+}
 
 std::string S3Storage::Location() const {
   return "s3:" + options_.scheme + "://" + options_.host + "/" + options_.bucket +
@@ -220,9 +167,10 @@ Result<HttpResponse> S3Storage::Send(const Call& call) {
   sr.payload_hash = call.body.empty() ? kEmptySha256 : Sha256Hex(call.body);
   std::string amz_date = AmzDate(Now());
   sr.headers = {{"host", host}, {"x-amz-date", amz_date}, {"x-amz-content-sha256", sr.payload_hash}};
-  if (!credentials_.session_token.empty()) sr.headers.emplace_back("x-amz-security-token", credentials_.session_token);
+  std::shared_ptr<const AwsCredentials> creds = Credentials();
+  if (!creds->session_token.empty()) sr.headers.emplace_back("x-amz-security-token", creds->session_token);
   for (const auto& h : call.headers) sr.headers.push_back(h);
-  SigningScope scope{credentials_.access_key_id, credentials_.secret_access_key.reveal(), options_.region, "s3",
+  SigningScope scope{creds->access_key_id, creds->secret_access_key.reveal(), options_.region, "s3",
                      amz_date};
   HttpRequest req;
   req.method = call.method;
@@ -251,11 +199,11 @@ Status S3Storage::ErrorFor(const Call& call, const HttpResponse& r) const {
   if (r.status == 404) return NotFound(what + "not found");
   if (code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch") {
     return Status(Code::kAccessDenied, what + "the server rejected the credentials (" + detail +
-                                           "); check the access key and secret (from " + credentials_.source + ")");
+                                           "); check the access key and secret (from " + Credentials()->source + ")");
   }
   if (r.status == 403) {
     return Status(Code::kAccessDenied, what + "access denied (" + detail + "); the credentials (from " +
-                                           credentials_.source + ") lack a permission the repository needs");
+                                           Credentials()->source + ") lack a permission the repository needs");
   }
   if (r.status >= 500 || r.status == 429 || code == "SlowDown" || code == "RequestTimeout" ||
       code == "InternalError" || code == "ServiceUnavailable") {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "storage/s3/credentials.h"
@@ -80,8 +81,12 @@ class S3Storage final : public Storage {
   Status PutMultipart(const std::string& key, const HeaderList& headers, std::string_view data);
   HeaderList PutHeaders(FileType type, std::string_view data) const;
 
+  // The credentials; temporary ones are fetched again 5 minutes before they expire.
+  std::shared_ptr<const AwsCredentials> Credentials() const;
+
   S3Options options_;
-  AwsCredentials credentials_;
+  mutable std::mutex credentials_mu_;
+  mutable std::shared_ptr<const AwsCredentials> credentials_;
   HttpClient http_;
   S3Counters counters_;
 };
