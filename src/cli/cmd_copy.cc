@@ -34,23 +34,31 @@ Result<Secret> FromPassword(const Context& ctx) {
   return Secret(Trimmed(std::move(*text)));
 }
 
-int RunCopy(Context& ctx) {
+}  // namespace
+
+Result<std::unique_ptr<Repository>> OpenSourceRepository(const Context& ctx, RetryingStorage** retrying) {
   std::string from = ctx.args().Get("from-repo");
   if (from.empty()) {
     if (const char* e = std::getenv("LIFEBOAT_FROM_REPOSITORY")) from = e;
   }
-  if (from.empty()) return Fail(ctx, InvalidArgument("copy: --from-repo (or LIFEBOAT_FROM_REPOSITORY) is required"));
-  auto options = ctx.Options();
-  if (!options.ok()) return Fail(ctx, options.status());
+  if (from.empty()) return InvalidArgument("--from-repo (or LIFEBOAT_FROM_REPOSITORY) is required");
+  LB_ASSIGN_OR_RETURN(StorageOptions options, ctx.Options());
   StorageOptions src_options;
-  if (from.starts_with("s3:")) src_options = *options;
+  if (from.starts_with("s3:")) src_options = options;
+  auto storage = OpenStorage(from, src_options, retrying);
+  if (!storage.ok()) return storage.status().WithContext("source");
+  LB_ASSIGN_OR_RETURN(Secret password, FromPassword(ctx));
+  auto repo = Repository::Open(std::move(*storage), password);
+  if (!repo.ok()) return repo.status().WithContext("source");
+  return std::move(*repo);
+}
+
+namespace {
+
+int RunCopy(Context& ctx) {
   RetryingStorage* src_retry = nullptr;
-  auto src_storage = OpenStorage(from, src_options, &src_retry);
-  if (!src_storage.ok()) return Fail(ctx, src_storage.status().WithContext("source"));
-  auto password = FromPassword(ctx);
-  if (!password.ok()) return Fail(ctx, password.status());
-  auto src = Repository::Open(std::move(*src_storage), *password);
-  if (!src.ok()) return Fail(ctx, src.status().WithContext("source"));
+  auto src = OpenSourceRepository(ctx, &src_retry);
+  if (!src.ok()) return Fail(ctx, src.status().WithContext("copy"));
   auto src_lock = RepoLock::Acquire(**src, false);
   if (!src_lock.ok()) return Fail(ctx, src_lock.status().WithContext("source"));
 

@@ -17,9 +17,17 @@ int RunInit(Context& ctx) {
   } else if (v != "2" && v != "latest" && v != "stable") {
     return Fail(ctx, InvalidArgument("--repository-version must be 1, 2 or latest, got \"" + v + "\""));
   }
+  std::optional<uint64_t> polynomial;
+  if (ctx.args().Has("copy-chunker-params")) {
+    // The source's chunker polynomial, so that data copied from it (copy)
+    // deduplicates with later backups made directly to this repository.
+    auto src = OpenSourceRepository(ctx, nullptr);
+    if (!src.ok()) return Fail(ctx, src.status().WithContext("init --copy-chunker-params"));
+    polynomial = (*src)->config().polynomial;
+  }
   auto password = ctx.Password();
   if (!password.ok()) return Fail(ctx, password.status());
-  Status s = Repository::Init(**storage, *password, KdfParams::Calibrated(), version);
+  Status s = Repository::Init(**storage, *password, KdfParams::Calibrated(), version, polynomial);
   if (!s.ok()) return Fail(ctx, s.WithContext("init"));
   auto repo = Repository::Open(std::move(*storage), *password);
   if (!repo.ok()) return Fail(ctx, repo.status());
@@ -39,7 +47,10 @@ int RunInit(Context& ctx) {
 
 Command InitCommand() {
   return {"init", "init [flags]", "create a new repository",
-          {{"repository-version", 0, true, "format version: 2 (default) or 1", "VERSION"}},
+          {{"repository-version", 0, true, "format version: 2 (default) or 1", "VERSION"},
+           {"copy-chunker-params", 0, false, "use the chunker parameters of --from-repo (for copy)"},
+           {"from-repo", 0, true, "the repository to take chunker parameters from", "URL"},
+           {"from-password-file", 0, true, "password file of --from-repo (or LIFEBOAT_FROM_PASSWORD[_FILE])", "FILE"}},
           RunInit};
 }
 

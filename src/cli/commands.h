@@ -32,6 +32,10 @@ Command StatsCommand();
 Command UnlockCommand();
 Command CopyCommand();
 
+// Opens the repository named by --from-repo / LIFEBOAT_FROM_REPOSITORY with the
+// password from --from-password-file / LIFEBOAT_FROM_PASSWORD[_FILE] (copy, init).
+Result<std::unique_ptr<Repository>> OpenSourceRepository(const Context& ctx, RetryingStorage** retrying);
+
 // Prints `status` as the command's error and returns its exit code.
 int Fail(const Context& ctx, const Status& status);
 

@@ -16,11 +16,17 @@ lb -r "$PRIMARY" init >/dev/null
 lb -r "$PRIMARY" backup --tag daily "$SRC" >/dev/null
 echo "second day" >"$SRC/etc/day2.conf"
 lb -r "$PRIMARY" backup --tag daily "$SRC" >/dev/null
-LIFEBOAT_PASSWORD=dr-password lb -r "$DR" init >/dev/null
+# The DR repository takes the primary's chunker parameters, so copied data
+# and backups made straight to DR (after a failover) deduplicate.
+LIFEBOAT_FROM_PASSWORD=$LIFEBOAT_PASSWORD LIFEBOAT_PASSWORD=dr-password \
+  lb -r "$DR" init --copy-chunker-params --from-repo "$PRIMARY" >/dev/null
+[[ $(lb -r "$PRIMARY" cat config | jq -r .chunker_polynomial) == \
+   $(LIFEBOAT_PASSWORD=dr-password lb -r "$DR" cat config | jq -r .chunker_polynomial) ]] || fail "polynomial not copied"
 
 step "copy to the DR repository on S3 (its own password)"
 export LIFEBOAT_FROM_PASSWORD=$LIFEBOAT_PASSWORD
-LIFEBOAT_PASSWORD=dr-password lb -r "$DR" --json copy --from-repo "$PRIMARY" >"$WORK/c1.json"
+LIFEBOAT_PASSWORD=dr-password lb -r "$DR" --json copy --from-repo "$PRIMARY" >"$WORK/c1.json" 2>"$WORK/c1.err"
+if grep -q "different chunker" "$WORK/c1.err"; then fail "chunker parameters differ after --copy-chunker-params"; fi
 [[ $(json_field snapshots_copied <"$WORK/c1.json") -eq 2 ]] || { cat "$WORK/c1.json"; fail "expected 2 snapshots copied"; }
 blobs1=$(json_field blobs_copied <"$WORK/c1.json")
 [[ $blobs1 -gt 10 ]] || fail "too few blobs copied: $blobs1"
@@ -28,6 +34,10 @@ blobs1=$(json_field blobs_copied <"$WORK/c1.json")
 LIFEBOAT_PASSWORD=dr-password lb -r "$DR" check --read-data >/dev/null || fail "DR check"
 LIFEBOAT_PASSWORD=dr-password lb -r "$DR" restore latest --target "$WORK/r1" >/dev/null
 same_tree "$SRC" "$WORK/r1$SRC"
+
+step "after a failover, backing up straight to DR stores no data already copied"
+LIFEBOAT_PASSWORD=dr-password lb -r "$DR" --json backup --force "$SRC" >"$WORK/direct.json"
+[[ $(json_field data_blobs <"$WORK/direct.json") -eq 0 ]] || fail "direct backup to DR stored data the copy had brought"
 
 step "a second run copies nothing"
 LIFEBOAT_PASSWORD=dr-password lb -r "$DR" --json copy --from-repo "$PRIMARY" >"$WORK/c2.json"
@@ -50,7 +60,7 @@ LIFEBOAT_PASSWORD=dr-password lb -r "$DR" --json copy --from-repo "$PRIMARY" >"$
 bytes3=$(json_field bytes_copied <"$WORK/c3.json")
 [[ $bytes3 -lt $((7 * 1024 * 1024)) ]] || fail "resumed copy moved $bytes3 bytes for a 6 MiB change"
 LIFEBOAT_PASSWORD=dr-password lb -r "$DR" check --read-data >/dev/null || fail "DR check --read-data"
-[[ $(LIFEBOAT_PASSWORD=dr-password lb -r "$DR" --json snapshots | jq length) -eq 3 ]] || fail "DR should hold 3 snapshots"
+[[ $(LIFEBOAT_PASSWORD=dr-password lb -r "$DR" --json snapshots --tag daily | jq length) -eq 3 ]] || fail "DR should hold 3 copied snapshots"
 LIFEBOAT_PASSWORD=dr-password lb -r "$DR" restore latest --target "$WORK/r3" >/dev/null
 same_tree "$SRC" "$WORK/r3$SRC"
 
