@@ -13,6 +13,9 @@ std::string Join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
+}  // namespace
+
+// Also used by forget.
 nlohmann::json SnapshotJson(const Snapshot& s) {
   nlohmann::json j{{"id", s.id.Hex()},           {"short_id", s.id.Short()},
                    {"time", FormatRfc3339(s.time)}, {"tree", s.tree.Hex()},
@@ -25,6 +28,8 @@ nlohmann::json SnapshotJson(const Snapshot& s) {
   if (!s.program_version.empty()) j["program_version"] = s.program_version;
   return j;
 }
+
+namespace {
 
 int RunSnapshots(Context& ctx) {
   auto repo = ctx.Open(Context::LockMode::kShared);

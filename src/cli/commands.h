@@ -31,6 +31,7 @@ Command KeyCommand();
 Command StatsCommand();
 Command UnlockCommand();
 Command CopyCommand();
+Command ForgetCommand();
 
 // Opens the repository named by --from-repo / LIFEBOAT_FROM_REPOSITORY with the
 // password from --from-password-file / LIFEBOAT_FROM_PASSWORD[_FILE] (copy, init).

@@ -14,7 +14,7 @@ namespace {
 std::vector<Command> AllCommands() {
   return {InitCommand(),  BackupCommand(), SnapshotsCommand(), LsCommand(),
           RestoreCommand(), DumpCommand(), CheckCommand(),     CatCommand(),
-          KeyCommand(),   StatsCommand(),  UnlockCommand(),   CopyCommand()};
+          KeyCommand(),   StatsCommand(),  UnlockCommand(),   CopyCommand(),     ForgetCommand()};
 }
 
 void PrintUsage(const std::vector<Command>& commands) {

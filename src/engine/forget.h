@@ -1,0 +1,60 @@
+// Retention: which snapshots a policy keeps, with restic's rules and flag
+// semantics ("forget --keep-daily 7 --keep-within 30d ..."), so that the
+// same policy keeps the same snapshots in both tools.
+//
+// Snapshots are grouped (by host and paths unless told otherwise); within a
+// group, newest first, a snapshot is kept if it carries a kept tag, is within
+// --keep-within of the group's newest snapshot, or is the first one seen in a
+// new hour/day/week/month/year while that bucket still has a count left.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "repo/snapshot.h"
+
+namespace lifeboat {
+
+// restic's duration for --keep-within: years, months, days, hours ("1y6m",
+// "30d", "36h"); calendar arithmetic back from the newest snapshot.
+struct CalendarDuration {
+  int years = 0, months = 0, days = 0, hours = 0;
+  bool zero() const { return years == 0 && months == 0 && days == 0 && hours == 0; }
+  std::string ToString() const;
+};
+Result<CalendarDuration> ParseCalendarDuration(std::string_view s);
+
+struct RetentionPolicy {
+  // Counts of buckets to keep; 0: rule off; -1: unlimited.
+  int last = 0, hourly = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0;
+  CalendarDuration within, within_hourly, within_daily, within_weekly, within_monthly, within_yearly;
+  // Keep snapshots that have all tags of any one list.
+  std::vector<std::vector<std::string>> keep_tags;
+
+  bool empty() const;
+  std::string ToString() const;  // "keep 7 daily, 4 weekly snapshots, within 30d"
+};
+
+struct RetentionDecision {
+  Snapshot snapshot;
+  bool keep = false;
+  std::vector<std::string> reasons;  // why kept ("daily snapshot", "within 30d", ...)
+};
+
+// Decides for one group; returns the snapshots newest first.
+std::vector<RetentionDecision> ApplyRetention(std::vector<Snapshot> group, const RetentionPolicy& policy);
+
+struct SnapshotGroupKey {
+  std::string host;
+  std::vector<std::string> paths;
+  std::vector<std::string> tags;
+  bool operator<(const SnapshotGroupKey& o) const;
+};
+
+// Splits snapshots by the comma-separated `group_by` fields ("host", "paths",
+// "tags"; "" = one group). kInvalidArgument for an unknown field.
+Result<std::vector<std::pair<SnapshotGroupKey, std::vector<Snapshot>>>> GroupSnapshots(
+    std::vector<Snapshot> snapshots, std::string_view group_by);
+
+}  // namespace lifeboat
