@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "engine/forget.h"
+#include "engine/prune.h"
 #include "engine/select.h"
 
 namespace lifeboat::cli {
@@ -84,9 +85,11 @@ void PrintTable(const char* what, const std::vector<RetentionDecision>& list, bo
 
 int RunForget(Context& ctx) {
   const Args& args = ctx.args();
+  PruneOptions prune_opts;
   if (args.Has("prune")) {
-    return Fail(ctx, InvalidArgument("forget --prune: prune is not available yet; forget removes snapshots only "
-                                     "(the data stays until prune exists)"));
+    auto o = PruneOptionsFromFlags(args);
+    if (!o.ok()) return Fail(ctx, o.status());
+    prune_opts = *o;
   }
   auto policy = PolicyFromFlags(args);
   if (!policy.ok()) return Fail(ctx, policy.status());
@@ -163,10 +166,13 @@ int RunForget(Context& ctx) {
   } else if (!ctx.quiet()) {
     if (dry_run) {
       std::printf("dry run: would remove %zu snapshot(s); nothing was changed\n", removals.size());
+    } else if (args.Has("prune")) {
+      std::printf("removed %d snapshot(s); pruning\n", removed);
     } else {
       std::printf("removed %d snapshot(s); their data stays in the repository until it is pruned\n", removed);
     }
   }
+  if (args.Has("prune") && !dry_run) return RunPruneWith(ctx, **repo, prune_opts);
   return kExitOk;
 }
 
@@ -190,11 +196,12 @@ Command ForgetCommand() {
       {"group-by", 'g', true, "group snapshots by host, paths, tags (default host,paths; \"\" = no grouping)",
        "FIELDS"},
       {"dry-run", 'n', false, "only show what would be removed, and why each kept snapshot stays"},
-      {"prune", 0, false, "also remove unreferenced data (not available yet)"},
+      {"prune", 0, false, "then prune: remove the data no snapshot needs any more"},
       {"host", 0, true, "only snapshots of this host (repeatable)", "HOST"},
       {"tag", 0, true, "only snapshots with these tags (a,b = both; repeat = either)", "TAGS"},
       {"path", 0, true, "only snapshots that include this path (repeatable)", "PATH"},
   };
+  AddPruneFlags(&flags);
   return {"forget", "forget [policy flags] [SNAPSHOT...]",
           "remove snapshots by a retention policy (restic's rules) or by ID; snapshots tagged \"hold\" stay",
           flags, RunForget};

@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/common.h"
+#include "engine/prune.h"
 
 namespace lifeboat::cli {
 
@@ -32,6 +33,12 @@ Command StatsCommand();
 Command UnlockCommand();
 Command CopyCommand();
 Command ForgetCommand();
+Command PruneCommand();
+
+// Prune, shared by prune and forget --prune.
+Result<PruneOptions> PruneOptionsFromFlags(const Args& args);
+int RunPruneWith(Context& ctx, Repository& repo, const PruneOptions& opts);
+void AddPruneFlags(std::vector<FlagSpec>* flags);
 
 // Opens the repository named by --from-repo / LIFEBOAT_FROM_REPOSITORY with the
 // password from --from-password-file / LIFEBOAT_FROM_PASSWORD[_FILE] (copy, init).

@@ -14,7 +14,8 @@ namespace {
 std::vector<Command> AllCommands() {
   return {InitCommand(),  BackupCommand(), SnapshotsCommand(), LsCommand(),
           RestoreCommand(), DumpCommand(), CheckCommand(),     CatCommand(),
-          KeyCommand(),   StatsCommand(),  UnlockCommand(),   CopyCommand(),     ForgetCommand()};
+          KeyCommand(),   StatsCommand(),  UnlockCommand(),   CopyCommand(),     ForgetCommand(),
+          PruneCommand()};
 }
 
 void PrintUsage(const std::vector<Command>& commands) {

@@ -279,7 +279,13 @@ void MasterIndex::AddPack(const Id& pack, const std::vector<PackedBlob>& blobs) 
   if (inserted) packs_.push_back(pack);
   uint32_t number = it->second;
   for (const PackedBlob& b : blobs) {
-    blobs_[static_cast<int>(b.type)].Insert(Entry{b.id, number, b.offset, b.length, b.uncompressed_length});
+    Entry e{b.id, number, b.offset, b.length, b.uncompressed_length};
+    if (!blobs_[static_cast<int>(b.type)].Insert(e)) {
+      // Already known. The same location again (an index file listing a
+      // pack twice) is not a copy.
+      const Entry* first = blobs_[static_cast<int>(b.type)].Find(b.id);
+      if (first->pack != number || first->offset != b.offset) duplicates_.emplace_back(b.type, e);
+    }
   }
 }
 
@@ -342,10 +348,17 @@ void MasterIndex::ForEachPack(
         }
       }
     }
+    for (const auto& [type, e] : duplicates_) {
+      by_pack[e.pack].push_back(PackedBlob{type, e.id, e.offset, e.length, e.uncompressed_length});
+    }
   }
   for (size_t i = 0; i < packs.size(); ++i) {
-    std::sort(by_pack[i].begin(), by_pack[i].end(),
-              [](const PackedBlob& a, const PackedBlob& b) { return a.offset < b.offset; });
+    std::vector<PackedBlob>& v = by_pack[i];
+    std::sort(v.begin(), v.end(), [](const PackedBlob& a, const PackedBlob& b) { return a.offset < b.offset; });
+    // A copy listed by two index files appears once.
+    v.erase(std::unique(v.begin(), v.end(),
+                        [](const PackedBlob& a, const PackedBlob& b) { return a.offset == b.offset; }),
+            v.end());
     fn(packs[i], by_pack[i]);
   }
 }

@@ -48,7 +48,8 @@ class MasterIndex {
 
   size_t blob_count() const;
   size_t pack_count() const;
-  // Calls fn for every pack with its blobs.
+  // Calls fn for every pack with all its blobs (duplicate copies included),
+  // in offset order.
   void ForEachPack(const std::function<void(const Id&, std::vector<PackedBlob>&)>& fn) const;
 
  private:
@@ -82,6 +83,10 @@ class MasterIndex {
   std::vector<Id> packs_;
   std::unordered_map<Id, uint32_t, IdHash> pack_numbers_;
   Table blobs_[2];  // by BlobType
+  // Second and later copies of a blob (a resumed backup, concurrent writers,
+  // a repack before its old pack is deleted): not answered by Lookup, but
+  // listed by ForEachPack so that rewritten index files stay complete.
+  std::vector<std::pair<BlobType, Entry>> duplicates_;
 };
 
 }  // namespace lifeboat

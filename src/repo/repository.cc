@@ -273,9 +273,9 @@ Scratch& ThreadScratch() {
 
 }  // namespace
 
-Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::string_view plaintext) {
+Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::string_view plaintext, bool force) {
   int t = static_cast<int>(type);
-  if (index_.Has(type, id)) return false;
+  if (!force && index_.Has(type, id)) return false;
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
     if (!pending_[t].insert(id).second) return false;
@@ -396,6 +396,17 @@ Status Repository::WriteIndexFile(std::vector<IndexedPack> packs) {
     start = end;
   }
   return Status::Ok();
+}
+
+Result<std::vector<Id>> Repository::WriteIndex(std::vector<IndexedPack> packs) {
+  size_t before;
+  {
+    std::lock_guard<std::mutex> lock(unindexed_mu_);
+    before = index_files_.size();
+  }
+  LB_RETURN_IF_ERROR(WriteIndexFile(std::move(packs)));
+  std::lock_guard<std::mutex> lock(unindexed_mu_);
+  return std::vector<Id>(index_files_.begin() + static_cast<long>(before), index_files_.end());
 }
 
 Status Repository::Flush() {

@@ -86,12 +86,16 @@ class Repository {
   // it). Returns true if this call stored it. The blob is durable only after
   // Flush. Full packs are written by a background uploader; an upload error
   // is returned by a later SaveBlob or by Flush.
-  Result<bool> SaveBlob(BlobType type, const Id& id, std::string_view plaintext);
+  // With `force`, stores it even if the index knows it (prune's repacking).
+  Result<bool> SaveBlob(BlobType type, const Id& id, std::string_view plaintext, bool force = false);
   // True if the blob is stored or being stored (a cheap pre-check for
   // callers that would otherwise compress it for nothing).
   bool KnowsBlob(BlobType type, const Id& id);
   // Writes all open packs and an index file for every pack not yet indexed.
   Status Flush();
+  // Writes index files listing exactly `packs` (split like every index
+  // file); returns their ids. For prune, which then deletes the old ones.
+  Result<std::vector<Id>> WriteIndex(std::vector<IndexedPack> packs);
 
   // Bytes of packs to aim for.
   static constexpr size_t kPackSize = 16 << 20;

@@ -29,3 +29,16 @@ Status CrashPointStorage::Save(FileType type, std::string_view name, std::string
 }
 
 }  // namespace lifeboat
+
+namespace lifeboat {
+
+Status CrashPointStorage::Remove(FileType type, std::string_view name) {
+  // Deletions are writes too (prune, lock release): counted with the saves.
+  int n = ++saves_;
+  if (n == kill_at_ && !after_) kill(getpid(), SIGKILL);
+  Status s = inner_->Remove(type, name);
+  if (n == kill_at_ && after_) kill(getpid(), SIGKILL);
+  return s;
+}
+
+}  // namespace lifeboat

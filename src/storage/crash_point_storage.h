@@ -1,10 +1,10 @@
 // CrashPointStorage: a decorator for crash tests. It kills its own process
-// with SIGKILL at a chosen Save call — just before it or just after it — so a
+// with SIGKILL at a chosen write (Save or Remove) — just before or after it — so a
 // test can stop a backup (or any writer) at every point where the repository
 // changes, deterministically, and then prove the repository is still valid.
 //
 // Enabled only through LIFEBOAT_TEST_KILL_AT=before:N or after:N (N counts
-// Save calls from 1). Never set it outside tests.
+// writes from 1). Never set it outside tests.
 #pragma once
 
 #include <atomic>
@@ -35,7 +35,7 @@ class CrashPointStorage final : public Storage {
   Status List(FileType type, const std::function<void(const ObjectInfo&)>& fn) override {
     return inner_->List(type, fn);
   }
-  Status Remove(FileType type, std::string_view name) override { return inner_->Remove(type, name); }
+  Status Remove(FileType type, std::string_view name) override;
 
  private:
   std::unique_ptr<Storage> inner_;

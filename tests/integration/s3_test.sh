@@ -108,7 +108,7 @@ for mode in before after; do
     R=$BUCKET/crash-$mode-$n
     lb -r "$R" init >/dev/null
     set +e
-    LIFEBOAT_TEST_KILL_AT=$mode:$n "$LIFEBOAT" -r "$R" -q backup "$SRC" >/dev/null 2>&1 </dev/null
+    (LIFEBOAT_TEST_KILL_AT=$mode:$n "$LIFEBOAT" -r "$R" -q backup "$SRC" >/dev/null 2>&1 </dev/null) 2>/dev/null
     rc=$?
     set -e
     [[ $rc -eq 0 ]] && break  # the backup has fewer writes than n
