@@ -101,8 +101,6 @@ int RunForget(Context& ctx) {
   }
   auto repo = ctx.Open(dry_run ? Context::LockMode::kShared : Context::LockMode::kExclusive);
   if (!repo.ok()) return Fail(ctx, repo.status());
-  auto all = (*repo)->LoadAllSnapshots();
-  if (!all.ok()) return Fail(ctx, all.status());
 
   // Explicit IDs: remove exactly those.
   std::vector<RetentionDecision> removals;
@@ -110,6 +108,18 @@ int RunForget(Context& ctx) {
   if (!ids.empty()) {
     for (const std::string& name : ids) {
       auto snap = FindSnapshot(**repo, name, SnapshotFilter{});
+      if (!snap.ok() && snap.status().code() == Code::kCorrupt) {
+        // A damaged snapshot file can still be removed by its ID (the way to
+        // repair a repository where one snapshot cannot be read).
+        auto id = (*repo)->ResolvePrefix(FileType::kSnapshot, name);
+        if (!id.ok()) return Fail(ctx, id.status());
+        Snapshot damaged;
+        damaged.id = *id;
+        std::fprintf(stderr, "warning: snapshot %s is damaged (%s); removing it\n", id->Short().c_str(),
+                     snap.status().message().c_str());
+        removals.push_back({damaged, false, {"damaged"}});
+        continue;
+      }
       if (!snap.ok()) return Fail(ctx, snap.status());
       if (snap->HasTag(kHoldTag)) {
         return Fail(ctx, InvalidArgument("snapshot " + snap->id.Short() + " is tagged \"" + kHoldTag +
@@ -118,6 +128,8 @@ int RunForget(Context& ctx) {
       removals.push_back({*snap, false, {"named on the command line"}});
     }
   } else {
+    auto all = (*repo)->LoadAllSnapshots();
+    if (!all.ok()) return Fail(ctx, all.status());
     std::vector<Snapshot> chosen = FilterSnapshots(std::move(*all), ctx.Filter());
     auto groups = GroupSnapshots(std::move(chosen), args.Get("group-by", "host,paths"));
     if (!groups.ok()) return Fail(ctx, groups.status());

@@ -34,6 +34,7 @@ Command UnlockCommand();
 Command CopyCommand();
 Command ForgetCommand();
 Command PruneCommand();
+Command RepairCommand();
 
 // Prune, shared by prune and forget --prune.
 Result<PruneOptions> PruneOptionsFromFlags(const Args& args);

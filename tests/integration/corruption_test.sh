@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Damaged repository files: bytes overwritten in, or cut off, a pack, an index
+# file, a snapshot, a key and the config. check finds each and names it;
+# restore refuses wrong data and restores the rest; the repair paths
+# (repair index, forget of a damaged snapshot, backing up again) bring the
+# repository back to a state that lifeboat's and restic's checks accept.
+source "$(dirname "$0")/lib.sh"
+
+SRC=$WORK/src
+mkdir -p "$SRC"
+for i in 1 2 3; do random_file "$SRC/big$i.bin" $((6 * 1024 * 1024)) "c$i"; done
+for i in $(seq 1 50); do echo "small file $i" >"$SRC/s$i.txt"; done
+BASE=$WORK/base
+lb -r "$BASE" init >/dev/null
+lb -r "$BASE" backup "$SRC" >/dev/null
+echo "changed" >>"$SRC/s1.txt"
+lb -r "$BASE" backup "$SRC" >/dev/null
+echo "second password" >"$WORK/pw2"
+lb -r "$BASE" key add --new-password-file "$WORK/pw2" >/dev/null
+
+damage() {  # damage FILE OFFSET: overwrites 8 bytes
+  printf 'CORRUPT!' | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+fresh() { rm -rf "$WORK/repo" && cp -a "$BASE" "$WORK/repo" && R=$WORK/repo; }
+biggest_pack() { find "$R/data" -type f -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2; }
+tried=0
+
+step "pack: overwritten bytes"
+fresh
+pack=$(biggest_pack)
+damage "$pack" 4096
+tried=$((tried + 1))
+lb -r "$R" check >/dev/null || fail "structure check should not need to read pack contents"
+expect_exit 4 lb -r "$R" check --read-data
+grep -q "$(basename "$pack")" "$WORK/last.out" "$WORK/last.err" || fail "check --read-data did not name the pack"
+expect_exit 3 lb -r "$R" restore latest --target "$WORK/r1"
+expect_stderr "big"
+for i in $(seq 1 50); do cmp -s "$SRC/s$i.txt" "$WORK/r1$SRC/s$i.txt" || fail "undamaged file s$i.txt not restored"; done
+for i in 1 2 3; do
+  if [[ -f $WORK/r1$SRC/big$i.bin ]]; then cmp -s "$SRC/big$i.bin" "$WORK/r1$SRC/big$i.bin" || fail "wrong data restored for big$i"; fi
+done
+step "repair: remove the damaged pack, rebuild the index, back up again, forget what cannot heal"
+rm "$pack"
+lb -r "$R" repair index >/dev/null || fail "repair index"
+lb -r "$R" backup "$SRC" >/dev/null   # re-reads the files whose blobs are gone: same ids
+lb -r "$R" restore latest --target "$WORK/r1b" >/dev/null || fail "restore after repair"
+same_tree "$SRC" "$WORK/r1b$SRC"
+# The first snapshot's old version of s1.txt existed only in the lost pack:
+# check names the snapshot, the file and the blob.
+expect_exit 4 lb -r "$R" check --read-data
+grep -q "snapshot .*s1.txt: data blob .* is not in the index" "$WORK/last.out" || { cat "$WORK/last.out"; fail "check did not name the damaged file"; }
+broken=$(grep -o "snapshot [0-9a-f]*: file" "$WORK/last.out" | head -n 1 | cut -d' ' -f2 | tr -d :)
+lb -r "$R" forget "$broken" >/dev/null
+lb -r "$R" check --read-data >/dev/null || fail "check after forgetting the snapshot that could not heal"
+restic -r "$R" check --read-data >/dev/null 2>&1 || fail "restic check after the repair"
+
+step "pack: cut short"
+fresh
+pack=$(biggest_pack)
+truncate -s -100 "$pack"
+tried=$((tried + 1))
+expect_exit 4 lb -r "$R" check
+grep -q "$(basename "$pack").*size" "$WORK/last.out" || fail "check did not name the short pack"
+
+step "index: overwritten bytes, then repair index"
+fresh
+idx=$(find "$R/index" -type f | head -n 1)
+damage "$idx" 100
+tried=$((tried + 1))
+expect_exit 4 lb -r "$R" check
+grep -q "$(basename "$idx")" "$WORK/last.out" "$WORK/last.err" || fail "check did not name the index file"
+lb -r "$R" repair index >/dev/null || fail "repair index"
+lb -r "$R" check --read-data >/dev/null || fail "check after repair index"
+restic -r "$R" check --read-data >/dev/null 2>&1 || fail "restic check after repair index"
+lb -r "$R" restore latest --target "$WORK/r2" >/dev/null
+same_tree "$SRC" "$WORK/r2$SRC"
+
+step "index: all index files lost, then repair index"
+fresh
+rm -f "$R"/index/*
+tried=$((tried + 1))
+lb -r "$R" repair index >/dev/null || fail "repair index from nothing"
+lb -r "$R" check --read-data >/dev/null || fail "check after rebuilding a lost index"
+
+step "snapshot: overwritten bytes and cut short; forget removes it"
+for how in overwrite truncate; do
+  fresh
+  snap=$(find "$R/snapshots" -type f | sort | head -n 1)
+  if [[ $how == overwrite ]]; then damage "$snap" 20; else truncate -s 30 "$snap"; fi
+  tried=$((tried + 1))
+  expect_exit 4 lb -r "$R" check
+  grep -q "$(basename "$snap")" "$WORK/last.out" "$WORK/last.err" || fail "check did not name the snapshot ($how)"
+  lb -r "$R" forget "$(basename "$snap")" >/dev/null 2>&1 || fail "forget of a damaged snapshot ($how)"
+  lb -r "$R" check --read-data >/dev/null || fail "check after forgetting the damaged snapshot ($how)"
+  lb -r "$R" restore latest --target "$WORK/r3-$how" >/dev/null  # the other snapshot
+  cmp "$SRC/big1.bin" "$WORK/r3-$how$SRC/big1.bin" || fail "restore after forgetting the damaged snapshot"
+done
+
+step "key: overwritten bytes; the other key still opens the repository"
+fresh
+key=$(lb -r "$R" --json key list | jq -r '.[] | select(.current) | .id')
+damage "$R/keys/$key" 40
+tried=$((tried + 1))
+expect_exit 12 lb -r "$R" snapshots
+lb -r "$R" --password-file "$WORK/pw2" check --read-data >/dev/null || fail "second key does not open"
+
+step "config: overwritten bytes"
+fresh
+damage "$R/config" 10
+tried=$((tried + 1))
+set +e
+"$LIFEBOAT" -r "$R" snapshots >"$WORK/last.out" 2>"$WORK/last.err"
+rc=$?
+set -e
+[[ $rc -ne 0 ]] || fail "a damaged config went unnoticed"
+expect_stderr "config"
+echo "corruptions tried: $tried"
+echo "corruption: ok"
