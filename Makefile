@@ -4,7 +4,7 @@ BUILD      ?= build
 TEST_BUILD ?= build-asan
 JOBS       ?= 2
 
-.PHONY: all bootstrap build demo test unit bench bench-scale clean format
+.PHONY: all bootstrap build demo test unit bench bench-scale fuzz clean format
 
 all: build
 
@@ -20,11 +20,19 @@ build: bootstrap
 demo: build
 	scripts/demo $(BUILD)/lifeboat
 
-# Every test, built with AddressSanitizer and UndefinedBehaviorSanitizer.
+# Every test, built with AddressSanitizer and UndefinedBehaviorSanitizer, then
+# every fuzz target briefly (clang + libFuzzer; make fuzz runs them longer).
 test: bootstrap
 	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_SANITIZE=ON
 	ninja -C $(TEST_BUILD) -j$(JOBS)
 	ctest --test-dir $(TEST_BUILD) --output-on-failure -j$(JOBS)
+	JOBS=$(JOBS) scripts/fuzz $(FUZZ_BRIEF)
+
+FUZZ_BRIEF   ?= 5
+FUZZ_SECONDS ?= 300
+# Longer fuzzing campaigns: FUZZ_SECONDS per target (tests/fuzz).
+fuzz: bootstrap
+	JOBS=$(JOBS) scripts/fuzz $(FUZZ_SECONDS)
 
 # Unit tests only (fast).
 unit: bootstrap
@@ -48,4 +56,4 @@ format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc')
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) demo-work
+	rm -rf $(BUILD) $(TEST_BUILD) build-fuzz demo-work

@@ -46,3 +46,21 @@ TEST(Time, Rfc3339RoundTrip) {
 
 }  // namespace
 }  // namespace lifeboat
+
+namespace lifeboat {
+namespace {
+
+// Found by the tree fuzzer: a year below 1000 must be written with four
+// digits, or the time does not parse back (ours or restic's parser).
+TEST(Time, FourDigitYearsRoundTrip) {
+  auto t = ParseRfc3339("0622-11-24T19:29:57.302996768Z");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(FormatRfc3339(*t), "0622-11-24T19:29:57.302996768Z");
+  auto zero = ParseRfc3339("0001-01-01T00:00:00Z");  // Go's zero time, common in restic trees
+  ASSERT_TRUE(zero.has_value());
+  EXPECT_EQ(FormatRfc3339(*zero), "0001-01-01T00:00:00Z");
+  EXPECT_TRUE(ParseRfc3339(FormatRfc3339(Timestamp{-99999999999, 0})).has_value());  // clamped, still parses
+}
+
+}  // namespace
+}  // namespace lifeboat

@@ -30,9 +30,21 @@ std::string FormatRfc3339(Timestamp t) {
   time_t secs = static_cast<time_t>(t.sec);
   tm parts;
   gmtime_r(&secs, &parts);
+  // Four-digit years, zero-padded, as RFC 3339 (and restic's readers) need
+  // them; found by the tree fuzzer (year 622 was written as "622").
+  // Times outside years 0000-9999 cannot be written; they are clamped.
+  long year = static_cast<long>(parts.tm_year) + 1900;
   char buf[64];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &parts);
-  std::string out(buf, n);
+  if (year < 0) {
+    std::snprintf(buf, sizeof buf, "0000-01-01T00:00:00");
+  } else if (year > 9999) {
+    std::snprintf(buf, sizeof buf, "9999-12-31T23:59:59");
+  } else {
+    std::snprintf(buf, sizeof buf, "%04ld-%02d-%02dT%02d:%02d:%02d", year, parts.tm_mon + 1, parts.tm_mday,
+                  parts.tm_hour, parts.tm_min, parts.tm_sec);
+  }
+  std::string out(buf);
+  if (year < 0 || year > 9999) return out + 'Z';
   if (t.nsec != 0) {
     char frac[16];
     std::snprintf(frac, sizeof frac, ".%09d", t.nsec);

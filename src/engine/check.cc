@@ -190,11 +190,12 @@ Result<CheckReport> RunCheck(Repository& repo, const CheckOptions& options, Prog
     }
     ThreadPool pool(options.threads ? options.threads : ThreadPool::DefaultThreads());
     std::vector<std::pair<Id, std::future<std::pair<std::vector<std::string>, uint64_t>>>> results;
-    for (const auto& [pack, blobs] : indexed) {
+    for (const auto& entry : indexed) {
+      const Id pack = entry.first;  // a plain variable: lambdas cannot capture bindings (clang 14)
       auto it = stored.find(pack);
       if (it == stored.end()) continue;
       uint64_t size = it->second;
-      const auto* b = &blobs;
+      const auto* b = &entry.second;
       results.emplace_back(pack, pool.Submit([&repo, pack, size, b, progress] {
         uint64_t read = 0;
         auto errs = ReadPack(repo, pack, size, *b, &read);
