@@ -6,6 +6,9 @@
 #include "engine/forget.h"
 #include "engine/prune.h"
 #include "engine/select.h"
+#include "env/env.h"
+
+#include <map>
 
 namespace lifeboat::cli {
 
@@ -94,8 +97,19 @@ int RunForget(Context& ctx) {
   auto policy = PolicyFromFlags(args);
   if (!policy.ok()) return Fail(ctx, policy.status());
   bool dry_run = args.Has("dry-run");
+  std::vector<NamedPolicy> named;
+  if (args.Has("policy-file")) {
+    if (!policy->empty()) {
+      return Fail(ctx, InvalidArgument("forget: give either --policy-file or --keep-* flags, not both"));
+    }
+    auto text = ReadWholeFile(args.Get("policy-file"));
+    if (!text.ok()) return Fail(ctx, InvalidArgument("--policy-file: " + text.status().message()));
+    auto parsed = ParsePolicyFile(*text);
+    if (!parsed.ok()) return Fail(ctx, parsed.status());
+    named = std::move(*parsed);
+  }
   const std::vector<std::string>& ids = args.positional();
-  if (policy->empty() && ids.empty()) {
+  if (policy->empty() && named.empty() && ids.empty()) {
     return Fail(ctx, InvalidArgument("forget: give a policy (--keep-last, --keep-daily, --keep-within, ...) or "
                                      "snapshot IDs; refusing to guess"));
   }
@@ -131,38 +145,65 @@ int RunForget(Context& ctx) {
     auto all = (*repo)->LoadAllSnapshots();
     if (!all.ok()) return Fail(ctx, all.status());
     std::vector<Snapshot> chosen = FilterSnapshots(std::move(*all), ctx.Filter());
-    auto groups = GroupSnapshots(std::move(chosen), args.Get("group-by", "host,paths"));
-    if (!groups.ok()) return Fail(ctx, groups.status());
-    for (auto& [key, snaps] : *groups) {
-      std::vector<RetentionDecision> decisions = ApplyRetention(std::move(snaps), *policy);
-      std::vector<RetentionDecision> keep, remove;
-      for (auto& d : decisions) {
-        if (!d.keep && d.snapshot.HasTag(kHoldTag)) {
-          d.keep = true;
-          d.reasons.push_back("on hold (tag \"" + std::string(kHoldTag) + "\")");
-        }
-        (d.keep ? keep : remove).push_back(d);
+    // One run per policy: the flags' policy over everything, or each named
+    // policy of --policy-file over the snapshots with its tag. A snapshot
+    // goes only if some policy applies to it and none keeps it.
+    std::vector<NamedPolicy> runs;
+    if (!named.empty()) {
+      runs = named;
+    } else {
+      runs.push_back(NamedPolicy{"", "", *policy});
+    }
+    std::map<Id, std::pair<bool, RetentionDecision>> verdict;  // id -> (kept by some policy, decision)
+    for (const NamedPolicy& run : runs) {
+      std::vector<Snapshot> subset;
+      for (const Snapshot& snap : chosen) {
+        if (run.tag.empty() || snap.HasTag(run.tag)) subset.push_back(snap);
       }
-      if (ctx.json()) {
-        nlohmann::json g{{"host", key.host}, {"paths", key.paths}, {"tags", key.tags}};
-        g["keep"] = nlohmann::json::array();
-        g["remove"] = nlohmann::json::array();
-        g["reasons"] = nlohmann::json::array();
-        for (const auto& d : keep) {
-          g["keep"].push_back(SnapshotJson(d.snapshot));
-          g["reasons"].push_back({{"snapshot", SnapshotJson(d.snapshot)}, {"matches", d.reasons}});
+      auto groups = GroupSnapshots(std::move(subset), args.Get("group-by", "host,paths"));
+      if (!groups.ok()) return Fail(ctx, groups.status());
+      for (auto& [key, snaps] : *groups) {
+        std::vector<RetentionDecision> decisions = ApplyRetention(std::move(snaps), run.policy);
+        std::vector<RetentionDecision> keep, remove;
+        for (auto& d : decisions) {
+          if (!d.keep && d.snapshot.HasTag(kHoldTag)) {
+            d.keep = true;
+            d.reasons.push_back("on hold (tag \"" + std::string(kHoldTag) + "\")");
+          }
+          auto [it, fresh] = verdict.try_emplace(d.snapshot.id, d.keep, d);
+          if (!fresh) it->second.first = it->second.first || d.keep;
+          (d.keep ? keep : remove).push_back(d);
         }
-        for (const auto& d : remove) g["remove"].push_back(SnapshotJson(d.snapshot));
-        out.push_back(g);
-      } else if (!ctx.quiet()) {
-        std::printf("snapshots for host \"%s\", paths [%s]%s:\n%s\n", key.host.c_str(), Join(key.paths, ", ").c_str(),
-                    key.tags.empty() ? "" : (", tags [" + Join(key.tags, ", ") + "]").c_str(),
-                    policy->ToString().c_str());
-        PrintTable("keep", keep, true);
-        PrintTable(dry_run ? "would remove" : "remove", remove, false);
-        std::printf("\n");
+        if (ctx.json()) {
+          nlohmann::json g{{"host", key.host}, {"paths", key.paths}, {"tags", key.tags}};
+          if (!run.name.empty()) g["policy"] = run.name;
+          g["keep"] = nlohmann::json::array();
+          g["remove"] = nlohmann::json::array();
+          g["reasons"] = nlohmann::json::array();
+          for (const auto& d : keep) {
+            g["keep"].push_back(SnapshotJson(d.snapshot));
+            g["reasons"].push_back({{"snapshot", SnapshotJson(d.snapshot)}, {"matches", d.reasons}});
+          }
+          for (const auto& d : remove) g["remove"].push_back(SnapshotJson(d.snapshot));
+          out.push_back(g);
+        } else if (!ctx.quiet()) {
+          std::string title = run.name.empty() ? "" : "policy " + run.name + " (tag " + run.tag + "), ";
+          std::string tags = key.tags.empty() ? "" : ", tags [" + Join(key.tags, ", ") + "]";
+          std::printf("%ssnapshots for host \"%s\", paths [%s]%s:\n%s\n", title.c_str(), key.host.c_str(),
+                      Join(key.paths, ", ").c_str(), tags.c_str(), run.policy.ToString().c_str());
+          PrintTable("keep", keep, true);
+          PrintTable(dry_run ? "would remove" : "remove", remove, false);
+          std::printf("\n");
+        }
       }
-      for (auto& d : remove) removals.push_back(std::move(d));
+    }
+    for (auto& [id, v] : verdict) {
+      if (!v.first) removals.push_back(std::move(v.second));
+    }
+    if (!named.empty() && !ctx.quiet() && !ctx.json()) {
+      size_t untouched = 0;
+      for (const Snapshot& snap : chosen) untouched += verdict.count(snap.id) ? 0 : 1;
+      if (untouched > 0) std::printf("%zu snapshot(s) carry no policy's tag and stay\n", untouched);
     }
   }
   int removed = 0;
@@ -205,6 +246,8 @@ Command ForgetCommand() {
       {"keep-within-monthly", 0, true, "keep monthly snapshots within DURATION", "DURATION"},
       {"keep-within-yearly", 0, true, "keep yearly snapshots within DURATION", "DURATION"},
       {"keep-tag", 0, true, "keep snapshots with these tags (a,b = both; repeat = either)", "TAGS"},
+      {"policy-file", 0, true, "apply the named policies of FILE, each to the snapshots with its tag (docs/retention.md)",
+       "FILE"},
       {"group-by", 'g', true, "group snapshots by host, paths, tags (default host,paths; \"\" = no grouping)",
        "FIELDS"},
       {"dry-run", 'n', false, "only show what would be removed, and why each kept snapshot stays"},

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <yaml-cpp/yaml.h>
 
 namespace lifeboat {
 namespace {
@@ -191,6 +192,86 @@ std::vector<RetentionDecision> ApplyRetention(std::vector<Snapshot> group, const
       }
     }
     out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<std::vector<NamedPolicy>> ParsePolicyFile(std::string_view yaml) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument("policy file: " + std::string(e.what()));
+  }
+  if (!root.IsMap()) return InvalidArgument("policy file: want a map of policy names to rules");
+  std::vector<NamedPolicy> out;
+  for (const auto& entry : root) {
+    NamedPolicy np;
+    np.name = entry.first.as<std::string>();
+    np.tag = np.name;
+    const YAML::Node& rules = entry.second;
+    std::string where = "policy file: policy \"" + np.name + "\"";
+    if (!rules.IsMap()) return InvalidArgument(where + ": want a map of rules, e.g. {within: 30d}");
+    for (const auto& rule : rules) {
+      std::string key = rule.first.as<std::string>();
+      const YAML::Node& v = rule.second;
+      auto count = [&](int* field) -> Status {
+        std::string text = v.IsScalar() ? v.as<std::string>() : "";
+        if (text == "unlimited" || text == "-1") {
+          *field = -1;
+          return Status::Ok();
+        }
+        char* end = nullptr;
+        long n = std::strtol(text.c_str(), &end, 10);
+        if (text.empty() || *end != '\0' || n < 0) {
+          return InvalidArgument(where + ": " + key + " wants a count or \"unlimited\", not \"" + text + "\"");
+        }
+        *field = static_cast<int>(n);
+        return Status::Ok();
+      };
+      auto duration = [&](CalendarDuration* field) -> Status {
+        auto d = ParseCalendarDuration(v.IsScalar() ? v.as<std::string>() : "");
+        if (!d.ok()) return InvalidArgument(where + ": " + key + ": " + d.status().message());
+        *field = *d;
+        return Status::Ok();
+      };
+      RetentionPolicy& p = np.policy;
+      Status st;
+      if (key == "last") st = count(&p.last);
+      else if (key == "hourly") st = count(&p.hourly);
+      else if (key == "daily") st = count(&p.daily);
+      else if (key == "weekly") st = count(&p.weekly);
+      else if (key == "monthly") st = count(&p.monthly);
+      else if (key == "yearly") st = count(&p.yearly);
+      else if (key == "within") st = duration(&p.within);
+      else if (key == "within-hourly") st = duration(&p.within_hourly);
+      else if (key == "within-daily") st = duration(&p.within_daily);
+      else if (key == "within-weekly") st = duration(&p.within_weekly);
+      else if (key == "within-monthly") st = duration(&p.within_monthly);
+      else if (key == "within-yearly") st = duration(&p.within_yearly);
+      else if (key == "tag") np.tag = v.as<std::string>();
+      else if (key == "keep-tags") {
+        if (!v.IsSequence()) return InvalidArgument(where + ": keep-tags wants a list like [\"hold,legal\"]");
+        for (const auto& t : v) {
+          std::vector<std::string> tags;
+          std::string list = t.as<std::string>();
+          size_t pos = 0;
+          while (pos <= list.size()) {
+            size_t comma = list.find(',', pos);
+            std::string one = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            if (!one.empty()) tags.push_back(one);
+            if (comma == std::string::npos) break;
+            pos = comma + 1;
+          }
+          if (!tags.empty()) p.keep_tags.push_back(tags);
+        }
+      } else {
+        return InvalidArgument(where + ": unknown rule \"" + key + "\"");
+      }
+      LB_RETURN_IF_ERROR(st);
+    }
+    if (np.policy.empty()) return InvalidArgument(where + ": no rules (it would keep everything)");
+    out.push_back(std::move(np));
   }
   return out;
 }

@@ -45,6 +45,24 @@ struct RetentionDecision {
 // Decides for one group; returns the snapshots newest first.
 std::vector<RetentionDecision> ApplyRetention(std::vector<Snapshot> group, const RetentionPolicy& policy);
 
+// A named policy from a policy file, applied to the snapshots that carry
+// its tag (by default, its name).
+struct NamedPolicy {
+  std::string name;
+  std::string tag;
+  RetentionPolicy policy;
+};
+
+// Reads a policy file (YAML):
+//   operational: {within: 30d}
+//   cache:       {within: 7d}
+//   dr:          {within: 90d}
+//   compliance:  {monthly: 84, tag: compliance}
+// Keys: last, hourly, daily, weekly, monthly, yearly (counts or "unlimited"),
+// within, within-hourly ... within-yearly (durations), keep-tags (list of
+// "a,b"), tag. kInvalidArgument names the policy and key that is wrong.
+Result<std::vector<NamedPolicy>> ParsePolicyFile(std::string_view yaml);
+
 struct SnapshotGroupKey {
   std::string host;
   std::vector<std::string> paths;

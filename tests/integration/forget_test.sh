@@ -92,6 +92,48 @@ first=$(lb -r "$REPO" --json snapshots | jq -r '[.[] | select((.tags // []) | in
 lb -r "$REPO" forget "${first:0:8}" >/dev/null
 [[ $(lb -r "$REPO" --json snapshots | jq length) -eq $((left - 1)) ]] || fail "forget by ID"
 
+step "named policies from a file, each applied to its tag (the plan's classes)"
+P=$WORK/policy-repo
+lb -r "$P" init >/dev/null
+n=0
+add() {  # add TAG TIME
+  n=$((n + 1))
+  echo "$1 $n" >"$SRC/file"
+  lb -r "$P" backup --host db1 --tag "$1" --time "$2" "$SRC" >/dev/null
+}
+for d in $(seq 0 9); do add cache "$(date -u -d "2026-11-20 -$d days" '+%Y-%m-%d 04:00:00')"; done
+for d in $(seq 0 34); do add operational "$(date -u -d "2026-11-20 -$d days" '+%Y-%m-%d 02:00:00')"; done
+for m in $(seq 0 89); do add compliance "$(date -u -d "2026-11-01 -$m months" '+%Y-%m-%d 01:00:00')"; done
+add adhoc "2026-01-01 00:00:00"
+cat >"$WORK/policies.yaml" <<'YAML'
+# The plan's retention classes.
+operational: {within: 30d}
+cache: {within: 7d}
+dr: {within: 90d}
+compliance: {monthly: 84}
+YAML
+lb -r "$P" --json forget --dry-run --policy-file "$WORK/policies.yaml" >"$WORK/pol.json"
+kept_of() { jq --arg p "$1" '[.[] | select(.policy == $p) | .keep[]] | length' "$WORK/pol.json"; }
+[[ $(kept_of cache) -eq 7 ]] || fail "cache: kept $(kept_of cache), want 7"
+[[ $(kept_of operational) -eq 30 ]] || fail "operational: kept $(kept_of operational), want 30"
+[[ $(kept_of compliance) -eq 84 ]] || fail "compliance: kept $(kept_of compliance), want 84"
+# The same as restic's flags, class by class.
+for c in "cache --keep-within 7d" "operational --keep-within 30d" "compliance --keep-monthly 84"; do
+  set -- $c
+  want=$(restic -r "$P" --json forget --dry-run --tag "$1" "${@:2}" 2>/dev/null | jq '[.[].keep[]] | length')
+  [[ $(kept_of "$1") -eq $want ]] || fail "$1: lifeboat keeps $(kept_of "$1"), restic $want"
+done
+lb -r "$P" forget --policy-file "$WORK/policies.yaml" >"$WORK/pol.txt"
+grep -q "1 snapshot(s) carry no policy's tag and stay" "$WORK/pol.txt" || fail "untagged snapshot not reported"
+[[ $(lb -r "$P" --json snapshots | jq length) -eq $((7 + 30 + 84 + 1)) ]] || fail "wrong number of snapshots left"
+printf 'cache: {within: 7x}\n' >"$WORK/bad.yaml"
+expect_exit 2 lb -r "$P" forget --policy-file "$WORK/bad.yaml"
+expect_stderr "policy \"cache\": within"
+printf 'cache: {within: 7d, colour: red}\n' >"$WORK/bad.yaml"
+expect_exit 2 lb -r "$P" forget --policy-file "$WORK/bad.yaml"
+expect_stderr "unknown rule \"colour\""
+expect_exit 2 lb -r "$P" forget --policy-file "$WORK/policies.yaml" --keep-last 1
+
 step "bad input"
 expect_exit 2 lb -r "$REPO" forget
 expect_stderr "give a policy"
