@@ -92,6 +92,31 @@ first=$(lb -r "$REPO" --json snapshots | jq -r '[.[] | select((.tags // []) | in
 lb -r "$REPO" forget "${first:0:8}" >/dev/null
 [[ $(lb -r "$REPO" --json snapshots | jq length) -eq $((left - 1)) ]] || fail "forget by ID"
 
+step "forget killed before and after every write: valid repository, the next run finishes"
+cp -a "$REPO" "$WORK/forget-base"
+want_left=$(lb -r "$REPO" --json forget --dry-run --keep-last 2 | jq '[.[].keep[]] | length')
+fpoints=0
+for mode in before after; do
+  for k in $(seq 1 40); do
+    F=$WORK/forget-$mode-$k
+    cp -a "$WORK/forget-base" "$F"
+    set +e
+    (LIFEBOAT_TEST_KILL_AT=$mode:$k "$LIFEBOAT" -r "$F" -q forget --keep-last 2 >/dev/null 2>&1 </dev/null) 2>/dev/null
+    rc=$?
+    set -e
+    if [[ $rc -eq 0 ]]; then rm -rf "$F"; break; fi
+    [[ $rc -eq 137 ]] || fail "forget at $mode:$k exited $rc"
+    fpoints=$((fpoints + 1))
+    lb -r "$F" unlock >/dev/null
+    lb -r "$F" check >/dev/null || fail "check after forget killed at $mode:$k"
+    lb -r "$F" forget --keep-last 2 >/dev/null || fail "forget after forget killed at $mode:$k"
+    [[ $(lb -r "$F" --json snapshots | jq length) -eq $want_left ]] || fail "wrong snapshots left after $mode:$k"
+    rm -rf "$F"
+  done
+done
+echo "forget kill points tried: $fpoints"
+[[ $fpoints -ge 6 ]] || fail "only $fpoints forget kill points"
+
 step "named policies from a file, each applied to its tag (the plan's classes)"
 P=$WORK/policy-repo
 lb -r "$P" init >/dev/null
