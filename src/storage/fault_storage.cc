@@ -7,15 +7,21 @@
 
 namespace lifeboat {
 
-FaultStorage::FaultStorage(std::unique_ptr<Storage> inner, double rate, uint64_t seed, long dead_after)
-    : inner_(std::move(inner)), rate_(rate), dead_after_(dead_after), rng_(seed) {}
+FaultStorage::FaultStorage(std::unique_ptr<Storage> inner, double rate, uint64_t seed, long dead_after,
+                           long nospace_after, long eio_after)
+    : inner_(std::move(inner)),
+      rate_(rate),
+      dead_after_(dead_after),
+      nospace_after_(nospace_after),
+      eio_after_(eio_after),
+      rng_(seed) {}
 
 Result<std::unique_ptr<Storage>> FaultStorage::MaybeWrap(std::unique_ptr<Storage> inner) {
   const char* spec = std::getenv("LIFEBOAT_TEST_FAULTS");
   if (spec == nullptr || *spec == '\0') return inner;
   double rate = 0;
   uint64_t seed = 1;
-  long dead_after = -1;
+  long dead_after = -1, nospace_after = -1, eio_after = -1;
   std::string s(spec);
   size_t pos = 0;
   while (pos <= s.size()) {
@@ -29,13 +35,18 @@ Result<std::unique_ptr<Storage>> FaultStorage::MaybeWrap(std::unique_ptr<Storage
       seed = std::strtoull(value.c_str(), nullptr, 10);
     } else if (key == "dead_after") {
       dead_after = std::atol(value.c_str());
+    } else if (key == "nospace_after") {
+      nospace_after = std::atol(value.c_str());
+    } else if (key == "eio_after") {
+      eio_after = std::atol(value.c_str());
     } else if (!key.empty()) {
       return InvalidArgument("LIFEBOAT_TEST_FAULTS: unknown setting \"" + key + "\"");
     }
     if (comma == std::string::npos) break;
     pos = comma + 1;
   }
-  return std::unique_ptr<Storage>(new FaultStorage(std::move(inner), rate, seed, dead_after));
+  return std::unique_ptr<Storage>(
+      new FaultStorage(std::move(inner), rate, seed, dead_after, nospace_after, eio_after));
 }
 
 FaultStorage::Fault FaultStorage::Next() {
@@ -72,6 +83,10 @@ Status FaultStorage::Create() {
 }
 
 Status FaultStorage::Save(FileType type, std::string_view name, std::string_view data) {
+  if (nospace_after_ >= 0 && ++writes_ > nospace_after_) {
+    return Status(Code::kNoSpace, "save " + std::string(FileTypeName(type)) + " " + std::string(name) +
+                                      ": No space left on device (injected)");
+  }
   Fault f = Next();
   std::string what = "save " + std::string(FileTypeName(type)) + " " + std::string(name);
   if (f == Fault::kCutAfter) {
@@ -84,6 +99,10 @@ Status FaultStorage::Save(FileType type, std::string_view name, std::string_view
 }
 
 Result<std::string> FaultStorage::Load(FileType type, std::string_view name, uint64_t offset, uint64_t length) {
+  if (eio_after_ >= 0 && ++reads_ > eio_after_) {
+    return IoError("read " + std::string(FileTypeName(type)) + " " + std::string(name) +
+                   ": Input/output error (injected)");
+  }
   Fault f = Next();
   std::string what = "load " + std::string(FileTypeName(type)) + " " + std::string(name);
   if (f == Fault::kCutAfter || f == Fault::kCutBefore) {

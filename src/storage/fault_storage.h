@@ -5,8 +5,10 @@
 // can make the store disappear for good after a number of requests.
 //
 // Enabled only through LIFEBOAT_TEST_FAULTS, e.g. "rate=0.2,seed=7" or
-// "dead_after=40". Every injected fault is kUnavailable, which
-// RetryingStorage retries. Never set it outside tests.
+// "dead_after=40": those faults are kUnavailable, which RetryingStorage
+// retries. "nospace_after=N" fails every write after the N-th with ENOSPC
+// (a full disk), "eio_after=N" every read after the N-th with EIO: errors no
+// retry can fix. Never set it outside tests.
 #pragma once
 
 #include <atomic>
@@ -20,7 +22,8 @@ namespace lifeboat {
 
 class FaultStorage final : public Storage {
  public:
-  FaultStorage(std::unique_ptr<Storage> inner, double rate, uint64_t seed, long dead_after);
+  FaultStorage(std::unique_ptr<Storage> inner, double rate, uint64_t seed, long dead_after,
+               long nospace_after = -1, long eio_after = -1);
 
   // Wraps `inner` if LIFEBOAT_TEST_FAULTS asks for it; otherwise returns it.
   static Result<std::unique_ptr<Storage>> MaybeWrap(std::unique_ptr<Storage> inner);
@@ -41,6 +44,8 @@ class FaultStorage final : public Storage {
   std::unique_ptr<Storage> inner_;
   double rate_;
   long dead_after_;
+  long nospace_after_, eio_after_;
+  std::atomic<long> writes_{0}, reads_{0};
   std::mutex mu_;
   std::mt19937_64 rng_;
   long calls_ = 0;

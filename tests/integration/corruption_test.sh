@@ -114,5 +114,29 @@ rc=$?
 set -e
 [[ $rc -ne 0 ]] || fail "a damaged config went unnoticed"
 expect_stderr "config"
+step "a full disk mid-backup (ENOSPC): exit 14, one line, nothing reported saved, repository valid"
+fresh
+echo "new data" >"$SRC/new.txt"
+random_file "$SRC/big4.bin" $((6 * 1024 * 1024)) c4
+before=$(lb -r "$R" --json snapshots | jq length)
+expect_exit 14 env LIFEBOAT_TEST_FAULTS=nospace_after=1 "$LIFEBOAT" -r "$R" backup "$SRC"
+expect_stderr "No space left on device"
+[[ $(grep -c "^lifeboat:" "$WORK/last.err") -eq 1 ]] || { cat "$WORK/last.err"; fail "not one error line"; }
+[[ $(lb -r "$R" --json snapshots | jq length) -eq $before ]] || fail "a snapshot was saved despite the full disk"
+[[ -z $(ls "$R/locks") ]] || fail "the failed backup left its lock"
+lb -r "$R" check --read-data >/dev/null || fail "check after ENOSPC"
+lb -r "$R" backup "$SRC" >/dev/null || fail "backup after the disk has room again"
+lb -r "$R" restore latest --target "$WORK/r5" >/dev/null
+same_tree "$SRC" "$WORK/r5$SRC"
+
+step "read errors (EIO): restore and check fail clearly, nothing changes"
+(cd "$R" && find . -type f | sort | xargs md5sum) >"$WORK/sums.before"
+expect_exit 1 env LIFEBOAT_TEST_FAULTS=eio_after=3 "$LIFEBOAT" -r "$R" restore latest --target "$WORK/r6"
+expect_stderr "Input/output error"
+expect_exit 4 env LIFEBOAT_TEST_FAULTS=eio_after=8 "$LIFEBOAT" -r "$R" check --read-data
+grep -q "Input/output error" "$WORK/last.out" || fail "check did not report the read error"
+(cd "$R" && find . -type f ! -path './locks/*' | sort | xargs md5sum) >"$WORK/sums.after"
+grep -v "./locks/" "$WORK/sums.before" | diff - "$WORK/sums.after" >/dev/null || fail "reads with errors changed the repository"
+
 echo "corruptions tried: $tried"
 echo "corruption: ok"
