@@ -28,7 +28,7 @@ tried=0
 step "pack: overwritten bytes"
 fresh
 pack=$(biggest_pack)
-damage "$pack" 4096
+damage "$pack" $(( $(stat -c %s "$pack") / 2 ))  # mid-pack: inside a big file's chunk
 tried=$((tried + 1))
 lb -r "$R" check >/dev/null || fail "structure check should not need to read pack contents"
 expect_exit 4 lb -r "$R" check --read-data
@@ -45,12 +45,21 @@ lb -r "$R" repair index >/dev/null || fail "repair index"
 lb -r "$R" backup "$SRC" >/dev/null   # re-reads the files whose blobs are gone: same ids
 lb -r "$R" restore latest --target "$WORK/r1b" >/dev/null || fail "restore after repair"
 same_tree "$SRC" "$WORK/r1b$SRC"
-# The first snapshot's old version of s1.txt existed only in the lost pack:
-# check names the snapshot, the file and the blob.
-expect_exit 4 lb -r "$R" check --read-data
-grep -q "snapshot .*s1.txt: data blob .* is not in the index" "$WORK/last.out" || { cat "$WORK/last.out"; fail "check did not name the damaged file"; }
-broken=$(grep -o "snapshot [0-9a-f]*: file" "$WORK/last.out" | head -n 1 | cut -d' ' -f2 | tr -d :)
-lb -r "$R" forget "$broken" >/dev/null
+# Data that only the lost pack held and the source no longer has (an old
+# version of a file, if the pack held one) cannot come back: check names the
+# snapshot, the file and the blob, and forgetting that snapshot repairs it.
+set +e
+"$LIFEBOAT" -r "$R" check --read-data >"$WORK/last.out" 2>"$WORK/last.err"
+rc=$?
+set -e
+if [[ $rc -ne 0 ]]; then
+  [[ $rc -eq 4 ]] || fail "check exited $rc"
+  grep -q "snapshot [0-9a-f]*: file .*: data blob .* is not in the index" "$WORK/last.out" \
+    || { cat "$WORK/last.out"; fail "check did not name the damaged file"; }
+  for broken in $(grep -o "snapshot [0-9a-f]*: file" "$WORK/last.out" | cut -d' ' -f2 | tr -d : | sort -u); do
+    lb -r "$R" forget "$broken" >/dev/null
+  done
+fi
 lb -r "$R" check --read-data >/dev/null || fail "check after forgetting the snapshot that could not heal"
 restic -r "$R" check --read-data >/dev/null 2>&1 || fail "restic check after the repair"
 
