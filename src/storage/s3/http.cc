@@ -103,7 +103,8 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   }
   if (req.method == "PUT" || req.method == "POST") {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req.body.data());
+    // Never NULL: with NULL fields curl would read the body from stdin.
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req.body.empty() ? "" : req.body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
   }
   struct curl_slist* headers = nullptr;
