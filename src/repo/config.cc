@@ -27,6 +27,9 @@ std::string RepoConfig::ToJson() const {
 }
 
 Result<RepoConfig> RepoConfig::FromJson(std::string_view json) {
+  // Wrong types in the JSON (a string where a number belongs, ...) make
+  // nlohmann throw: damaged input, not a crash (found by the lock fuzzer).
+  try {
   auto j = nlohmann::json::parse(json, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Corrupt("config is not a JSON object");
   RepoConfig c;
@@ -49,6 +52,9 @@ Result<RepoConfig> RepoConfig::FromJson(std::string_view json) {
     return Corrupt("config has an invalid chunker_polynomial \"" + pol + "\"");
   }
   return c;
+  } catch (const nlohmann::json::exception& e) {
+    return Corrupt(std::string("config: malformed JSON value: ") + e.what());
+  }
 }
 
 }  // namespace lifeboat

@@ -7,6 +7,7 @@
 #include "repo/config.h"
 #include "repo/index.h"
 #include "repo/keyfile.h"
+#include "repo/lock.h"
 #include "repo/pack.h"
 #include "repo/snapshot.h"
 #include "repo/tree.h"
@@ -207,6 +208,25 @@ TEST(KeyFile, OpensWithRightPasswordOnly) {
   EXPECT_EQ(opened->mac_r, master.mac_r);
   EXPECT_EQ(parsed->Open(Secret("wrong")).status().code(), Code::kWrongPassword);
   EXPECT_FALSE(KeyFile::FromJson("{\"kdf\":\"scrypt\",\"N\":3}").ok());
+}
+
+}  // namespace
+}  // namespace lifeboat
+
+namespace lifeboat {
+namespace {
+
+// Found by the lock fuzzer: a field of the wrong type made the JSON library
+// throw, which ended the process. Every parser now reports kCorrupt.
+TEST(Format, WrongJsonTypesAreCorruptNotCrashes) {
+  auto lock = LockInfo::FromJson(R"({"time":"2026-11-24T10:00:00Z","exclusive":false,"hostname":0})");
+  EXPECT_EQ(lock.status().code(), Code::kCorrupt);
+  EXPECT_EQ(LockInfo::FromJson(R"({"time":"2026-11-24T10:00:00Z","exclusive":"yes"})").status().code(), Code::kCorrupt);
+  EXPECT_EQ(KeyFile::FromJson(R"({"kdf":"scrypt","N":1024,"r":8,"p":1,"salt":"","data":"","hostname":[]})")
+                .status().code(),
+            Code::kCorrupt);
+  EXPECT_EQ(RepoConfig::FromJson(R"({"version":"2","id":"x","chunker_polynomial":"3DA3358B4DC173"})").status().code(),
+            Code::kCorrupt);
 }
 
 }  // namespace

@@ -25,6 +25,9 @@ std::string MasterKeyJson(const MasterKey& m) {
 }
 
 Result<MasterKey> MasterKeyFromJson(std::string_view text) {
+  // Wrong types in the JSON (a string where a number belongs, ...) make
+  // nlohmann throw: damaged input, not a crash (found by the lock fuzzer).
+  try {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Corrupt("master key is not a JSON object");
   MasterKey m;
@@ -41,6 +44,9 @@ Result<MasterKey> MasterKeyFromJson(std::string_view text) {
     return Corrupt("master key JSON is malformed");
   }
   return m;
+  } catch (const nlohmann::json::exception& e) {
+    return Corrupt(std::string("master key: malformed JSON value: ") + e.what());
+  }
 }
 
 }  // namespace
@@ -91,6 +97,9 @@ std::string KeyFile::ToJson() const {
 }
 
 Result<KeyFile> KeyFile::FromJson(std::string_view json) {
+  // Wrong types in the JSON (a string where a number belongs, ...) make
+  // nlohmann throw: damaged input, not a crash (found by the lock fuzzer).
+  try {
   auto j = nlohmann::json::parse(json, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Corrupt("key file is not a JSON object");
   KeyFile k;
@@ -114,6 +123,9 @@ Result<KeyFile> KeyFile::FromJson(std::string_view json) {
     if (auto t = ParseRfc3339(j["created"].get<std::string>())) k.created = *t;
   }
   return k;
+  } catch (const nlohmann::json::exception& e) {
+    return Corrupt(std::string("key file: malformed JSON value: ") + e.what());
+  }
 }
 
 Result<MasterKey> KeyFile::Open(const Secret& password) const {

@@ -46,6 +46,9 @@ std::string LockInfo::ToJson() const {
 }
 
 Result<LockInfo> LockInfo::FromJson(std::string_view json) {
+  // Wrong types in the JSON (a string where a number belongs, ...) make
+  // nlohmann throw: damaged input, not a crash (found by the lock fuzzer).
+  try {
   auto j = nlohmann::json::parse(json, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Corrupt("lock is not a JSON object");
   LockInfo l;
@@ -60,6 +63,9 @@ Result<LockInfo> LockInfo::FromJson(std::string_view json) {
   l.uid = j.contains("uid") && j["uid"].is_number_unsigned() ? j["uid"].get<uint32_t>() : 0;
   l.gid = j.contains("gid") && j["gid"].is_number_unsigned() ? j["gid"].get<uint32_t>() : 0;
   return l;
+  } catch (const nlohmann::json::exception& e) {
+    return Corrupt(std::string("lock: malformed JSON value: ") + e.what());
+  }
 }
 
 bool LockInfo::IsStale(Timestamp now) const {

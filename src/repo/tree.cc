@@ -275,6 +275,9 @@ Result<Node> ParseNode(const nlohmann::json& j) {
 }  // namespace
 
 Result<Tree> DecodeTree(std::string_view json) {
+  // Wrong types in the JSON (a string where a number belongs, ...) make
+  // nlohmann throw: damaged input, not a crash (found by the lock fuzzer).
+  try {
   auto j = nlohmann::json::parse(json, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Corrupt("tree is not a JSON object");
   Tree tree;
@@ -286,6 +289,9 @@ Result<Tree> DecodeTree(std::string_view json) {
     tree.nodes.push_back(std::move(n));
   }
   return tree;
+  } catch (const nlohmann::json::exception& e) {
+    return Corrupt(std::string("tree: malformed JSON value: ") + e.what());
+  }
 }
 
 }  // namespace lifeboat
