@@ -1,5 +1,8 @@
 #include "base/thread_pool.h"
 
+#include <algorithm>
+#include <atomic>
+
 namespace lifeboat {
 
 ThreadPool::ThreadPool(size_t threads) {
@@ -41,6 +44,31 @@ void ThreadPool::Run() {
     }
     fn();
   }
+}
+
+Status ParallelFor(size_t count, size_t workers, const std::function<Status(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  Status first;
+  auto work = [&] {
+    while (true) {
+      size_t i = next.fetch_add(1);
+      if (i >= count) return;
+      Status s = fn(i);
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (first.ok()) first = s;
+        next = count;
+        return;
+      }
+    }
+  };
+  workers = std::max<size_t>(1, std::min(workers, count));
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < workers; ++i) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  return first;
 }
 
 }  // namespace lifeboat

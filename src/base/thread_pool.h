@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "base/status.h"
+
 namespace lifeboat {
 
 class ThreadPool {
@@ -44,5 +46,9 @@ class ThreadPool {
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
+
+// Calls fn(0) ... fn(count - 1) on up to `workers` threads (the caller's
+// included). After the first error no new item starts; returns that error.
+Status ParallelFor(size_t count, size_t workers, const std::function<Status(size_t)>& fn);
 
 }  // namespace lifeboat

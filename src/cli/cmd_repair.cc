@@ -1,14 +1,13 @@
 // repair index: rebuilds the index from the packs' own headers (after index
 // files were lost or damaged). New index files are written before the old
 // ones are deleted, so an interruption leaves a usable repository.
-#include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
 #include "base/bytes.h"
+#include "base/thread_pool.h"
 #include "cli/commands.h"
 #include "repo/pack.h"
 
@@ -28,26 +27,18 @@ int RunRepairIndex(Context& ctx) {
   std::vector<IndexedPack> indexed;
   std::vector<std::string> damaged;
   std::mutex mu;
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    while (true) {
-      size_t i = next.fetch_add(1);
-      if (i >= packs.size()) return;
-      auto id = Id::FromHex(packs[i].name);
-      if (!id) continue;
-      auto blobs = ReadPackHeader(r.storage(), r.key(), *id, packs[i].size);
-      std::lock_guard<std::mutex> lock(mu);
-      if (blobs.ok()) {
-        indexed.push_back(IndexedPack{*id, std::move(*blobs)});
-      } else {
-        damaged.push_back("pack " + packs[i].name + ": " + blobs.status().message());
-      }
+  (void)ParallelFor(packs.size(), 4, [&](size_t i) -> Status {  // a damaged pack is noted, not fatal
+    auto id = Id::FromHex(packs[i].name);
+    if (!id) return Status::Ok();
+    auto blobs = ReadPackHeader(r.storage(), r.key(), *id, packs[i].size);
+    std::lock_guard<std::mutex> lock(mu);
+    if (blobs.ok()) {
+      indexed.push_back(IndexedPack{*id, std::move(*blobs)});
+    } else {
+      damaged.push_back("pack " + packs[i].name + ": " + blobs.status().message());
     }
-  };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < 4; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
+    return Status::Ok();
+  });
 
   uint64_t blobs = 0;
   for (const auto& p : indexed) blobs += p.blobs.size();

@@ -1,9 +1,8 @@
 #include "engine/copy.h"
 
-#include <mutex>
-#include <thread>
 #include <unordered_set>
 
+#include "base/thread_pool.h"
 #include "repo/tree.h"
 
 namespace lifeboat {
@@ -17,44 +16,19 @@ struct BlobRef {
 // Loads each blob from src and stores it in dst, with a few workers (the
 // requests of a remote store overlap).
 Status CopyBlobs(Repository& src, Repository& dst, const std::vector<BlobRef>& blobs, CopyStats* stats) {
-  std::atomic<size_t> next{0};
-  std::mutex mu;
-  Status first;
-  auto work = [&] {
-    while (true) {
-      size_t i = next.fetch_add(1);
-      if (i >= blobs.size()) return;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!first.ok()) return;
-      }
-      const BlobRef& b = blobs[i];
-      Status s;
-      auto data = src.LoadBlob(b.type, b.id);
-      if (!data.ok()) {
-        s = data.status().WithContext("copy " + std::string(BlobTypeName(b.type)) + " blob " + b.id.Short());
-      } else {
-        auto saved = dst.SaveBlob(b.type, b.id, *data);
-        if (!saved.ok()) {
-          s = saved.status();
-        } else if (*saved) {
-          stats->blobs_copied.fetch_add(1);
-          stats->bytes_copied.fetch_add(data->size());
-        }
-      }
-      if (!s.ok()) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (first.ok()) first = s;
-        return;
-      }
+  return ParallelFor(blobs.size(), 4, [&](size_t i) -> Status {
+    const BlobRef& b = blobs[i];
+    auto data = src.LoadBlob(b.type, b.id);
+    if (!data.ok()) {
+      return data.status().WithContext("copy " + std::string(BlobTypeName(b.type)) + " blob " + b.id.Short());
     }
-  };
-  size_t workers = std::min<size_t>(4, std::max<size_t>(1, blobs.size()));
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < workers; ++i) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
-  return first;
+    LB_ASSIGN_OR_RETURN(bool saved, dst.SaveBlob(b.type, b.id, *data));
+    if (saved) {
+      stats->blobs_copied.fetch_add(1);
+      stats->bytes_copied.fetch_add(data->size());
+    }
+    return Status::Ok();
+  });
 }
 
 }  // namespace

@@ -180,7 +180,6 @@ Result<PruneReport> Prune(Repository& repo, const PruneOptions& options, Progres
     }
   }
   LB_RETURN_IF_ERROR(repo.Flush());
-  (void)stored_before;
 
   // 4. The new index: every pack that stays, and the new ones (with only
   // their own blobs), then delete the old index files, then the packs.

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "base/bytes.h"
+#include "base/thread_pool.h"
 #include "io/zstd.h"
 
 namespace lifeboat {
@@ -171,38 +172,14 @@ Status Repository::LoadIndex(bool adopt_orphans) {
   LB_ASSIGN_OR_RETURN(std::vector<Id> files, ListIds(FileType::kIndex));
   // Index files are read, decrypted and parsed on every core; adding them to
   // the index is serialized by the index's own lock.
-  std::atomic<size_t> next{0};
-  std::mutex mu;
-  Status first;
-  auto work = [&] {
-    while (true) {
-      size_t i = next.fetch_add(1);
-      if (i >= files.size()) return;
-      auto json = LoadUnpacked(FileType::kIndex, files[i]);
-      Status s = json.status();
-      if (json.ok()) {
-        auto packs = ParseIndexJson(*json, nullptr);
-        std::string().swap(*json);
-        if (packs.ok()) {
-          for (const IndexedPack& p : *packs) index_.AddPack(p.id, p.blobs);
-        } else {
-          s = packs.status().WithContext("index " + files[i].Hex());
-        }
-      }
-      if (!s.ok()) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (first.ok()) first = s;
-        next = files.size();
-        return;
-      }
-    }
-  };
-  size_t workers = std::min<size_t>(files.size(), std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < workers; ++i) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
-  LB_RETURN_IF_ERROR(first);
+  LB_RETURN_IF_ERROR(ParallelFor(files.size(), ThreadPool::DefaultThreads(), [&](size_t i) -> Status {
+    LB_ASSIGN_OR_RETURN(std::string json, LoadUnpacked(FileType::kIndex, files[i]));
+    auto packs = ParseIndexJson(json, nullptr);
+    std::string().swap(json);
+    if (!packs.ok()) return packs.status().WithContext("index " + files[i].Hex());
+    for (const IndexedPack& p : *packs) index_.AddPack(p.id, p.blobs);
+    return Status::Ok();
+  }));
   for (const Id& file : files) index_files_.push_back(file);
   index_.Compact();
   if (!adopt_orphans) return Status::Ok();

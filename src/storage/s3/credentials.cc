@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/timefmt.h"
 #include "storage/s3/http.h"
 #include "storage/s3/sigv4.h"
 #include "storage/s3/xml.h"
@@ -33,6 +34,12 @@ std::string ReadText(const std::string& path) {
 }
 
 std::string Home() { return Env("HOME"); }
+
+// Unix seconds of an RFC 3339 expiry; 0 (no expiry known) if malformed.
+int64_t ExpiryOf(const std::string& s) {
+  auto t = ParseRfc3339(s);
+  return t ? t->sec : 0;
+}
 
 std::string Profile() {
   std::string p = Env("AWS_PROFILE");
@@ -73,7 +80,7 @@ Result<AwsCredentials> FromWebIdentity(const std::string& token_file, const std:
   c.access_key_id = XmlFirst(r.body, "AccessKeyId");
   c.secret_access_key = Secret(XmlFirst(r.body, "SecretAccessKey"));
   c.session_token = XmlFirst(r.body, "SessionToken");
-  c.expires_at = ParseIso8601(XmlFirst(r.body, "Expiration"));
+  c.expires_at = ExpiryOf(XmlFirst(r.body, "Expiration"));
   if (c.access_key_id.empty() || c.secret_access_key.empty()) {
     return IoError("STS AssumeRoleWithWebIdentity at " + endpoint + ": no credentials in the answer");
   }
@@ -104,18 +111,12 @@ Result<AwsCredentials> FromInstanceMetadata() {
   c.access_key_id = j.value("AccessKeyId", "");
   c.secret_access_key = Secret(j.value("SecretAccessKey", ""));
   c.session_token = j.value("Token", "");
-  c.expires_at = ParseIso8601(j.value("Expiration", ""));
+  c.expires_at = ExpiryOf(j.value("Expiration", ""));
   c.source = "instance metadata (role " + role + ")";
   return c;
 }
 
 }  // namespace
-
-int64_t ParseIso8601(const std::string& s) {
-  struct tm tm = {};
-  if (s.size() < 19 || strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return 0;
-  return static_cast<int64_t>(timegm(&tm));
-}
 
 std::string IniValue(const std::string& text, const std::string& section, const std::string& key) {
   std::istringstream in(text);

@@ -29,9 +29,6 @@ Result<AwsCredentials> LoadAwsCredentials();
 // in the config file; empty if none.
 std::string LoadAwsRegion();
 
-// Parses an ISO 8601 UTC time ("2026-11-24T18:00:00Z") to Unix seconds; 0 if malformed.
-int64_t ParseIso8601(const std::string& s);
-
 // One value of an INI-style AWS file section ("default", "profile x"); for tests.
 std::string IniValue(const std::string& text, const std::string& section, const std::string& key);
 

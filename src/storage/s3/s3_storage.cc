@@ -2,9 +2,9 @@
 
 #include <openssl/evp.h>
 
-#include <chrono>
 #include <cstdlib>
 
+#include "base/timefmt.h"
 #include "storage/s3/sigv4.h"
 #include "storage/s3/xml.h"
 
@@ -20,20 +20,6 @@ std::string Base64Md5(std::string_view data) {
   unsigned char out[64];
   int n = EVP_EncodeBlock(out, md, static_cast<int>(len));
   return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
-}
-
-std::string Iso8601(int64_t unix_seconds) {
-  time_t t = static_cast<time_t>(unix_seconds);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-int64_t Now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::string Trim(std::string_view s, char c) {
@@ -125,7 +111,7 @@ S3Storage::S3Storage(S3Options options, AwsCredentials credentials)
 
 std::shared_ptr<const AwsCredentials> S3Storage::Credentials() const {
   std::lock_guard<std::mutex> lock(credentials_mu_);
-  if (credentials_->expires_at != 0 && Now() > credentials_->expires_at - 300) {
+  if (credentials_->expires_at != 0 && Now().sec > credentials_->expires_at - 300) {
     auto fresh = LoadAwsCredentials();
     if (fresh.ok()) credentials_ = std::make_shared<const AwsCredentials>(std::move(*fresh));
     // On failure keep the old ones: the server's answer will say they expired.
@@ -165,7 +151,7 @@ Result<HttpResponse> S3Storage::Send(const Call& call) {
   sr.canonical_uri = uri;
   sr.query = call.query;
   sr.payload_hash = call.body.empty() ? kEmptySha256 : Sha256Hex(call.body);
-  std::string amz_date = AmzDate(Now());
+  std::string amz_date = AmzDate(Now().sec);
   sr.headers = {{"host", host}, {"x-amz-date", amz_date}, {"x-amz-content-sha256", sr.payload_hash}};
   std::shared_ptr<const AwsCredentials> creds = Credentials();
   if (!creds->session_token.empty()) sr.headers.emplace_back("x-amz-security-token", creds->session_token);
@@ -226,7 +212,7 @@ HeaderList S3Storage::PutHeaders(FileType type, std::string_view data) const {
   if (!options_.object_lock_mode.empty() && type != FileType::kLock) {
     h.emplace_back("x-amz-object-lock-mode", options_.object_lock_mode);
     h.emplace_back("x-amz-object-lock-retain-until-date",
-                   Iso8601(Now() + int64_t{options_.object_lock_days} * 86400));
+                   FormatRfc3339(Timestamp{Now().sec + int64_t{options_.object_lock_days} * 86400, 0}));
     if (data.size() <= options_.part_size) h.emplace_back("Content-MD5", Base64Md5(data));
   }
   return h;
