@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "engine/backup.h"
 #include "env/env.h"
+#include "source/postgres/target.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -54,6 +55,13 @@ int RunBackupCmd(Context& ctx) {
     auto t = ParseUserTime(a.Get("time"));
     if (!t) return Fail(ctx, InvalidArgument("--time: cannot parse \"" + a.Get("time") + "\""));
     opts.time = *t;
+  }
+  if (opts.paths.size() == 1 && pg::IsPgUrl(opts.paths[0])) {
+    std::string url = opts.paths[0];
+    return RunPgLogicalBackup(ctx, std::move(opts), url);
+  }
+  for (const auto& p : opts.paths) {
+    if (pg::IsPgUrl(p)) return Fail(ctx, InvalidArgument("a PostgreSQL URL is backed up on its own, without other paths"));
   }
   if (opts.use_stdin && !opts.paths.empty()) {
     return Fail(ctx, InvalidArgument("--stdin takes no paths"));
@@ -145,8 +153,10 @@ Command BackupCommand() {
       {"parent", 0, true, "use this snapshot as the parent", "SNAPSHOT"},
       {"force", 'f', false, "read all files, even unchanged ones"},
       {"time", 0, true, "record this time instead of now (\"2024-05-01 12:00:00\")", "TIME"},
+      {"no-fingerprint", 0, false, "PostgreSQL: take no per-table fingerprint (verify can then only restore)"},
+      {"no-globals", 0, false, "PostgreSQL: do not dump roles and tablespaces (pg_dumpall --globals-only)"},
   };
-  return {"backup", "backup [flags] PATH... | --stdin [--stdin-filename NAME]",
+  return {"backup", "backup [flags] PATH... | --stdin [--stdin-filename NAME] | postgres://USER@HOST:PORT/[DB]",
           "back up files and directories, or standard input", flags, RunBackupCmd};
 }
 

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "engine/select.h"
 #include "engine/walk.h"
+#include "source/postgres/restore.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -23,9 +24,17 @@ Status WriteStdout(std::string_view data) {
 
 int RunDump(Context& ctx) {
   const auto& pos = ctx.args().positional();
-  if (pos.size() != 2) return Fail(ctx, InvalidArgument("dump needs a snapshot ID and a file path"));
+  if (pos.empty() || pos.size() > 2) return Fail(ctx, InvalidArgument("dump needs a snapshot ID and a file path"));
   auto snap = ctx.OpenSnapshot(pos[0]);
   if (!snap.ok()) return Fail(ctx, snap.status());
+  if (pos.size() == 1 || ctx.args().Has("format")) {
+    if (!pg::IsLogicalSnapshot(*snap)) {
+      return Fail(ctx, InvalidArgument("dump needs a file path (snapshot " + snap->id.Short() +
+                                       " is not a PostgreSQL backup)"));
+    }
+    if (pos.size() == 2) return Fail(ctx, InvalidArgument("dump of a PostgreSQL backup takes --database, not a path"));
+    return RunPgDump(ctx, *snap);
+  }
   Repository& repo = ctx.repo();
   auto node = FindPath(repo, snap->tree, pos[1]);
   if (!node.ok()) return Fail(ctx, node.status());
@@ -44,9 +53,12 @@ int RunDump(Context& ctx) {
 }  // namespace
 
 Command DumpCommand() {
-  std::vector<FlagSpec> flags;
+  std::vector<FlagSpec> flags = {
+      {"format", 0, true, "PostgreSQL: custom (as pg_dump -Fc wrote it) or sql (a plain SQL script)", "FORMAT"},
+      {"database", 0, true, "PostgreSQL: which database of the snapshot (if it holds several)", "NAME"},
+  };
   AddFilterFlags(&flags);
-  return {"dump", "dump [flags] SNAPSHOT FILE",
+  return {"dump", "dump [flags] SNAPSHOT FILE | SNAPSHOT [--format custom|sql] (PostgreSQL)",
           "write a file from a snapshot (or a --stdin backup) to standard output", flags, RunDump};
 }
 

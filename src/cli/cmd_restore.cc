@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "engine/restore.h"
 #include "engine/select.h"
+#include "source/postgres/target.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -12,6 +13,11 @@ namespace {
 int RunRestoreCmd(Context& ctx) {
   const auto& pos = ctx.args().positional();
   if (pos.size() != 1) return Fail(ctx, InvalidArgument("restore needs exactly one snapshot ID (or \"latest\")"));
+  if (ctx.args().Has("to")) {
+    std::string to = ctx.args().Get("to");
+    if (!pg::IsPgUrl(to)) return Fail(ctx, InvalidArgument("--to takes a postgres:// URL; for files use --target DIR"));
+    return RunPgLogicalRestore(ctx, pos[0], to);
+  }
   RestoreOptions opts;
   opts.target = ctx.args().Get("target");
   if (opts.target.empty()) return Fail(ctx, InvalidArgument("restore needs --target DIR"));
@@ -61,9 +67,15 @@ Command RestoreCommand() {
       {"include", 'i', true, "restore only paths matching PATTERN (repeatable)", "PATTERN"},
       {"exclude", 'e', true, "do not restore paths matching PATTERN (repeatable)", "PATTERN"},
       {"verify", 0, false, "re-read restored files and check them against the snapshot"},
+      {"to", 0, true, "PostgreSQL: restore the snapshot's database into this server/database", "URL"},
+      {"database", 0, true, "PostgreSQL: which database of the snapshot (if it holds several)", "NAME"},
+      {"create", 0, false, "PostgreSQL: create the target database if it does not exist"},
+      {"clean", 0, false, "PostgreSQL: replace the contents of a non-empty target database"},
+      {"no-owner", 0, false, "PostgreSQL: do not restore object ownership"},
+      {"jobs", 'j', true, "PostgreSQL: parallel pg_restore jobs (default: one per core)", "N"},
   };
   AddFilterFlags(&flags);
-  return {"restore", "restore [flags] SNAPSHOT --target DIR", "restore a snapshot", flags, RunRestoreCmd};
+  return {"restore", "restore [flags] SNAPSHOT --target DIR | --to postgres://USER@HOST:PORT/DB", "restore a snapshot", flags, RunRestoreCmd};
 }
 
 }  // namespace lifeboat::cli

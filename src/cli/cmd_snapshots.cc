@@ -23,6 +23,7 @@ nlohmann::json SnapshotJson(const Snapshot& s) {
                    {"username", s.username},     {"uid", s.uid},
                    {"gid", s.gid}};
   if (s.parent) j["parent"] = s.parent->Hex();
+  if (s.original) j["original"] = s.original->Hex();
   if (!s.tags.empty()) j["tags"] = s.tags;
   if (!s.excludes.empty()) j["excludes"] = s.excludes;
   if (!s.program_version.empty()) j["program_version"] = s.program_version;

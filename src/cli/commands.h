@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/common.h"
+#include "engine/backup.h"
 #include "engine/prune.h"
 
 namespace lifeboat::cli {
@@ -35,6 +36,12 @@ Command CopyCommand();
 Command ForgetCommand();
 Command PruneCommand();
 Command RepairCommand();
+Command VerifyCommand();
+
+// PostgreSQL forms of backup, restore and dump (cmd_postgres.cc).
+int RunPgLogicalBackup(Context& ctx, BackupOptions opts, const std::string& url);
+int RunPgLogicalRestore(Context& ctx, const std::string& snapshot, const std::string& url);
+int RunPgDump(Context& ctx, const Snapshot& snapshot);
 
 // Prune, shared by prune and forget --prune.
 Result<PruneOptions> PruneOptionsFromFlags(const Args& args);

@@ -89,6 +89,7 @@ class Archiver {
   }
 
   Result<Id> BackupStdin();
+  Result<Id> BackupStreams();
   BackupSummary& summary() { return summary_; }
 
  private:
@@ -419,6 +420,64 @@ Result<Id> Archiver::BackupStdin() {
   return SaveTree(std::move(tree));
 }
 
+namespace {
+
+Node SyntheticNode(const std::string& name, const std::string& type, uint32_t perm, Timestamp now) {
+  Node node;
+  node.name = name;
+  node.type = type;
+  node.mode = (type == "dir" ? gomode::kDir : 0) | perm;
+  node.mtime = node.atime = node.ctime = now;
+  node.uid = geteuid();
+  node.gid = getegid();
+  node.user = UserName(node.uid);
+  node.group = GroupName(node.gid);
+  return node;
+}
+
+// The directories of a stream snapshot, built from the items' paths.
+struct StreamDir {
+  std::map<std::string, StreamDir> dirs;
+  std::vector<Node> files;
+};
+
+}  // namespace
+
+Result<Id> Archiver::BackupStreams() {
+  Timestamp now = Now();
+  StreamDir root;
+  for (const StreamItem& item : options_.streams) {
+    std::vector<std::string> parts = SplitPath(item.path);
+    if (parts.empty()) return InvalidArgument("stream without a name");
+    StreamDir* dir = &root;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) dir = &dir->dirs[parts[i]];
+    Node node = SyntheticNode(parts.back(), "file", item.mode, now);
+    if (progress_) progress_->SetCurrent(item.path);
+    LB_ASSIGN_OR_RETURN(int fd, item.open());
+    Status read = ChunkStream(fd, &node, item.path);
+    close(fd);
+    Status done = item.finish ? item.finish() : Status::Ok();
+    LB_RETURN_IF_ERROR(done.ok() ? read : done);
+    summary_.files_new++;
+    summary_.total_files_processed++;
+    summary_.total_bytes_processed += node.size;
+    if (progress_) progress_->files_done++;
+    dir->files.push_back(std::move(node));
+  }
+  std::function<Result<Id>(StreamDir&)> save = [&](StreamDir& dir) -> Result<Id> {
+    Tree tree;
+    for (auto& [name, sub] : dir.dirs) {
+      Node node = SyntheticNode(name, "dir", 0700, now);
+      LB_ASSIGN_OR_RETURN(node.subtree, save(sub));
+      summary_.dirs_new++;
+      tree.nodes.push_back(std::move(node));
+    }
+    for (auto& f : dir.files) tree.nodes.push_back(std::move(f));
+    return SaveTree(std::move(tree));
+  };
+  return save(root);
+}
+
 // Finds the parent: the newest snapshot of the same host with the same paths.
 std::optional<Snapshot> FindParent(Repository& repo, const std::string& host,
                                    const std::vector<std::string>& paths) {
@@ -479,7 +538,10 @@ Result<BackupSummary> RunBackup(Repository& repo, const BackupOptions& options,
            plain0 = ws.blob_bytes;
 
   Result<Id> tree = InvalidArgument("nothing to back up");
-  if (options.use_stdin) {
+  if (!options.streams.empty()) {
+    snap.paths = options.snapshot_paths;
+    tree = archiver.BackupStreams();
+  } else if (options.use_stdin) {
     if (options.stdin_filename.empty() || options.stdin_filename.find('/') != std::string::npos) {
       return InvalidArgument("--stdin-filename must be a plain file name, got \"" +
                              options.stdin_filename + "\"");

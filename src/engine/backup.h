@@ -7,6 +7,7 @@
 // backup adopts and reuses).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,15 @@
 
 namespace lifeboat {
 
+// One file of a snapshot whose bytes come from a stream: a program's output
+// (pg_dump), or a document made at backup time (a fingerprint).
+struct StreamItem {
+  std::string path;                    // inside the snapshot: "postgres/app.dump"
+  std::function<Result<int>()> open;   // returns a descriptor to read until EOF
+  std::function<Status()> finish;      // after EOF (waits for the program); may be empty
+  uint32_t mode = 0600;
+};
+
 struct BackupOptions {
   std::vector<std::string> paths;
   std::vector<std::string> excludes;  // patterns, see engine/pathmatch.h
@@ -27,6 +37,10 @@ struct BackupOptions {
   bool use_stdin = false;        // back up standard input as one file
   std::string stdin_filename = "stdin";
   int stdin_fd = 0;
+  // Streams instead of paths (database sources): read one after another,
+  // in order. snapshot_paths are recorded as the snapshot's paths.
+  std::vector<StreamItem> streams;
+  std::vector<std::string> snapshot_paths;
   std::optional<Id> parent;  // explicit parent snapshot
   bool force = false;        // read every file, ignore any parent
   std::optional<Timestamp> time;

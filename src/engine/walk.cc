@@ -1,5 +1,9 @@
 #include "engine/walk.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "engine/pathmatch.h"
 
 namespace lifeboat {
@@ -44,6 +48,31 @@ Result<Node> FindPath(Repository& repo, const Id& root, const std::string& path)
     current = *found->subtree;
   }
   return NotFound("path " + path + " is not in the snapshot");
+}
+
+Status WriteFileContents(Repository& repo, const Node& node, int fd, const std::string& what) {
+  for (const Id& id : node.content) {
+    LB_ASSIGN_OR_RETURN(std::string blob, repo.LoadBlob(BlobType::kData, id));
+    size_t done = 0;
+    while (done < blob.size()) {
+      ssize_t n = write(fd, blob.data() + done, blob.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return ErrnoStatus("write " + what, errno);
+      done += static_cast<size_t>(n);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadSnapshotFile(Repository& repo, const Id& root, const std::string& path) {
+  LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, root, path));
+  if (node.type != "file") return InvalidArgument(path + " is a " + node.type + ", not a file");
+  std::string out;
+  for (const Id& id : node.content) {
+    LB_ASSIGN_OR_RETURN(std::string blob, repo.LoadBlob(BlobType::kData, id));
+    out += blob;
+  }
+  return out;
 }
 
 }  // namespace lifeboat

@@ -19,4 +19,11 @@ Status WalkTree(Repository& repo, const Id& root, const std::string& prefix,
 // Finds the node at `path` ("/a/b") below tree `root`.
 Result<Node> FindPath(Repository& repo, const Id& root, const std::string& path);
 
+// Writes the contents of file `node` to `fd`, blob by blob (each one
+// authenticated and hash-checked). A closed pipe is a kIoError (EPIPE).
+Status WriteFileContents(Repository& repo, const Node& node, int fd, const std::string& what);
+
+// Reads a (small) file of a snapshot into memory.
+Result<std::string> ReadSnapshotFile(Repository& repo, const Id& root, const std::string& path);
+
 }  // namespace lifeboat

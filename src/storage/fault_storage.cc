@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+#include "storage/local/local_storage.h"
+
 namespace lifeboat {
 
 FaultStorage::FaultStorage(std::unique_ptr<Storage> inner, double rate, uint64_t seed, long dead_after,
@@ -21,7 +23,8 @@ Result<std::unique_ptr<Storage>> FaultStorage::MaybeWrap(std::unique_ptr<Storage
   if (spec == nullptr || *spec == '\0') return inner;
   double rate = 0;
   uint64_t seed = 1;
-  long dead_after = -1, nospace_after = -1, eio_after = -1;
+  long dead_after = -1, nospace_after = -1, eio_after = -1, rename_fail_after = -1;
+  size_t max_write = 0;
   std::string s(spec);
   size_t pos = 0;
   while (pos <= s.size()) {
@@ -39,11 +42,23 @@ Result<std::unique_ptr<Storage>> FaultStorage::MaybeWrap(std::unique_ptr<Storage
       nospace_after = std::atol(value.c_str());
     } else if (key == "eio_after") {
       eio_after = std::atol(value.c_str());
+    } else if (key == "rename_fail_after") {
+      rename_fail_after = std::atol(value.c_str());
+    } else if (key == "max_write") {
+      max_write = std::strtoull(value.c_str(), nullptr, 10);
     } else if (!key.empty()) {
       return InvalidArgument("LIFEBOAT_TEST_FAULTS: unknown setting \"" + key + "\"");
     }
     if (comma == std::string::npos) break;
     pos = comma + 1;
+  }
+  if (rename_fail_after >= 0 || max_write > 0) {
+    // Faults of the local driver's own system calls, below this decorator.
+    auto* local = dynamic_cast<LocalStorage*>(inner.get());
+    if (local == nullptr) {
+      return InvalidArgument("LIFEBOAT_TEST_FAULTS: rename_fail_after and max_write need a local repository");
+    }
+    local->InjectFaultsForTest(rename_fail_after, max_write);
   }
   return std::unique_ptr<Storage>(
       new FaultStorage(std::move(inner), rate, seed, dead_after, nospace_after, eio_after));

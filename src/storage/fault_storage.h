@@ -8,7 +8,10 @@
 // "dead_after=40": those faults are kUnavailable, which RetryingStorage
 // retries. "nospace_after=N" fails every write after the N-th with ENOSPC
 // (a full disk), "eio_after=N" every read after the N-th with EIO: errors no
-// retry can fix. Never set it outside tests.
+// retry can fix. For a local repository, "rename_fail_after=N" makes every
+// rename into place after the N-th fail with EIO and "max_write=B" cuts
+// buffered writes into short writes of B bytes (LocalStorage's test seam).
+// Never set it outside tests.
 #pragma once
 
 #include <atomic>

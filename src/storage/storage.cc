@@ -58,8 +58,10 @@ Result<std::unique_ptr<Storage>> OpenStorage(std::string_view url, const Storage
     if (url.starts_with("local:")) path.remove_prefix(6);
     driver = std::make_unique<LocalStorage>(std::string(path));
   }
-  driver = CrashPointStorage::MaybeWrap(std::move(driver));
+  // Test decorators: faults next to the driver (some reach into it), kill
+  // points outside them.
   LB_ASSIGN_OR_RETURN(driver, FaultStorage::MaybeWrap(std::move(driver)));
+  driver = CrashPointStorage::MaybeWrap(std::move(driver));
   auto outer = std::make_unique<RetryingStorage>(std::move(driver));
   if (retrying != nullptr) *retrying = outer.get();
   return std::unique_ptr<Storage>(std::move(outer));

@@ -73,6 +73,45 @@ restic -r "$BACK" check --read-data >"$WORK/restic.out" 2>&1 || { cat "$WORK/res
 restic -r "$BACK" restore latest --target "$WORK/r4" >/dev/null 2>&1 || fail "restic restore of the copy"
 same_tree "$SRC" "$WORK/r4$SRC" nosparse
 
+step "copy killed before and after every write (local to local): valid, resumes, every snapshot restores"
+# Three snapshots of the primary; the copy of each state is compared with
+# what the primary restores.
+ids=$(lb -r "$PRIMARY" --json snapshots | jq -r '.[].id')
+for id in $ids; do
+  rm -rf "$WORK/p-$id" && lb -r "$PRIMARY" restore "$id" --target "$WORK/p-$id" >/dev/null
+done
+CBASE=$WORK/copy-base
+LIFEBOAT_PASSWORD=dr-password lb -r "$CBASE" init --copy-chunker-params --from-repo "$PRIMARY" >/dev/null
+points=0
+for mode in before after; do
+  for n in $(seq 1 80); do
+    C=$WORK/copy-crash
+    rm -rf "$C" && cp -a "$CBASE" "$C"
+    set +e
+    (LIFEBOAT_PASSWORD=dr-password LIFEBOAT_TEST_KILL_AT=$mode:$n "$LIFEBOAT" -r "$C" -q copy --from-repo "$PRIMARY" \
+      >/dev/null 2>&1 </dev/null) 2>/dev/null
+    rc=$?
+    set -e
+    if [[ $rc -eq 0 ]]; then break; fi
+    [[ $rc -eq 137 ]] || fail "copy at $mode:$n exited $rc"
+    points=$((points + 1))
+    LIFEBOAT_PASSWORD=dr-password lb -r "$C" unlock >/dev/null
+    lb -r "$PRIMARY" unlock >/dev/null
+    LIFEBOAT_PASSWORD=dr-password lb -r "$C" check >/dev/null || fail "check after copy killed at $mode:$n"
+    LIFEBOAT_PASSWORD=dr-password lb -r "$C" -q copy --from-repo "$PRIMARY" >/dev/null || fail "copy after copy killed at $mode:$n"
+    LIFEBOAT_PASSWORD=dr-password lb -r "$C" check --read-data >/dev/null || fail "check --read-data after finishing the copy ($mode:$n)"
+    [[ $(LIFEBOAT_PASSWORD=dr-password lb -r "$C" --json snapshots | jq length) -eq 3 ]] || fail "copy at $mode:$n: not 3 snapshots"
+    for id in $ids; do
+      copied=$(LIFEBOAT_PASSWORD=dr-password lb -r "$C" --json snapshots | jq -r --arg o "$id" '.[] | select(.original == $o) | .id')
+      [[ -n $copied ]] || fail "copy at $mode:$n: snapshot $id missing"
+      rm -rf "$WORK/rc" && LIFEBOAT_PASSWORD=dr-password lb -r "$C" restore "$copied" --target "$WORK/rc" >/dev/null
+      same_tree "$WORK/p-$id" "$WORK/rc"
+    done
+  done
+done
+echo "copy kill points tried: $points"
+[[ $points -ge 10 ]] || fail "only $points kill points"
+
 step "bad input"
 expect_exit 2 lb -r "$BACK" copy
 expect_stderr "from-repo"

@@ -138,6 +138,30 @@ lb -r "$R" backup "$SRC" >/dev/null || fail "backup after the disk has room agai
 lb -r "$R" restore latest --target "$WORK/r5" >/dev/null
 same_tree "$SRC" "$WORK/r5$SRC"
 
+step "a rename into place that fails (EIO) mid-backup: one clear line, no snapshot, repository valid"
+echo "more data" >"$SRC/new2.txt"
+random_file "$SRC/big5.bin" $((3 * 1024 * 1024)) c5
+faults=0
+for n in 0 1 2 3; do
+  before=$(lb -r "$R" --json snapshots | jq length)
+  expect_exit 1 env LIFEBOAT_TEST_FAULTS=rename_fail_after=$n "$LIFEBOAT" -r "$R" backup "$SRC"
+  faults=$((faults + 1))
+  expect_stderr "rename into"
+  [[ $(grep -c "^lifeboat:" "$WORK/last.err") -eq 1 ]] || { cat "$WORK/last.err"; fail "not one error line"; }
+  [[ $(lb -r "$R" --json snapshots | jq length) -eq $before ]] || fail "a snapshot was saved although a rename failed ($n)"
+  [[ -z $(ls "$R/tmp") ]] || fail "a failed rename left a temporary file"
+  lb -r "$R" check >/dev/null || fail "check after a failed rename ($n)"
+done
+
+step "short writes (at most 7 bytes per write call): the backup is whole"
+lb -r "$R" unlock >/dev/null
+env LIFEBOAT_TEST_FAULTS=max_write=7 "$LIFEBOAT" -r "$R" backup "$SRC" >/dev/null || fail "backup with short writes"
+faults=$((faults + 1))
+lb -r "$R" check --read-data >/dev/null || fail "check after short writes"
+rm -rf "$WORK/r7"
+lb -r "$R" restore latest --target "$WORK/r7" >/dev/null
+same_tree "$SRC" "$WORK/r7$SRC"
+
 step "read errors (EIO): restore and check fail clearly, nothing changes"
 (cd "$R" && find . -type f | sort | xargs md5sum) >"$WORK/sums.before"
 expect_exit 1 env LIFEBOAT_TEST_FAULTS=eio_after=3 "$LIFEBOAT" -r "$R" restore latest --target "$WORK/r6"
@@ -147,5 +171,5 @@ grep -q "Input/output error" "$WORK/last.out" || fail "check did not report the 
 (cd "$R" && find . -type f ! -path './locks/*' | sort | xargs md5sum) >"$WORK/sums.after"
 grep -v "./locks/" "$WORK/sums.before" | diff - "$WORK/sums.after" >/dev/null || fail "reads with errors changed the repository"
 
-echo "corruptions tried: $tried"
+echo "corruptions tried: $tried; local write faults injected: $((faults + 1)) (ENOSPC, 4 failed renames, short writes)"
 echo "corruption: ok"

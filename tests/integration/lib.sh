@@ -9,6 +9,7 @@ WORK=$(mktemp -d /tmp/lifeboat-test.XXXXXX)
 cleanup() {
   local rc=$?
   if [[ -n ${S3_PID:-} ]]; then kill "$S3_PID" 2>/dev/null || true; fi
+  if [[ -n ${PG_DIR:-} ]]; then stop_postgres; rm -rf "$PG_DIR"; fi
   if mountpoint -q "$WORK/small" 2>/dev/null; then umount "$WORK/small" || true; fi
   rm -rf "$WORK"
   exit "$rc"
@@ -148,3 +149,53 @@ stop_s3rver() {
     S3_PID=
   fi
 }
+
+# free_port: prints a TCP port on loopback that nobody listens on now.
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# as_pg CMD...: runs CMD as the unprivileged "postgres" user (PostgreSQL
+# refuses root), or as ourselves when we are not root.
+as_pg() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# start_postgres: initdb and start a PostgreSQL 15 server in a new directory
+# owned by the postgres user, on a free loopback port (TCP needs the
+# password $PG_PASSWORD, the Unix socket in $PG_DIR trusts). Sets PG_DIR,
+# PG_PORT, PG_BIN, PG_URL (no password) and PGPASSWORD. Extra settings for
+# postgresql.conf may be given as arguments.
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_PASSWORD=pg-secret-$$
+start_postgres() {
+  [[ -x $PG_BIN/initdb ]] || fail "PostgreSQL 15 not installed in $PG_BIN (run scripts/bootstrap)"
+  PG_DIR=$(mktemp -d /tmp/lifeboat-pg.XXXXXX)
+  chmod 700 "$PG_DIR"
+  [[ $(id -u) -ne 0 ]] || chown postgres: "$PG_DIR"
+  PG_PORT=$(free_port)
+  echo "$PG_PASSWORD" >"$PG_DIR/pwfile"
+  [[ $(id -u) -ne 0 ]] || chown postgres: "$PG_DIR/pwfile"
+  as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+    --pwfile="$PG_DIR/pwfile" --no-sync -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 \
+    || { cat "$PG_DIR/initdb.log" >&2; fail "initdb"; }
+  {
+    echo "listen_addresses = '127.0.0.1'"
+    echo "port = $PG_PORT"
+    echo "unix_socket_directories = '$PG_DIR'"
+    echo "fsync = off"
+    echo "max_connections = 50"
+    for setting in "$@"; do echo "$setting"; done
+  } >>"$PG_DIR/data/postgresql.conf"
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 start >/dev/null \
+    || { cat "$PG_DIR/server.log" >&2; fail "PostgreSQL did not start"; }
+  PG_URL=postgres://postgres@127.0.0.1:$PG_PORT
+  export PGPASSWORD=$PG_PASSWORD
+}
+stop_postgres() {
+  if [[ -n ${PG_DIR:-} && -f $PG_DIR/data/postmaster.pid ]]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+  fi
+}
+# psql_q DB SQL: one query over the Unix socket, unaligned, tuples only.
+psql_q() { "$PG_BIN/psql" -X -h "$PG_DIR" -p "$PG_PORT" -U postgres -d "$1" -Atq -v ON_ERROR_STOP=1 -c "$2"; }

@@ -23,10 +23,12 @@ Status MkdirIfMissing(const std::string& path) {
   return Status::Ok();
 }
 
-Status WriteAll(int fd, std::string_view data, const std::string& what) {
+Status WriteAll(int fd, std::string_view data, const std::string& what, size_t max_write = 0) {
   size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    size_t want = data.size() - done;
+    if (max_write > 0 && want > max_write) want = max_write;
+    ssize_t n = write(fd, data.data() + done, want);
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus("write " + what, errno);
@@ -111,6 +113,14 @@ LocalStorage::LocalStorage(std::string root) : root_(std::move(root)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 
+int LocalStorage::Rename(const char* from, const char* to) {
+  if (renames_ok_ >= 0 && ++renames_ > renames_ok_) {
+    errno = EIO;
+    return -1;
+  }
+  return rename(from, to);
+}
+
 std::string LocalStorage::RelPath(FileType type, std::string_view name) const {
   if (type == FileType::kConfig) return "config";
   std::string rel(FileTypeDir(type));
@@ -157,11 +167,11 @@ Status LocalStorage::Save(FileType type, std::string_view name, std::string_view
   if (data.size() < kDirectMin || !WriteDirect(tmp, data, &st)) {
     int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
     if (fd < 0) return ErrnoStatus("create " + tmp, errno);
-    st = WriteAll(fd, data, rel);
+    st = WriteAll(fd, data, rel, max_write_);
     if (st.ok() && fsync(fd) != 0) st = ErrnoStatus("fsync " + rel, errno);
     if (close(fd) != 0 && st.ok()) st = ErrnoStatus("close " + rel, errno);
   }
-  if (st.ok() && rename(tmp.c_str(), final_path.c_str()) != 0) {
+  if (st.ok() && Rename(tmp.c_str(), final_path.c_str()) != 0) {
     st = ErrnoStatus("rename into " + rel, errno);
   }
   if (!st.ok()) {

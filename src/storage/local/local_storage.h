@@ -2,6 +2,7 @@
 // (config, keys/, locks/, snapshots/, index/, data/00..ff/).
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "storage/storage.h"
@@ -21,10 +22,23 @@ class LocalStorage final : public Storage {
   Status List(FileType type, const std::function<void(const ObjectInfo&)>& fn) override;
   Status Remove(FileType type, std::string_view name) override;
 
+  // Test seam (FaultStorage, LIFEBOAT_TEST_FAULTS): after `renames_ok`
+  // renames every rename into place fails with EIO; writes of buffered files
+  // are cut into pieces of at most `max_write` bytes (short writes). Set
+  // before use; not for production.
+  void InjectFaultsForTest(long renames_ok, size_t max_write) {
+    renames_ok_ = renames_ok;
+    max_write_ = max_write;
+  }
+
  private:
+  int Rename(const char* from, const char* to);
   // Path of a file relative to the root ("data/ab/abcd...").
   std::string RelPath(FileType type, std::string_view name) const;
   std::string root_;
+  long renames_ok_ = -1;  // < 0: never fail
+  size_t max_write_ = 0;  // 0: unlimited
+  std::atomic<long> renames_{0};
 };
 
 }  // namespace lifeboat
