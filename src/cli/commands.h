@@ -37,6 +37,7 @@ Command ForgetCommand();
 Command PruneCommand();
 Command RepairCommand();
 Command VerifyCommand();
+Command PgCommand();
 
 // PostgreSQL forms of backup, restore and dump (cmd_postgres.cc).
 int RunPgLogicalBackup(Context& ctx, BackupOptions opts, const std::string& url);

@@ -15,7 +15,7 @@ std::vector<Command> AllCommands() {
   return {InitCommand(),  BackupCommand(), SnapshotsCommand(), LsCommand(),
           RestoreCommand(), DumpCommand(), CheckCommand(),     CatCommand(),
           KeyCommand(),   StatsCommand(),  UnlockCommand(),   CopyCommand(),     ForgetCommand(),
-          PruneCommand(),  RepairCommand(), VerifyCommand()};
+          PruneCommand(),  RepairCommand(), VerifyCommand(), PgCommand()};
 }
 
 void PrintUsage(const std::vector<Command>& commands) {

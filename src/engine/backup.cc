@@ -91,6 +91,7 @@ class Archiver {
   Result<Id> BackupStdin();
   Result<Id> BackupStreams();
   BackupSummary& summary() { return summary_; }
+  void set_parent_root(const Id& tree) { parent_root_ = tree; }
 
  private:
   void Warn(const std::string& message) {
@@ -123,6 +124,8 @@ class Archiver {
   ThreadPool pool_;       // reads, chunks and hashes files
   ThreadPool blob_pool_;  // compresses and encrypts chunks of large files
   std::vector<PathPattern> excludes_;
+  std::optional<Id> parent_root_;  // root tree of the parent (stream backups)
+  Result<Node> FindPathInTree(const Id& root, const std::string& path);
   BackupSummary summary_;
   std::atomic<uint64_t> summary_errors_{0};
   std::atomic<uint64_t> bytes_read_{0};
@@ -137,6 +140,23 @@ Result<Tree> Archiver::LoadParentTree(const std::optional<Id>& id) {
   auto json = repo_.LoadBlob(BlobType::kTree, *id);
   if (!json.ok()) return json.status();
   return DecodeTree(*json);
+}
+
+Result<Node> Archiver::FindPathInTree(const Id& root, const std::string& path) {
+  Id tree_id = root;
+  auto parts = SplitPath(path);
+  Node found;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    LB_ASSIGN_OR_RETURN(Tree tree, LoadParentTree(tree_id));
+    const Node* n = FindNode(&tree, parts[i]);
+    if (n == nullptr) return NotFound(path);
+    found = *n;
+    if (i + 1 < parts.size()) {
+      if (n->type != "dir" || !n->subtree) return NotFound(path);
+      tree_id = *n->subtree;
+    }
+  }
+  return found;
 }
 
 Result<Id> Archiver::SaveTree(Tree tree) {
@@ -451,6 +471,26 @@ Result<Id> Archiver::BackupStreams() {
     if (parts.empty()) return InvalidArgument("stream without a name");
     StreamDir* dir = &root;
     for (size_t i = 0; i + 1 < parts.size(); ++i) dir = &dir->dirs[parts[i]];
+    if (!item.dir.empty()) {
+      if (item.open) {
+        LB_ASSIGN_OR_RETURN(int fd, item.open());
+        if (fd >= 0) close(fd);
+      }
+      struct stat st;
+      if (lstat(item.dir.c_str(), &st) != 0) return ErrnoStatus("backup " + item.dir, errno);
+      if (!S_ISDIR(st.st_mode)) return InvalidArgument(item.dir + " is not a directory");
+      LB_ASSIGN_OR_RETURN(Node node, NodeFromStat(item.dir, parts.back(), st));
+      std::optional<Id> parent_subtree;
+      if (parent_root_) {
+        auto p = FindPathInTree(*parent_root_, item.path);
+        if (p.ok() && p->type == "dir") parent_subtree = p->subtree;
+      }
+      LB_ASSIGN_OR_RETURN(node.subtree, SaveDirectory(item.dir, parent_subtree, st.st_dev));
+      (parent_subtree ? summary_.dirs_changed : summary_.dirs_new)++;
+      if (item.finish) LB_RETURN_IF_ERROR(item.finish());
+      dir->files.push_back(std::move(node));
+      continue;
+    }
     Node node = SyntheticNode(parts.back(), "file", item.mode, now);
     if (progress_) progress_->SetCurrent(item.path);
     LB_ASSIGN_OR_RETURN(int fd, item.open());
@@ -540,6 +580,21 @@ Result<BackupSummary> RunBackup(Repository& repo, const BackupOptions& options,
   Result<Id> tree = InvalidArgument("nothing to back up");
   if (!options.streams.empty()) {
     snap.paths = options.snapshot_paths;
+    std::optional<Snapshot> parent;
+    if (options.parent) {
+      auto p = repo.LoadSnapshot(*options.parent);
+      if (!p.ok()) return p.status().WithContext("parent snapshot");
+      parent = *p;
+    } else if (!options.force) {
+      std::vector<std::string> sorted = snap.paths;
+      std::sort(sorted.begin(), sorted.end());
+      parent = FindParent(repo, snap.hostname, sorted);
+    }
+    if (parent) {
+      snap.parent = parent->id;
+      archiver.summary().parent = parent->id;
+      archiver.set_parent_root(parent->tree);
+    }
     tree = archiver.BackupStreams();
   } else if (options.use_stdin) {
     if (options.stdin_filename.empty() || options.stdin_filename.find('/') != std::string::npos) {

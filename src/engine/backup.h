@@ -21,11 +21,16 @@ namespace lifeboat {
 
 // One file of a snapshot whose bytes come from a stream: a program's output
 // (pg_dump), or a document made at backup time (a fingerprint).
+//
+// A directory item (dir set) saves a directory on disk with everything in
+// it (minus the excludes) as `path`, incremental against the same path in
+// the parent snapshot; `open`, if set, runs first and returns -1.
 struct StreamItem {
   std::string path;                    // inside the snapshot: "postgres/app.dump"
   std::function<Result<int>()> open;   // returns a descriptor to read until EOF
   std::function<Status()> finish;      // after EOF (waits for the program); may be empty
   uint32_t mode = 0600;
+  std::string dir;                     // a directory item: the directory on disk
 };
 
 struct BackupOptions {

@@ -16,6 +16,7 @@ std::string_view FileTypeDir(FileType type) {
     case FileType::kSnapshot: return "snapshots";
     case FileType::kIndex: return "index";
     case FileType::kPack: return "data";
+    case FileType::kWal: return "wal";
   }
   return "";
 }
@@ -28,6 +29,7 @@ std::string_view FileTypeName(FileType type) {
     case FileType::kSnapshot: return "snapshot";
     case FileType::kIndex: return "index";
     case FileType::kPack: return "pack";
+    case FileType::kWal: return "WAL file";
   }
   return "";
 }

@@ -18,7 +18,9 @@
 
 namespace lifeboat {
 
-enum class FileType { kConfig, kKey, kLock, kSnapshot, kIndex, kPack };
+// kWal is lifeboat's own: PostgreSQL's WAL archive (wal/, see
+// docs/postgres.md); restic neither reads nor minds it.
+enum class FileType { kConfig, kKey, kLock, kSnapshot, kIndex, kPack, kWal };
 
 // The directory of a file type in the repository layout ("data", "keys", ...).
 std::string_view FileTypeDir(FileType type);

@@ -9,11 +9,17 @@ WORK=$(mktemp -d /tmp/lifeboat-test.XXXXXX)
 cleanup() {
   local rc=$?
   if [[ -n ${S3_PID:-} ]]; then kill "$S3_PID" 2>/dev/null || true; fi
+  for d in "${CLEANUP_PG_DATA[@]}"; do
+    [[ -f $d/postmaster.pid ]] && as_pg "$PG_BIN/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1
+  done
   if [[ -n ${PG_DIR:-} ]]; then stop_postgres; rm -rf "$PG_DIR"; fi
+  for d in "${CLEANUP_DIRS[@]}"; do rm -rf "$d"; done
   if mountpoint -q "$WORK/small" 2>/dev/null; then umount "$WORK/small" || true; fi
   rm -rf "$WORK"
   exit "$rc"
 }
+CLEANUP_PG_DATA=()  # data directories of servers a test started itself
+CLEANUP_DIRS=()     # more directories to remove
 trap cleanup EXIT
 
 export LIFEBOAT_PASSWORD=correct-horse-battery

@@ -33,6 +33,9 @@ Result<std::unique_ptr<PgConn>> PgConn::Connect(const PgTarget& target, const st
   c->where_ = target.Display(db);
   c->conn_ = PQconnectdbParams(keys.data(), vals.data(), 0);
   if (c->conn_ == nullptr) return Internal("libpq: out of memory");
+  // NOTICEs (e.g. "all required WAL segments have been archived") are not
+  // for the user's terminal.
+  PQsetNoticeProcessor(c->conn_, [](void*, const char*) {}, nullptr);
   if (PQstatus(c->conn_) != CONNECTION_OK) {
     std::string why = OneLine(PQerrorMessage(c->conn_));
     std::string what = "connect to " + c->where_ + ": " + why;

@@ -1,0 +1,298 @@
+// lifeboat pg: base backups, the WAL archive (wal-push / wal-fetch, for
+// archive_command and restore_command), point-in-time restores and WAL
+// expiry.
+#include <limits.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "base/bytes.h"
+#include "cli/commands.h"
+#include "engine/backup.h"
+#include "source/postgres/physical.h"
+#include "source/postgres/wal_archive.h"
+
+namespace lifeboat::cli {
+namespace {
+
+int RunBaseBackup(Context& ctx, const std::string& url) {
+  auto target = pg::ParsePgTarget(url);
+  if (!target.ok()) return Fail(ctx, target.status());
+  auto plan = pg::PhysicalBackup::Prepare(*target);
+  if (!plan.ok()) return Fail(ctx, plan.status().WithContext("pg basebackup"));
+  StderrWarnings warnings(ctx.json());
+  for (const auto& w : (*plan)->warnings()) warnings.Warn(w);
+  BackupOptions opts;
+  opts.streams = (*plan)->Items();
+  opts.snapshot_paths = (*plan)->SnapshotPaths();
+  opts.excludes = (*plan)->Excludes();
+  opts.tags = {pg::kBaseBackupTag};
+  for (const auto& t : ctx.args().All("tag")) opts.tags.push_back(t);
+  opts.force = ctx.args().Has("force");
+  auto repo = ctx.Open(Context::LockMode::kShared);
+  if (!repo.ok()) return Fail(ctx, repo.status());
+  Status loaded = (*repo)->LoadIndex(/*adopt_orphans=*/true);
+  if (!loaded.ok()) return Fail(ctx, loaded);
+  ProgressCounters counters;
+  ProgressPrinter printer(&counters, ctx.json(), ctx.quiet(), "basebackup");
+  auto result = RunBackup(**repo, opts, &counters, &warnings);
+  printer.Stop();
+  if (!result.ok()) return Fail(ctx, result.status().WithContext("pg basebackup of " + target->Display("")));
+  const BackupSummary& s = *result;
+  const pg::PhysicalManifest& m = (*plan)->manifest();
+  if (ctx.json()) {
+    nlohmann::json j{{"message_type", "summary"}, {"source", m.source}, {"data_directory", m.data_directory},
+                     {"start_lsn", m.start_lsn}, {"stop_lsn", m.stop_lsn}, {"start_wal", m.start_wal},
+                     {"stop_wal", m.stop_wal}, {"timeline", m.timeline},
+                     {"files_new", s.files_new}, {"files_changed", s.files_changed},
+                     {"files_unmodified", s.files_unmodified}, {"bytes_read", s.bytes_read},
+                     {"data_blobs", s.data_blobs}, {"data_added", s.data_added},
+                     {"total_bytes_processed", s.total_bytes_processed}, {"total_duration", s.duration_seconds},
+                     {"snapshot_id", s.snapshot_id.Hex()}};
+    if (s.parent) j["parent"] = s.parent->Hex();
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!ctx.quiet()) {
+    std::printf("base backup of %s (%s), WAL %s .. %s (LSN %s .. %s)\n", m.source.c_str(), m.data_directory.c_str(),
+                m.start_wal.c_str(), m.stop_wal.c_str(), m.start_lsn.c_str(), m.stop_lsn.c_str());
+    if (s.parent) std::printf("using parent snapshot %s\n", s.parent->Short().c_str());
+    std::printf("Files:       %llu new, %llu changed, %llu unmodified\n", (unsigned long long)s.files_new,
+                (unsigned long long)s.files_changed, (unsigned long long)s.files_unmodified);
+    std::printf("Read:        %s from disk (of %s)\n", HumanBytes(s.bytes_read).c_str(),
+                HumanBytes(s.total_bytes_processed).c_str());
+    std::printf("Added:       %s stored\n", HumanBytes(s.data_added).c_str());
+    std::printf("snapshot %s saved in %s\n", s.snapshot_id.Short().c_str(), HumanDuration(s.duration_seconds).c_str());
+  }
+  if (s.errors > 0) {
+    std::fprintf(stderr, "lifeboat: base backup finished, but %llu file(s) could not be read: it may not be restorable\n",
+                 (unsigned long long)s.errors);
+    return kExitIncomplete;
+  }
+  return kExitOk;
+}
+
+int RunWalPush(Context& ctx, const std::string& path) {
+  auto repo = ctx.Open(Context::LockMode::kNone);
+  if (!repo.ok()) return Fail(ctx, repo.status());
+  auto r = pg::PushWal(**repo, path);
+  if (!r.ok()) return Fail(ctx, r.status());
+  if (!ctx.quiet()) {
+    std::printf("%s %s (%s, %s stored)\n", r->already_archived ? "already archived:" : "archived", r->name.c_str(),
+                HumanBytes(r->bytes).c_str(), HumanBytes(r->stored).c_str());
+  }
+  return kExitOk;
+}
+
+int RunWalFetch(Context& ctx, const std::string& name, const std::string& dest) {
+  auto repo = ctx.Open(Context::LockMode::kNone);
+  if (!repo.ok()) return Fail(ctx, repo.status());
+  Status s = pg::FetchWal(**repo, name, dest);
+  if (!s.ok()) return Fail(ctx, s);
+  return kExitOk;
+}
+
+// Quotes for a shell command line inside postgresql.conf: double quotes,
+// refusing characters that would need more.
+Result<std::string> ShellQuote(const std::string& s, const std::string& what) {
+  if (s.find_first_of("\"$`\\'\n") != std::string::npos) {
+    return InvalidArgument(what + " contains quotes or $: write restore_command yourself (--restore-command)");
+  }
+  return "\"" + s + "\"";
+}
+
+// The restore_command that fetches WAL from this repository, with the
+// password passed as a file (never written into the configuration).
+Result<std::string> RestoreCommand(const Context& ctx) {
+  if (ctx.args().Has("restore-command")) return ctx.args().Get("restore-command");
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return ErrnoStatus("find lifeboat's own path", errno);
+  exe[n] = '\0';
+  std::string repo = ctx.RepoUrl();
+  if (repo.empty()) return InvalidArgument("no repository given (-r or LIFEBOAT_REPOSITORY)");
+  if (repo.find("://") == std::string::npos && repo.find(':') == std::string::npos && repo[0] != '/') {
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd) != nullptr) repo = std::string(cwd) + "/" + repo;
+  }
+  std::string cmd;
+  LB_ASSIGN_OR_RETURN(std::string q, ShellQuote(repo, "the repository"));
+  cmd += "LIFEBOAT_REPOSITORY=" + q + " ";
+  std::string pwfile = ctx.args().Get("password-file");
+  if (pwfile.empty()) {
+    const char* f = std::getenv("LIFEBOAT_PASSWORD_FILE");
+    if (f) pwfile = f;
+  }
+  if (!pwfile.empty()) {
+    char abs[PATH_MAX];
+    if (realpath(pwfile.c_str(), abs) == nullptr) return ErrnoStatus("password file " + pwfile, errno);
+    LB_ASSIGN_OR_RETURN(q, ShellQuote(abs, "the password file's path"));
+    cmd += "LIFEBOAT_PASSWORD_FILE=" + q + " ";
+  } else if (const char* c = std::getenv("LIFEBOAT_PASSWORD_COMMAND"); c != nullptr && *c) {
+    LB_ASSIGN_OR_RETURN(q, ShellQuote(c, "LIFEBOAT_PASSWORD_COMMAND"));
+    cmd += "LIFEBOAT_PASSWORD_COMMAND=" + q + " ";
+  } else {
+    return InvalidArgument("pg restore writes a restore_command for the server, which needs the repository password "
+                           "from a file: give --password-file or LIFEBOAT_PASSWORD_FILE (the password itself is never "
+                           "written into the configuration), or --restore-command");
+  }
+  LB_ASSIGN_OR_RETURN(q, ShellQuote(exe, "lifeboat's path"));
+  cmd += q;
+  for (const auto& o : ctx.args().All("option")) {
+    LB_ASSIGN_OR_RETURN(std::string oq, ShellQuote(o, "an -o option"));
+    cmd += " -o " + oq;
+  }
+  cmd += " -q pg wal-fetch %f %p";
+  return cmd;
+}
+
+// The base backup to restore: the one named, or the newest (that is
+// consistent before --to-time, when given).
+Result<Snapshot> ChooseBaseBackup(Context& ctx, const std::string& name, const std::string& to_time) {
+  if (name != "latest") {
+    LB_ASSIGN_OR_RETURN(Snapshot s, ctx.OpenSnapshot(name));
+    if (!pg::IsBaseBackupSnapshot(s)) return InvalidArgument("snapshot " + s.id.Short() + " is not a PostgreSQL base backup");
+    return s;
+  }
+  LB_ASSIGN_OR_RETURN(Repository * repo, ctx.Open(Context::LockMode::kShared));
+  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo->LoadAllSnapshots());
+  LB_RETURN_IF_ERROR(repo->LoadIndex());
+  SnapshotFilter f = ctx.Filter();
+  std::optional<Timestamp> target = to_time.empty() ? std::nullopt : ParseUserTime(to_time);
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (!pg::IsBaseBackupSnapshot(*it) || !f.Matches(*it)) continue;
+    if (!target) return *it;
+    auto m = pg::LoadPhysicalManifest(*repo, *it);
+    if (!m.ok()) continue;
+    auto stop = ParseRfc3339(m->stop_time);
+    if (stop && stop->sec <= target->sec) return *it;
+  }
+  return NotFound(target ? "no base backup finished before " + to_time : "no PostgreSQL base backup in the repository");
+}
+
+int RunPhysicalRestore(Context& ctx, const std::string& name) {
+  const Args& a = ctx.args();
+  pg::PhysicalRestoreOptions o;
+  o.data_dir = a.Get("data-dir");
+  o.to_time = a.Get("to-time");
+  o.to_lsn = a.Get("to-lsn");
+  o.immediate = a.Has("immediate");
+  int targets = (!o.to_time.empty()) + (!o.to_lsn.empty()) + o.immediate + a.Has("latest");
+  if (targets > 1) return Fail(ctx, InvalidArgument("give one of --to-time, --to-lsn, --immediate, --latest"));
+  if (o.data_dir.empty()) return Fail(ctx, InvalidArgument("pg restore needs --data-dir DIR"));
+  auto cmd = RestoreCommand(ctx);
+  if (!cmd.ok()) return Fail(ctx, cmd.status());
+  o.restore_command = *cmd;
+  auto snap = ChooseBaseBackup(ctx, name, o.to_time);
+  if (!snap.ok()) return Fail(ctx, snap.status());
+  auto r = pg::RestorePhysical(ctx.repo(), *snap, o);
+  if (!r.ok()) return Fail(ctx, r.status().WithContext("pg restore"));
+  if (ctx.json()) {
+    nlohmann::json j{{"message_type", "summary"}, {"snapshot_id", snap->id.Hex()}, {"data_dir", o.data_dir},
+                     {"files_restored", r->files}, {"bytes_restored", r->bytes}, {"recovery_target", r->target},
+                     {"total_duration", r->seconds}};
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!ctx.quiet()) {
+    std::printf("restored base backup %s into %s: %llu files, %s in %s\n", snap->id.Short().c_str(),
+                o.data_dir.c_str(), (unsigned long long)r->files, HumanBytes(r->bytes).c_str(),
+                HumanDuration(r->seconds).c_str());
+    std::printf("recovery from the WAL archive to %s is configured (recovery.signal, postgresql.auto.conf);\n"
+                "start the server: pg_ctl -D %s start\n",
+                r->target.c_str(), o.data_dir.c_str());
+  }
+  return kExitOk;
+}
+
+// Keeps the WAL the oldest base backup still in the repository needs.
+int RunExpireWal(Context& ctx) {
+  auto repo = ctx.Open(Context::LockMode::kExclusive);
+  if (!repo.ok()) return Fail(ctx, repo.status());
+  Status loaded = (*repo)->LoadIndex();
+  if (!loaded.ok()) return Fail(ctx, loaded);
+  auto all = (*repo)->LoadAllSnapshots();
+  if (!all.ok()) return Fail(ctx, all.status());
+  std::string oldest;
+  for (const auto& s : *all) {
+    if (!pg::IsBaseBackupSnapshot(s)) continue;
+    auto m = pg::LoadPhysicalManifest(**repo, s);
+    if (!m.ok()) return Fail(ctx, m.status().WithContext("expire-wal: refusing to guess what a base backup needs"));
+    if (oldest.empty() || m->start_wal.substr(8) < oldest.substr(8)) oldest = m->start_wal;
+  }
+  if (oldest.empty()) {
+    return Fail(ctx, NotFound("no base backup in the repository: expire-wal keeps every WAL file"));
+  }
+  bool dry = ctx.args().Has("dry-run");
+  auto gone = pg::ExpireWal(**repo, oldest, dry);
+  if (!gone.ok()) return Fail(ctx, gone.status());
+  uint64_t bytes = 0;
+  for (const auto& f : *gone) bytes += f.size;
+  if (ctx.json()) {
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& f : *gone) names.push_back(f.name);
+    std::printf("%s\n", nlohmann::json{{"message_type", "summary"}, {"oldest_needed", oldest}, {"removed", names},
+                                       {"bytes_freed", bytes}, {"dry_run", dry}}.dump().c_str());
+  } else if (!ctx.quiet()) {
+    std::printf("%s %zu WAL file(s), %s, older than %s (the start of the oldest base backup)\n",
+                dry ? "would remove" : "removed", gone->size(), HumanBytes(bytes).c_str(), oldest.c_str());
+  }
+  return kExitOk;
+}
+
+int RunWalList(Context& ctx) {
+  auto repo = ctx.Open(Context::LockMode::kNone);
+  if (!repo.ok()) return Fail(ctx, repo.status());
+  auto files = pg::ListWal(**repo);
+  if (!files.ok()) return Fail(ctx, files.status());
+  if (ctx.json()) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& f : *files) arr.push_back({{"name", f.name}, {"size", f.size}});
+    std::printf("%s\n", arr.dump().c_str());
+  } else {
+    for (const auto& f : *files) std::printf("%s  %s\n", f.name.c_str(), HumanBytes(f.size).c_str());
+  }
+  return kExitOk;
+}
+
+int RunPg(Context& ctx) {
+  const auto& pos = ctx.args().positional();
+  if (pos.empty()) return Fail(ctx, InvalidArgument("pg needs a subcommand: basebackup, wal-push, wal-fetch, restore, expire-wal, wal-list"));
+  const std::string& sub = pos[0];
+  auto need = [&](size_t n, const char* usage) -> bool {
+    if (pos.size() == n + 1) return true;
+    (void)Fail(ctx, InvalidArgument(std::string("usage: lifeboat pg ") + usage));
+    return false;
+  };
+  if (sub == "basebackup") return need(1, "basebackup postgres://USER@HOST:PORT/") ? RunBaseBackup(ctx, pos[1]) : kExitUsage;
+  if (sub == "wal-push") return need(1, "wal-push PATH (archive_command = 'lifeboat pg wal-push %p')") ? RunWalPush(ctx, pos[1]) : kExitUsage;
+  if (sub == "wal-fetch") return need(2, "wal-fetch NAME DEST (restore_command = 'lifeboat pg wal-fetch %f %p')") ? RunWalFetch(ctx, pos[1], pos[2]) : kExitUsage;
+  if (sub == "restore") {
+    if (pos.size() > 2) return Fail(ctx, InvalidArgument("usage: lifeboat pg restore [SNAPSHOT] --data-dir DIR [--to-time T | --to-lsn L | --latest]"));
+    return RunPhysicalRestore(ctx, pos.size() == 2 ? pos[1] : "latest");
+  }
+  if (sub == "expire-wal") return RunExpireWal(ctx);
+  if (sub == "wal-list") return RunWalList(ctx);
+  return Fail(ctx, InvalidArgument("pg: unknown subcommand \"" + sub + "\""));
+}
+
+}  // namespace
+
+Command PgCommand() {
+  std::vector<FlagSpec> flags = {
+      {"data-dir", 'D', true, "restore: the (empty or new) data directory", "DIR"},
+      {"to-time", 0, true, "restore: recover up to this time (recovery_target_time)", "TIME"},
+      {"to-lsn", 0, true, "restore: recover up to this LSN (recovery_target_lsn)", "LSN"},
+      {"latest", 0, false, "restore: recover to the end of the archive (the default)"},
+      {"immediate", 0, false, "restore: stop as soon as the base backup is consistent"},
+      {"restore-command", 0, true, "restore: write this restore_command instead of lifeboat's own", "CMD"},
+      {"tag", 0, true, "basebackup: more tags for the snapshot", "TAGS"},
+      {"force", 'f', false, "basebackup: read every file, ignoring the previous base backup"},
+      {"dry-run", 'n', false, "expire-wal: only say what would go"},
+  };
+  AddFilterFlags(&flags);
+  return {"pg",
+          "pg basebackup URL | wal-push PATH | wal-fetch NAME DEST | restore [SNAPSHOT] --data-dir DIR "
+          "[--to-time T | --to-lsn L | --latest] | expire-wal | wal-list",
+          "PostgreSQL physical backups, WAL archive and point-in-time restore", flags, RunPg};
+}
+
+}  // namespace lifeboat::cli

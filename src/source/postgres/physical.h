@@ -1,0 +1,101 @@
+// Physical PostgreSQL backups: the data directory copied file by file
+// between pg_backup_start() and pg_backup_stop() (PostgreSQL's non-exclusive
+// low-level API, as pgBackRest does it), incremental against the previous
+// base backup (unchanged files are not read again; changed ones are chunked
+// and deduplicated), with the WAL that makes it consistent archived by
+// wal-push before the backup counts as done. The snapshot's tree:
+//
+//   /pgdata/...                       the data directory, minus what PostgreSQL
+//                                     rebuilds (pg_wal/*, postmaster.pid, ...)
+//   /postgres/backup_label            from pg_backup_stop()
+//   /postgres/tablespace_map          from pg_backup_stop() (empty: none)
+//   /postgres/basebackup.json         PhysicalManifest
+//
+// Restoring (RestorePhysical) writes the data directory back, puts the
+// label in place and configures recovery from the WAL archive to a time,
+// an LSN or the end of the archive.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/timefmt.h"
+#include "engine/backup.h"
+#include "repo/repository.h"
+#include "repo/snapshot.h"
+#include "source/postgres/conn.h"
+#include "source/postgres/target.h"
+
+namespace lifeboat::pg {
+
+constexpr const char* kPhysicalManifestPath = "/postgres/basebackup.json";
+constexpr const char* kBaseBackupTag = "postgres-basebackup";
+
+struct PhysicalManifest {
+  std::string kind = "postgres-physical";
+  std::string source;
+  int server_version = 0;
+  std::string system_identifier;
+  std::string data_directory;
+  std::string start_lsn, stop_lsn;
+  std::string start_wal, stop_wal;  // segment names
+  int timeline = 0;
+  std::string label;
+  std::string stop_time;  // RFC 3339: the backup is consistent from here on
+
+  std::string ToJson() const;
+  static Result<PhysicalManifest> FromJson(std::string_view json);
+};
+
+class PhysicalBackup {
+ public:
+  // Connects (a superuser or a role with pg_backup_start rights), finds the
+  // data directory (which must be readable here) and checks that WAL is
+  // archived.
+  static Result<std::unique_ptr<PhysicalBackup>> Prepare(const PgTarget& target);
+  ~PhysicalBackup();
+
+  std::vector<StreamItem> Items();
+  std::vector<std::string> SnapshotPaths() const { return {manifest_.data_directory}; }
+  // What PostgreSQL rebuilds at start and a backup must not copy.
+  std::vector<std::string> Excludes() const;
+  const PhysicalManifest& manifest() const { return manifest_; }
+  // Warnings found while preparing (e.g. archive_command not set to lifeboat).
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  PhysicalBackup() = default;
+  Status Start();
+  Status Stop();
+
+  PgTarget target_;
+  std::unique_ptr<PgConn> conn_;  // holds the backup open
+  PhysicalManifest manifest_;
+  std::string label_file_, spc_map_file_;
+  std::vector<std::string> warnings_;
+  bool started_ = false;
+};
+
+bool IsBaseBackupSnapshot(const Snapshot& snapshot);
+Result<PhysicalManifest> LoadPhysicalManifest(Repository& repo, const Snapshot& snapshot);
+
+struct PhysicalRestoreOptions {
+  std::string data_dir;
+  std::string to_time;  // recovery_target_time, as PostgreSQL reads it
+  std::string to_lsn;   // recovery_target_lsn
+  bool immediate = false;        // stop as soon as the backup is consistent
+  std::string restore_command;   // written into postgresql.auto.conf
+};
+
+struct PhysicalRestoreSummary {
+  uint64_t files = 0, bytes = 0;
+  double seconds = 0;
+  std::string target;  // "latest", "time ...", "lsn ..."
+};
+
+Result<PhysicalRestoreSummary> RestorePhysical(Repository& repo, const Snapshot& snapshot,
+                                               const PhysicalRestoreOptions& options);
+
+}  // namespace lifeboat::pg

@@ -1,0 +1,145 @@
+#include "source/postgres/wal_archive.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "env/env.h"
+#include "io/zstd.h"
+
+namespace lifeboat::pg {
+namespace {
+
+bool AllHex(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) && !std::islower(static_cast<unsigned char>(c)); });
+}
+
+std::string BaseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Status WriteFileDurably(const std::string& dest, std::string_view data) {
+  std::string tmp = dest + ".lifeboat-tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus("create " + tmp, errno);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      unlink(tmp.c_str());
+      return ErrnoStatus("write " + tmp, err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return ErrnoStatus("write " + tmp, err);
+  }
+  if (rename(tmp.c_str(), dest.c_str()) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return ErrnoStatus("rename into " + dest, err);
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Decode(Repository& repo, const std::string& name, std::string_view sealed) {
+  std::string what = "WAL file " + name + " in the archive";
+  auto plain = repo.key().Open(sealed);
+  if (!plain.ok()) return plain.status().WithContext(what);
+  if (plain->empty() || (*plain)[0] != 2) return Corrupt(what + ": unknown encoding");
+  auto data = ZstdDecompress(std::string_view(*plain).substr(1));
+  if (!data.ok()) return data.status().WithContext(what);
+  return data;
+}
+
+}  // namespace
+
+bool IsSegmentName(std::string_view name) {
+  if (name.ends_with(".partial")) name.remove_suffix(8);
+  return name.size() == 24 && AllHex(name);
+}
+
+bool IsWalFileName(std::string_view name) {
+  if (IsSegmentName(name)) return true;
+  if (name.size() == 16 && name.ends_with(".history")) return AllHex(name.substr(0, 8));
+  if (name.size() == 40 && name.ends_with(".backup")) {
+    return AllHex(name.substr(0, 24)) && name[24] == '.' && AllHex(name.substr(25, 8));
+  }
+  return false;
+}
+
+Result<WalPushResult> PushWal(Repository& repo, const std::string& path) {
+  WalPushResult r;
+  r.name = BaseName(path);
+  if (!IsWalFileName(r.name)) {
+    return InvalidArgument("wal-push: \"" + r.name + "\" is not the name of a WAL segment or history file");
+  }
+  LB_ASSIGN_OR_RETURN(std::string data, ReadWholeFile(path));
+  r.bytes = data.size();
+  // Pushed before? Then it must be the same file (a retry after a crash or
+  // a lost answer); anything else is a second server archiving here.
+  auto existing = repo.storage().Load(FileType::kWal, r.name, 0, 0);
+  if (existing.ok()) {
+    LB_ASSIGN_OR_RETURN(std::string old, Decode(repo, r.name, *existing));
+    if (old != data) {
+      return AlreadyExists("WAL file " + r.name + " is archived already with different contents "
+                           "(is another server archiving into this repository?)");
+    }
+    r.already_archived = true;
+    r.stored = existing->size();
+    return r;
+  }
+  if (existing.status().code() != Code::kNotFound) return existing.status().WithContext("wal-push " + r.name);
+  std::string sealed = repo.key().Seal("\x02" + ZstdCompress(data, 1));
+  r.stored = sealed.size();
+  LB_RETURN_IF_ERROR(repo.storage().Save(FileType::kWal, r.name, sealed).WithContext("wal-push " + r.name));
+  return r;
+}
+
+Status FetchWal(Repository& repo, const std::string& name, const std::string& dest) {
+  if (!IsWalFileName(name)) return InvalidArgument("wal-fetch: \"" + name + "\" is not a WAL file name");
+  auto sealed = repo.storage().Load(FileType::kWal, name, 0, 0);
+  if (!sealed.ok()) {
+    if (sealed.status().code() == Code::kNotFound) return NotFound("WAL file " + name + " is not in the archive");
+    return sealed.status().WithContext("wal-fetch " + name);
+  }
+  LB_ASSIGN_OR_RETURN(std::string data, Decode(repo, name, *sealed));
+  return WriteFileDurably(dest, data);
+}
+
+Result<std::vector<WalFile>> ListWal(Repository& repo) {
+  std::vector<WalFile> out;
+  LB_RETURN_IF_ERROR(repo.storage().List(FileType::kWal, [&](const ObjectInfo& o) {
+    if (IsWalFileName(o.name)) out.push_back({o.name, o.size});
+  }));
+  std::sort(out.begin(), out.end(), [](const WalFile& a, const WalFile& b) { return a.name < b.name; });
+  return out;
+}
+
+Result<std::vector<WalFile>> ExpireWal(Repository& repo, const std::string& oldest_needed, bool dry_run) {
+  if (!IsSegmentName(oldest_needed)) return InvalidArgument("not a segment name: " + oldest_needed);
+  std::string keep_tli = oldest_needed.substr(0, 8), keep_pos = oldest_needed.substr(8, 16);
+  LB_ASSIGN_OR_RETURN(std::vector<WalFile> all, ListWal(repo));
+  std::vector<WalFile> gone;
+  for (const WalFile& f : all) {
+    if (f.name.ends_with(".history")) continue;
+    std::string tli = f.name.substr(0, 8), pos = f.name.substr(8, 16);
+    // A backup history file names the segment it belongs to.
+    if (tli <= keep_tli && pos < keep_pos) gone.push_back(f);
+  }
+  if (dry_run) return gone;
+  for (const WalFile& f : gone) {
+    LB_RETURN_IF_ERROR(repo.storage().Remove(FileType::kWal, f.name).WithContext("expire WAL"));
+  }
+  return gone;
+}
+
+}  // namespace lifeboat::pg

@@ -1,0 +1,55 @@
+// The WAL archive: PostgreSQL's WAL segments, timeline history files and
+// backup history files, kept in wal/ of the repository under the names
+// PostgreSQL gives them, each compressed with zstd and encrypted with the
+// repository's master key like restic's unpacked files (IV || AES-256-CTR ||
+// Poly1305-AES of 0x02 || zstd frame).
+//
+// wal-push is what archive_command runs: it returns only once the file is
+// durably stored (the storage's Save: fsync + rename locally, a completed
+// PUT on S3), and it is idempotent — pushing a file the archive holds with
+// the same contents succeeds, with other contents fails.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "repo/repository.h"
+
+namespace lifeboat::pg {
+
+// A segment (000000010000000000000003), a partial segment (.partial), a
+// timeline history file (00000002.history) or a backup history file
+// (000000010000000000000002.00000028.backup).
+bool IsWalFileName(std::string_view name);
+// True for the 24-hex-digit name of a segment (or a .partial one).
+bool IsSegmentName(std::string_view name);
+
+struct WalPushResult {
+  std::string name;
+  bool already_archived = false;
+  uint64_t bytes = 0, stored = 0;
+};
+
+// Stores the file at `path` (its base name names it in the archive).
+Result<WalPushResult> PushWal(Repository& repo, const std::string& path);
+
+// Writes archived file `name` to `dest` (through a temporary file renamed
+// into place). kNotFound if the archive does not hold it.
+Status FetchWal(Repository& repo, const std::string& name, const std::string& dest);
+
+struct WalFile {
+  std::string name;
+  uint64_t size = 0;  // stored (compressed, encrypted) bytes
+};
+Result<std::vector<WalFile>> ListWal(Repository& repo);
+
+// Segments older than `oldest_needed` (a segment name: the start of the
+// oldest base backup kept) that no kept backup needs: their timeline is not
+// newer and their position is before it. History files are kept. Returns
+// what was (or, dry_run, would be) removed.
+Result<std::vector<WalFile>> ExpireWal(Repository& repo, const std::string& oldest_needed, bool dry_run);
+
+}  // namespace lifeboat::pg

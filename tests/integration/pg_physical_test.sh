@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# PostgreSQL physical backups and point-in-time recovery against a real
+# PostgreSQL 15: archive_command runs lifeboat pg wal-push, two base
+# backups (the second stores only what changed), marker rows with known
+# commit times across several WAL segments, restores to a time, to an LSN
+# and to the end of the archive that each hold exactly the expected markers,
+# WAL expiry that keeps what the remaining backup needs, wal-push killed
+# before and after storing (the server's archiver recovers; the archive
+# stays valid), an archiver blocked and unblocked, and bad input.
+source "$(dirname "$0")/lib.sh"
+
+# The repository belongs to the server's user: its archive_command writes
+# WAL there (root runs the other commands).
+PGREPO=/tmp/lifeboat-pgrepo.$$
+mkdir -p "$PGREPO"
+[[ $(id -u) -ne 0 ]] || chown postgres: "$PGREPO"
+chmod 700 "$PGREPO"
+CLEANUP_DIRS+=("$PGREPO")
+REPO=$PGREPO/repo
+PWF=$PGREPO/password
+echo "$LIFEBOAT_PASSWORD" >"$PWF"
+chmod 600 "$PWF"
+[[ $(id -u) -ne 0 ]] || chown postgres: "$PWF"
+unset LIFEBOAT_PASSWORD
+export LIFEBOAT_PASSWORD_FILE=$PWF
+as_pg env LIFEBOAT_PASSWORD_FILE="$PWF" "$LIFEBOAT" -r "$REPO" init >/dev/null
+
+cat >"$PGREPO/archive.sh" <<SCRIPT
+#!/bin/sh
+# archive_command for the test: blockable, and killable at a chosen point.
+[ -e "$PGREPO/archive-blocked" ] && exit 1
+export LIFEBOAT_REPOSITORY="$REPO" LIFEBOAT_PASSWORD_FILE="$PWF"
+if [ -e "$PGREPO/kill-next" ]; then
+  point=\$(cat "$PGREPO/kill-next"); rm -f "$PGREPO/kill-next"
+  echo "\$1" >>"$PGREPO/killed"
+  LIFEBOAT_TEST_KILL_AT=\$point exec "$LIFEBOAT" -q pg wal-push "\$1"
+fi
+exec "$LIFEBOAT" -q pg wal-push "\$1"
+SCRIPT
+chmod 755 "$PGREPO/archive.sh"
+start_postgres "wal_level = replica" "archive_mode = on" "archive_command = 'sh $PGREPO/archive.sh %p'"
+
+sql() { psql_q app "$1"; }
+# switch_and_wait: ends the current WAL segment and waits (bounded) until
+# the archiver has stored it.
+switch_and_wait() {
+  local seg
+  seg=$(sql "SELECT pg_walfile_name(pg_current_wal_lsn())")
+  sql "SELECT pg_switch_wal()" >/dev/null
+  for _ in $(seq 1 600); do
+    [[ $(psql_q postgres "SELECT coalesce(last_archived_wal, '') >= '$seg' FROM pg_stat_archiver") == t ]] && return 0
+    sleep 0.1
+  done
+  cat "$PG_DIR/server.log" | tail -20 >&2
+  fail "segment $seg was not archived"
+}
+psql_q postgres "CREATE DATABASE app" >/dev/null
+"$PG_BIN/pgbench" -i -s 3 -q -h "$PG_DIR" -p "$PG_PORT" -U postgres app >/dev/null 2>&1 || fail "pgbench -i"
+sql "CREATE TABLE markers (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())" >/dev/null
+sql "INSERT INTO markers (id) VALUES (1)" >/dev/null
+
+step "base backup (pg_backup_start/stop, WAL archived by wal-push before it counts)"
+lb -r "$REPO" --json pg basebackup "$PG_URL/" >"$WORK/bb1.json" 2>"$WORK/bb1.err" || { cat "$WORK/bb1.err"; fail "basebackup"; }
+bb1=$(tail -n 1 "$WORK/bb1.json" | jq -r .snapshot_id)
+start1=$(tail -n 1 "$WORK/bb1.json" | jq -r .start_wal)
+stop1=$(tail -n 1 "$WORK/bb1.json" | jq -r .stop_wal)
+total1=$(tail -n 1 "$WORK/bb1.json" | jq -r .total_bytes_processed)
+lb -r "$REPO" pg wal-list >"$WORK/wal1.txt"
+grep -q "^$stop1 " "$WORK/wal1.txt" || { cat "$WORK/wal1.txt"; fail "the backup's last segment $stop1 is not archived"; }
+grep -q "^$start1\.[0-9A-F]*\.backup " "$WORK/wal1.txt" || fail "no backup history file"
+lb -r "$REPO" ls "$bb1" >"$WORK/ls1.txt"
+grep -qx "/pgdata/PG_VERSION" "$WORK/ls1.txt" || fail "PG_VERSION not in the backup"
+grep -qx "/postgres/backup_label" "$WORK/ls1.txt" || fail "backup_label not in the backup"
+grep -q "^/pgdata/pg_wal/0000" "$WORK/ls1.txt" && fail "pg_wal contents were copied"
+grep -qx "/pgdata/postmaster.pid" "$WORK/ls1.txt" && fail "postmaster.pid was copied"
+
+step "a second base backup stores only what changed"
+"$PG_BIN/pgbench" -h "$PG_DIR" -p "$PG_PORT" -U postgres -t 300 -c 2 app >/dev/null 2>&1 || fail "pgbench"
+lb -r "$REPO" --json pg basebackup "$PG_URL/" >"$WORK/bb2.json"
+bb2=$(tail -n 1 "$WORK/bb2.json" | jq -r .snapshot_id)
+start2=$(tail -n 1 "$WORK/bb2.json" | jq -r .start_wal)
+added2=$(tail -n 1 "$WORK/bb2.json" | jq -r .data_added)
+unmodified2=$(tail -n 1 "$WORK/bb2.json" | jq -r .files_unmodified)
+echo "first base backup: $total1 bytes of files; second added $added2 bytes, $unmodified2 files not read again"
+[[ $(tail -n 1 "$WORK/bb2.json" | jq -r .parent) == "$bb1" ]] || fail "second base backup did not use the first as parent"
+[[ $unmodified2 -gt 100 ]] || fail "only $unmodified2 unchanged files skipped"
+[[ $added2 -lt $((total1 / 4)) ]] || fail "second base backup added $added2 of $total1 bytes"
+
+step "marker rows with known commit times over several WAL segments"
+for i in 2 3 4 5 6; do
+  sql "INSERT INTO markers (id) VALUES ($i)" >/dev/null
+  [[ $i -eq 3 ]] && T=$(sql "SELECT clock_timestamp()")
+  [[ $i -eq 5 ]] && L=$(sql "SELECT pg_current_wal_lsn()")
+  sql "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) SELECT 1, 1, g, g, now() FROM generate_series(1, 20000) g" >/dev/null
+  switch_and_wait
+done
+echo "target time $T (after marker 3), target LSN $L (after marker 5)"
+
+step "expire WAL: what the remaining base backup needs stays"
+lb -r "$REPO" forget "$bb1" >/dev/null
+lb -r "$REPO" --json pg expire-wal --dry-run >"$WORK/exp.json"
+[[ $(jq -r .oldest_needed <"$WORK/exp.json") == "$start2" ]] || fail "expire-wal does not start at the remaining backup's $start2"
+[[ $(jq -r '.removed | length' <"$WORK/exp.json") -gt 0 ]] || fail "nothing to expire"
+jq -r '.removed[]' <"$WORK/exp.json" | while read -r f; do [[ ${f:8:16} < ${start2:8:16} ]] || fail "would remove $f, needed by $start2"; done
+lb -r "$REPO" pg expire-wal >/dev/null
+lb -r "$REPO" pg wal-list >"$WORK/wal2.txt"
+grep -q "^$start1 " "$WORK/wal2.txt" && fail "the expired backup's first segment is still there"
+grep -q "^$start2 " "$WORK/wal2.txt" || fail "the remaining backup's first segment was removed"
+lb -r "$REPO" prune >/dev/null
+lb -r "$REPO" check --read-data >/dev/null || fail "check"
+restic -r "$REPO" --password-file "$PWF" check --read-data >"$WORK/restic.out" 2>&1 || { cat "$WORK/restic.out"; fail "restic check"; }
+
+# restore_and_count NAME ARGS...: restores into a new data directory, starts
+# a server there, waits until it has finished recovery, prints the markers.
+restore_and_count() {
+  local name=$1
+  shift
+  local d=$PGREPO/$name port
+  lb -r "$REPO" pg restore --data-dir "$d" "$@" >"$WORK/$name.out" || { cat "$WORK/$name.out"; fail "pg restore $name"; }
+  port=$(free_port)
+  CLEANUP_PG_DATA+=("$d")
+  as_pg "$PG_BIN/pg_ctl" -D "$d" -l "$PGREPO/$name.log" -w -t 120 \
+    -o "-c port=$port -c listen_addresses='' -c unix_socket_directories='$d' -c archive_mode=off" start >/dev/null \
+    || { tail -20 "$PGREPO/$name.log" >&2; fail "restored server $name did not start"; }
+  for _ in $(seq 1 600); do
+    [[ $("$PG_BIN/psql" -X -h "$d" -p "$port" -U postgres -d app -Atq -c "SELECT pg_is_in_recovery()" 2>/dev/null) == f ]] && break
+    sleep 0.1
+  done
+  "$PG_BIN/psql" -X -h "$d" -p "$port" -U postgres -d app -Atq -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM markers"
+  "$PG_BIN/psql" -X -h "$d" -p "$port" -U postgres -d app -Atq -c "SELECT count(*) FROM pgbench_accounts" >"$WORK/$name.accounts"
+  as_pg "$PG_BIN/pg_ctl" -D "$d" -m fast -w stop >/dev/null
+}
+
+step "point-in-time restore to a time between markers 3 and 4"
+got=$(restore_and_count r-time --to-time "$T")
+[[ $got == "1,2,3" ]] || { tail -20 "$PGREPO/r-time.log"; fail "restore to $T holds markers $got"; }
+[[ $(cat "$WORK/r-time.accounts") -eq 300000 ]] || fail "restored accounts"
+
+step "restore to an LSN after marker 5"
+got=$(restore_and_count r-lsn --to-lsn "$L")
+[[ $got == "1,2,3,4,5" ]] || fail "restore to $L holds markers $got"
+
+step "restore to the end of the archive"
+got=$(restore_and_count r-latest --latest)
+[[ $got == "1,2,3,4,5,6" ]] || fail "restore to the end holds markers $got"
+
+step "wal-push is idempotent and refuses a different file under an archived name"
+seg=$(head -n 1 "$WORK/wal2.txt" | awk '{print $1}')
+lb -r "$REPO" pg wal-fetch "$seg" "$WORK/$seg" || fail "wal-fetch"
+[[ $(stat -c %s "$WORK/$seg") -eq 16777216 ]] || fail "fetched segment has the wrong size"
+lb -r "$REPO" pg wal-push "$WORK/$seg" | grep -q "already archived" || fail "second push of the same segment"
+mkdir -p "$WORK/other"
+head -c 16777216 /dev/urandom >"$WORK/other/$seg"
+expect_exit 1 lb -r "$REPO" pg wal-push "$WORK/other/$seg"
+expect_stderr "archived already with different contents"
+expect_exit 13 lb -r "$REPO" pg wal-fetch 000000010000000A000000FF "$WORK/none"
+expect_exit 2 lb -r "$REPO" pg wal-push "$WORK/ls1.txt"
+
+step "wal-push killed before and after storing: the archive stays valid, a retry finishes"
+points=0
+for point in before:1 after:1; do
+  K=$WORK/krepo-$point
+  cp -a "$REPO" "$K"
+  cp "$WORK/other/$seg" "$WORK/other/000000010000000B00000001"
+  set +e
+  (LIFEBOAT_TEST_KILL_AT=$point "$LIFEBOAT" -r "$K" -q pg wal-push "$WORK/other/000000010000000B00000001" >/dev/null 2>&1) 2>/dev/null
+  rc=$?
+  set -e
+  [[ $rc -eq 137 ]] || fail "wal-push not killed at $point ($rc)"
+  points=$((points + 1))
+  lb -r "$K" check >/dev/null || fail "check after wal-push killed at $point"
+  lb -r "$K" pg wal-push "$WORK/other/000000010000000B00000001" >/dev/null || fail "retry after $point"
+  lb -r "$K" pg wal-fetch 000000010000000B00000001 "$WORK/fetched" || fail "fetch after $point"
+  cmp "$WORK/fetched" "$WORK/other/000000010000000B00000001" || fail "fetched WAL differs after $point"
+done
+
+step "the server's archiver: killed wal-push and a blocked archive, then it catches up"
+before_failed=$(psql_q postgres "SELECT failed_count FROM pg_stat_archiver")
+touch "$PGREPO/archive-blocked"
+sql "INSERT INTO markers (id) VALUES (7)" >/dev/null
+blocked=$(sql "SELECT pg_walfile_name(pg_current_wal_lsn())")
+sql "SELECT pg_switch_wal()" >/dev/null
+for _ in $(seq 1 600); do
+  [[ $(psql_q postgres "SELECT failed_count > $before_failed FROM pg_stat_archiver") == t ]] && break
+  sleep 0.1
+done
+[[ $(psql_q postgres "SELECT failed_count > $before_failed FROM pg_stat_archiver") == t ]] || fail "archiver never failed while blocked"
+echo after:1 >"$PGREPO/kill-next"
+rm -f "$PGREPO/archive-blocked"
+for _ in $(seq 1 600); do
+  [[ $(psql_q postgres "SELECT coalesce(last_archived_wal, '') >= '$blocked' FROM pg_stat_archiver") == t ]] && break
+  sleep 0.1
+done
+[[ $(psql_q postgres "SELECT coalesce(last_archived_wal, '') >= '$blocked' FROM pg_stat_archiver") == t ]] || fail "archiver did not catch up"
+[[ -s $PGREPO/killed ]] || fail "no wal-push was killed"
+points=$((points + 1))
+lb -r "$REPO" pg wal-fetch "$blocked" "$WORK/blocked" || fail "the segment archived after the kill cannot be fetched"
+lb -r "$REPO" check >/dev/null || fail "check after the archiver's kill"
+echo "wal-push kill points tried: $points"
+
+step "bad input"
+expect_exit 1 lb -r "$REPO" pg restore --data-dir "$PGREPO/r-time"
+expect_stderr "not empty"
+expect_exit 2 lb -r "$REPO" pg restore --data-dir "$WORK/x" --to-time "$T" --latest
+expect_exit 2 env -u LIFEBOAT_PASSWORD_FILE LIFEBOAT_PASSWORD=x "$LIFEBOAT" -r "$REPO" pg restore --data-dir "$WORK/x"
+expect_stderr "password from a file"
+expect_exit 13 lb -r "$REPO" pg restore --data-dir "$WORK/x" --to-time "2001-01-01 00:00:00"
+expect_stderr "no base backup finished before"
+expect_exit 2 lb -r "$REPO" pg
+expect_exit 2 lb -r "$REPO" pg nonsense
+echo "pg physical: ok"
