@@ -4,7 +4,7 @@ BUILD      ?= build
 TEST_BUILD ?= build-asan
 JOBS       ?= 2
 
-.PHONY: all bootstrap build demo test unit bench bench-scale fuzz clean format
+.PHONY: all bootstrap build demo test unit bench bench-scale bench-postgres fuzz clean format
 
 all: build
 
@@ -51,6 +51,10 @@ bench-scale: bootstrap
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_TESTS=OFF
 	ninja -C $(BUILD) -j$(JOBS) lifeboat gen_dataset gen_blobs
 	bench/scale $(BUILD)
+
+# lifeboat against pgBackRest and pg_dump/pg_restore on one PostgreSQL 15 (bench/README.md).
+bench-postgres: build
+	bench/postgres $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc')

@@ -155,6 +155,7 @@ Command BackupCommand() {
       {"time", 0, true, "record this time instead of now (\"2024-05-01 12:00:00\")", "TIME"},
       {"no-fingerprint", 0, false, "PostgreSQL: take no per-table fingerprint (verify can then only restore)"},
       {"no-globals", 0, false, "PostgreSQL: do not dump roles and tablespaces (pg_dumpall --globals-only)"},
+      {"database", 0, true, "PostgreSQL, with a URL naming no database: back up these (a,b or repeat)", "NAMES"},
   };
   return {"backup", "backup [flags] PATH... | --stdin [--stdin-filename NAME] | postgres://USER@HOST:PORT/[DB]",
           "back up files and directories, or standard input", flags, RunBackupCmd};

@@ -25,9 +25,10 @@ Status WriteStdout(std::string_view data) {
 int RunDump(Context& ctx) {
   const auto& pos = ctx.args().positional();
   if (pos.empty() || pos.size() > 2) return Fail(ctx, InvalidArgument("dump needs a snapshot ID and a file path"));
-  auto snap = ctx.OpenSnapshot(pos[0]);
+  bool pg_form = pos.size() == 1 || ctx.args().Has("format");
+  auto snap = pg_form ? OpenLogicalSnapshot(ctx, pos[0]) : ctx.OpenSnapshot(pos[0]);
   if (!snap.ok()) return Fail(ctx, snap.status());
-  if (pos.size() == 1 || ctx.args().Has("format")) {
+  if (pg_form) {
     if (!pg::IsLogicalSnapshot(*snap)) {
       return Fail(ctx, InvalidArgument("dump needs a file path (snapshot " + snap->id.Short() +
                                        " is not a PostgreSQL backup)"));

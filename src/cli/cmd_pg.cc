@@ -11,6 +11,7 @@
 #include "base/bytes.h"
 #include "cli/commands.h"
 #include "engine/backup.h"
+#include "env/env.h"
 #include "source/postgres/physical.h"
 #include "source/postgres/wal_archive.h"
 
@@ -84,11 +85,50 @@ int RunWalPush(Context& ctx, const std::string& path) {
   return kExitOk;
 }
 
+// The prefetch spool: pg_wal/lifeboat-prefetch when PostgreSQL asks for
+// pg_wal/RECOVERYXLOG; LIFEBOAT_WAL_PREFETCH=0 turns prefetching off.
+constexpr int kPrefetchSegments = 8;
+
+// The first segment a recovery will ask for: START WAL LOCATION in the
+// backup_label of the data directory PostgreSQL runs us in.
+std::string BackupLabelStartSegment() {
+  auto label = ReadWholeFile("backup_label");
+  if (!label.ok()) return "";
+  size_t at = label->find("(file ");
+  if (at == std::string::npos) return "";
+  std::string seg = label->substr(at + 6, 24);
+  return pg::IsSegmentName(seg) ? seg : "";
+}
+
 int RunWalFetch(Context& ctx, const std::string& name, const std::string& dest) {
+  const char* p = std::getenv("LIFEBOAT_WAL_PREFETCH");
+  bool prefetch = !(p && std::string(p) == "0");
+  size_t slash = dest.rfind('/');
+  std::string spool = (slash == std::string::npos ? std::string(".") : dest.substr(0, slash)) + "/lifeboat-prefetch";
+  if (prefetch && pg::TakeFromSpool(spool, name, dest)) return kExitOk;
+  if (prefetch && pg::SpoolKnowsMissing(spool, name)) {
+    return Fail(ctx, NotFound("WAL file " + name + " is not in the archive (as listed " +
+                              std::to_string(pg::kHistoryListSeconds) + " s ago at most)"));
+  }
   auto repo = ctx.Open(Context::LockMode::kNone);
   if (!repo.ok()) return Fail(ctx, repo.status());
   Status s = pg::FetchWal(**repo, name, dest);
-  if (!s.ok()) return Fail(ctx, s);
+  if (prefetch) {
+    pg::RecordHistoryList(**repo, spool);
+    if (s.ok() && pg::IsSegmentName(name) && name.size() == 24) {
+      pg::PrefetchAfter(**repo, spool, name, kPrefetchSegments);
+    } else if (!pg::IsSegmentName(name)) {
+      // A history file at the start of recovery: the segments come next.
+      std::string start = BackupLabelStartSegment();
+      // Few: a restore to the end of the backup needs two or three.
+      if (!start.empty()) pg::PrefetchAfter(**repo, spool, start, 2, /*include_first=*/true);
+    }
+  }
+  if (!s.ok()) {
+    // Past the end of the archive: recovery is about to end.
+    if (prefetch && s.code() == Code::kNotFound && pg::IsSegmentName(name)) pg::TrimSpool(spool, pg::PrevSegmentName(name));
+    return Fail(ctx, s);
+  }
   return kExitOk;
 }
 

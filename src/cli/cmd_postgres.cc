@@ -13,6 +13,22 @@
 
 namespace lifeboat::cli {
 
+// The snapshot `name`; "latest" is the newest logical PostgreSQL snapshot
+// (after the filters), not the newest snapshot of any kind.
+Result<Snapshot> OpenLogicalSnapshot(Context& ctx, const std::string& name) {
+  if (name != "latest") return ctx.OpenSnapshot(name);
+  LB_ASSIGN_OR_RETURN(Repository * repo, ctx.Open(Context::LockMode::kShared));
+  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo->LoadAllSnapshots());
+  SnapshotFilter f = ctx.Filter();
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (pg::IsLogicalSnapshot(*it) && f.Matches(*it)) {
+      LB_RETURN_IF_ERROR(repo->LoadIndex());
+      return *it;
+    }
+  }
+  return NotFound("no logical PostgreSQL snapshot" + std::string(f.empty() ? "" : " matches the filter"));
+}
+
 int RunPgLogicalBackup(Context& ctx, BackupOptions opts, const std::string& url) {
   const Args& a = ctx.args();
   auto target = pg::ParsePgTarget(url);
@@ -20,6 +36,15 @@ int RunPgLogicalBackup(Context& ctx, BackupOptions opts, const std::string& url)
   pg::LogicalOptions lo;
   lo.fingerprint = !a.Has("no-fingerprint");
   lo.globals = !a.Has("no-globals");
+  for (const auto& d : a.All("database")) {
+    size_t start = 0;
+    while (start <= d.size()) {
+      size_t end = d.find(',', start);
+      if (end == std::string::npos) end = d.size();
+      if (end > start) lo.databases.push_back(d.substr(start, end - start));
+      start = end + 1;
+    }
+  }
   auto plan = pg::LogicalBackup::Prepare(*target, lo);
   if (!plan.ok()) return Fail(ctx, plan.status().WithContext("backup"));
   opts.paths.clear();
@@ -66,7 +91,7 @@ int RunPgLogicalRestore(Context& ctx, const std::string& snapshot_name, const st
   const Args& a = ctx.args();
   auto target = pg::ParsePgTarget(url);
   if (!target.ok()) return Fail(ctx, target.status());
-  auto snap = ctx.OpenSnapshot(snapshot_name);
+  auto snap = OpenLogicalSnapshot(ctx, snapshot_name);
   if (!snap.ok()) return Fail(ctx, snap.status());
   pg::LogicalRestoreOptions o;
   o.database = a.Get("database");
@@ -132,27 +157,7 @@ void PrintReport(const pg::VerifyReport& r) {
 int RunVerify(Context& ctx) {
   const auto& pos = ctx.args().positional();
   if (pos.size() > 1) return Fail(ctx, InvalidArgument("verify takes at most one snapshot ID"));
-  Result<Snapshot> snap = InvalidArgument("no snapshot");
-  if (pos.empty() || pos[0] == "latest") {
-    auto repo = ctx.Open(Context::LockMode::kShared);
-    if (!repo.ok()) return Fail(ctx, repo.status());
-    auto all = (*repo)->LoadAllSnapshots();
-    if (!all.ok()) return Fail(ctx, all.status());
-    SnapshotFilter f = ctx.Filter();
-    snap = NotFound("no PostgreSQL snapshot to verify" + std::string(f.empty() ? "" : " matches the filter"));
-    for (auto it = all->rbegin(); it != all->rend(); ++it) {
-      if (pg::IsLogicalSnapshot(*it) && f.Matches(*it)) {
-        snap = *it;
-        break;
-      }
-    }
-    if (snap.ok()) {
-      Status s = (*repo)->LoadIndex();
-      if (!s.ok()) return Fail(ctx, s);
-    }
-  } else {
-    snap = ctx.OpenSnapshot(pos[0]);
-  }
+  Result<Snapshot> snap = OpenLogicalSnapshot(ctx, pos.empty() ? "latest" : pos[0]);
   if (!snap.ok()) return Fail(ctx, snap.status());
   if (!pg::IsLogicalSnapshot(*snap)) {
     return Fail(ctx, InvalidArgument("snapshot " + snap->id.Short() +

@@ -43,6 +43,8 @@ Command PgCommand();
 int RunPgLogicalBackup(Context& ctx, BackupOptions opts, const std::string& url);
 int RunPgLogicalRestore(Context& ctx, const std::string& snapshot, const std::string& url);
 int RunPgDump(Context& ctx, const Snapshot& snapshot);
+// `name`, where "latest" means the newest logical PostgreSQL snapshot.
+Result<Snapshot> OpenLogicalSnapshot(Context& ctx, const std::string& name);
 
 // Prune, shared by prune and forget --prune.
 Result<PruneOptions> PruneOptionsFromFlags(const Args& args);

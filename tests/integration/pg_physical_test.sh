@@ -86,6 +86,21 @@ echo "first base backup: $total1 bytes of files; second added $added2 bytes, $un
 [[ $unmodified2 -gt 100 ]] || fail "only $unmodified2 unchanged files skipped"
 [[ $added2 -lt $((total1 / 4)) ]] || fail "second base backup added $added2 of $total1 bytes"
 
+step "a base backup killed mid-way: the repository stays valid, the server ends the backup, the next one works"
+for point in after:1 after:3; do
+  before=$(lb -r "$REPO" --json snapshots | jq length)
+  set +e
+  (LIFEBOAT_TEST_KILL_AT=$point "$LIFEBOAT" -r "$REPO" -q pg basebackup "$PG_URL/" >/dev/null 2>&1 </dev/null) 2>/dev/null
+  rc=$?
+  set -e
+  [[ $rc -eq 137 ]] || fail "basebackup was not killed at $point (exit $rc)"
+  lb -r "$REPO" unlock >/dev/null
+  [[ $(lb -r "$REPO" --json snapshots | jq length) -eq $before ]] || fail "a killed base backup saved a snapshot"
+  lb -r "$REPO" check >/dev/null || fail "check after a base backup killed at $point"
+done
+lb -r "$REPO" --json pg basebackup "$PG_URL/" >"$WORK/bb3.json" || fail "base backup after the killed ones"
+lb -r "$REPO" forget "$(tail -n 1 "$WORK/bb3.json" | jq -r .snapshot_id)" >/dev/null
+
 step "marker rows with known commit times over several WAL segments"
 for i in 2 3 4 5 6; do
   sql "INSERT INTO markers (id) VALUES ($i)" >/dev/null

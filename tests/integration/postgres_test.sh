@@ -157,5 +157,13 @@ lb -r "$R" restore latest --to "$PG_URL/app_copy" --clean >/dev/null || fail "re
 table_sums app_copy >"$WORK/sums.clean"
 table_sums app >"$WORK/sums.app.now"
 diff "$WORK/sums.app.now" "$WORK/sums.clean" || fail "restore --clean differs"
+step "several databases"
+lb -r "$R" --json backup "$PG_URL/" --database app_copy,app3 --no-globals >"$WORK/b4.json"
+[[ $(tail -n 1 "$WORK/b4.json" | jq -r '.databases | join(",")') == "app3,app_copy" ]] || { cat "$WORK/b4.json"; fail "--database"; }
+lb -r "$R" ls latest | grep -qx /postgres/globals.sql && fail "--no-globals dumped globals"
+expect_exit 13 lb -r "$R" backup "$PG_URL/" --database app,nosuch
+expect_stderr "database nosuch does not exist"
+expect_exit 2 lb -r "$R" backup "$PG_URL/app" --database app
+
 lb -r "$R" check >/dev/null
 echo "postgres: ok"

@@ -1,8 +1,8 @@
 // Fingerprints: per table, the row count and an order-independent checksum
 // of the rows' contents, taken at backup time in the same transaction
 // snapshot as the dump, and again after a restore to prove that the data
-// came back. The checksum is the sum of the first 64 bits of md5(row::text)
-// over all rows, with the session's output settings pinned (UTC, ISO dates,
+// came back. The checksum is the sum of hashtextextended(row::text, 0) (a
+// 64-bit hash) over all rows, with the session's output settings pinned (UTC, ISO dates,
 // hex bytea, shortest exact floats) so that equal data gives equal text.
 // Sequences count as one row (last_value, is_called); large objects as one
 // pseudo-table.

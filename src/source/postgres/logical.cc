@@ -97,12 +97,27 @@ Result<std::unique_ptr<LogicalBackup>> LogicalBackup::Prepare(const PgTarget& ta
   // Every database: list them from the maintenance database.
   std::string list_db = target.dbname.empty() ? "postgres" : target.dbname;
   LB_ASSIGN_OR_RETURN(auto conn, PgConn::Connect(target, list_db));
-  std::string where = target.dbname.empty() ? "datallowconn AND NOT datistemplate"
-                                            : "datname = " + QuoteLiteral(target.dbname);
+  std::string where = "datname = " + QuoteLiteral(target.dbname);
+  if (target.dbname.empty()) {
+    if (options.databases.empty()) {
+      where = "datallowconn AND NOT datistemplate";
+    } else {
+      where = "datname IN (";
+      for (size_t i = 0; i < options.databases.size(); ++i) where += (i ? ", " : "") + QuoteLiteral(options.databases[i]);
+      where += ")";
+    }
+  } else if (!options.databases.empty()) {
+    return InvalidArgument("name the databases either in the URL or with --database, not both");
+  }
   LB_ASSIGN_OR_RETURN(Rows rows, conn->Query("SELECT datname, pg_encoding_to_char(encoding), datcollate, datctype "
                                              "FROM pg_database WHERE " + where + " ORDER BY 1"));
   if (rows.size() == 0) {
     return NotFound("no database to back up on " + target.Display());
+  }
+  for (const auto& want : options.databases) {
+    bool found = false;
+    for (size_t i = 0; i < rows.size(); ++i) found = found || rows.at(i, 0) == want;
+    if (!found) return NotFound("database " + want + " does not exist on " + target.Display(""));
   }
   b->manifest_.source = target.Display();
   b->manifest_.server_version = conn->server_version();

@@ -45,6 +45,7 @@ struct LogicalManifest {
 };
 
 struct LogicalOptions {
+  std::vector<std::string> databases;  // with a URL naming no database: these only (empty: all)
   bool fingerprint = true;
   int fingerprint_connections = 1;  // beside pg_dump's own
   bool globals = true;

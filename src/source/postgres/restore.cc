@@ -4,39 +4,51 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdlib>
 #include <thread>
 
+#include "engine/restore.h"
 #include "engine/walk.h"
+#include "source/postgres/custom_format.h"
 #include "source/postgres/tools.h"
 
 namespace lifeboat::pg {
 namespace {
 
-// A dump staged in a temporary file (pg_restore -j needs a seekable file);
-// removed when this goes.
+// A dump staged in a temporary directory (pg_restore's parallel jobs need a
+// seekable file), written by the parallel restore engine; removed when this
+// goes.
 struct StagedFile {
-  std::string path;
-  int fd = -1;
+  std::string dir, path;
   ~StagedFile() {
-    if (fd >= 0) close(fd);
-    if (!path.empty()) unlink(path.c_str());
+    if (!dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
   }
 };
 
-Result<std::unique_ptr<StagedFile>> Stage(Repository& repo, const Node& node, const std::string& dir,
-                                          const std::string& what) {
-  std::string base = dir;
+Result<std::unique_ptr<StagedFile>> Stage(Repository& repo, const Snapshot& snapshot, const std::string& file,
+                                          const std::string& temp_dir) {
+  std::string base = temp_dir;
   if (base.empty()) {
     const char* t = std::getenv("TMPDIR");
     base = t && *t ? t : "/tmp";
   }
   auto f = std::make_unique<StagedFile>();
   std::string tmpl = base + "/lifeboat-restore-XXXXXX";
-  f->fd = mkstemp(tmpl.data());
-  if (f->fd < 0) return ErrnoStatus("create a temporary file in " + base, errno);
-  f->path = tmpl;
-  LB_RETURN_IF_ERROR(WriteFileContents(repo, node, f->fd, f->path).WithContext("stage " + what));
+  if (mkdtemp(tmpl.data()) == nullptr) return ErrnoStatus("create a temporary directory in " + base, errno);
+  f->dir = tmpl;
+  RestoreOptions ro;
+  ro.target = f->dir;
+  ro.includes = {file};
+  LB_ASSIGN_OR_RETURN(RestoreSummary rs, RunRestore(repo, snapshot, ro, nullptr, nullptr));
+  if (rs.errors > 0 || rs.files != 1) return Corrupt("the dump " + file + " of snapshot " + snapshot.id.Short() + " could not be read");
+  f->path = f->dir + file;
+  // pg_restore --jobs seeks to each table's data only if the archive says
+  // where it is; a dump streamed from a pipe does not.
+  LB_RETURN_IF_ERROR(PrepareForParallelRestore(f->path));
   return f;
 }
 
@@ -116,7 +128,7 @@ Result<LogicalRestoreSummary> RestoreLogical(Repository& repo, const Snapshot& s
   LB_ASSIGN_OR_RETURN(std::string pg_restore, FindTool("pg_restore", server_major));
   LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snapshot.tree, entry->dump));
   sum.bytes = node.size;
-  LB_ASSIGN_OR_RETURN(auto staged, Stage(repo, node, options.temp_dir, "dump of " + entry->name));
+  LB_ASSIGN_OR_RETURN(auto staged, Stage(repo, snapshot, entry->dump, options.temp_dir));
 
   int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   SubprocessOptions o;

@@ -40,6 +40,41 @@ Result<WalPushResult> PushWal(Repository& repo, const std::string& path);
 // into place). kNotFound if the archive does not hold it.
 Status FetchWal(Repository& repo, const std::string& name, const std::string& dest);
 
+// Prefetching for restore_command. PostgreSQL runs restore_command once per
+// file, and each run would open the repository (key derivation) again; so a
+// fetch of segment N also fetches N+1..N+count into `spool` (a directory
+// beside the destination), and the next runs take their file from there
+// without opening the repository. Spooled files are exact archive contents
+// (an archived name never changes its contents), so a stale one is still
+// right.
+//
+// History files are asked for at the start and end of every recovery, and
+// mostly do not exist: each run that opens the repository also records the
+// archive's history files in the spool, and for `kHistoryListSeconds` a
+// history file missing from that list is answered "not found" without
+// opening the repository (a new timeline is seen that much later).
+constexpr int kHistoryListSeconds = 30;
+std::string NextSegmentName(const std::string& segment);  // 16 MiB segments
+// Copies spool/name to dest if it is there (the spooled copy stays: the
+// server asks for the last segment again when recovery ends).
+bool TakeFromSpool(const std::string& spool, const std::string& name, const std::string& dest);
+// True if a fresh history list in the spool shows that `name` (a history
+// file) is not archived.
+bool SpoolKnowsMissing(const std::string& spool, const std::string& name);
+// Records the archive's history files in the spool.
+void RecordHistoryList(Repository& repo, const std::string& spool);
+// Fetches the `count` segments after `segment` into the spool (best effort:
+// stops at the first one the archive lacks) and drops spooled segments
+// before it.
+// With include_first, `segment` itself too.
+void PrefetchAfter(Repository& repo, const std::string& spool, const std::string& segment, int count,
+                   bool include_first = false);
+// Removes every spooled segment but `keep` (at the end of the archive the
+// server asks for the last segment once more).
+void TrimSpool(const std::string& spool, const std::string& keep);
+// The segment before `segment` ("" for the first of a timeline's log 0).
+std::string PrevSegmentName(const std::string& segment);
+
 struct WalFile {
   std::string name;
   uint64_t size = 0;  // stored (compressed, encrypted) bytes
