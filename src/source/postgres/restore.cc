@@ -1,6 +1,7 @@
 #include "source/postgres/restore.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -29,13 +30,23 @@ struct StagedFile {
   }
 };
 
-Result<std::unique_ptr<StagedFile>> Stage(Repository& repo, const Snapshot& snapshot, const std::string& file,
-                                          const std::string& temp_dir) {
-  std::string base = temp_dir;
-  if (base.empty()) {
-    const char* t = std::getenv("TMPDIR");
-    base = t && *t ? t : "/tmp";
+// Where to stage a dump of `bytes`: --temp-dir if given; else /dev/shm when
+// it has room for twice the dump (no disk writes competing with the
+// server's), else $TMPDIR or /tmp.
+std::string StagingDir(const std::string& temp_dir, uint64_t bytes) {
+  if (!temp_dir.empty()) return temp_dir;
+  struct statvfs vs;
+  if (statvfs("/dev/shm", &vs) == 0 && static_cast<uint64_t>(vs.f_bavail) * vs.f_frsize > 2 * bytes &&
+      access("/dev/shm", W_OK) == 0) {
+    return "/dev/shm";
   }
+  const char* t = std::getenv("TMPDIR");
+  return t && *t ? t : "/tmp";
+}
+
+Result<std::unique_ptr<StagedFile>> Stage(Repository& repo, const Snapshot& snapshot, const std::string& file,
+                                          const std::string& temp_dir, uint64_t bytes) {
+  std::string base = StagingDir(temp_dir, bytes);
   auto f = std::make_unique<StagedFile>();
   std::string tmpl = base + "/lifeboat-restore-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) return ErrnoStatus("create a temporary directory in " + base, errno);
@@ -128,7 +139,7 @@ Result<LogicalRestoreSummary> RestoreLogical(Repository& repo, const Snapshot& s
   LB_ASSIGN_OR_RETURN(std::string pg_restore, FindTool("pg_restore", server_major));
   LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snapshot.tree, entry->dump));
   sum.bytes = node.size;
-  LB_ASSIGN_OR_RETURN(auto staged, Stage(repo, snapshot, entry->dump, options.temp_dir));
+  LB_ASSIGN_OR_RETURN(auto staged, Stage(repo, snapshot, entry->dump, options.temp_dir, node.size));
 
   int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   SubprocessOptions o;

@@ -24,7 +24,7 @@ struct LogicalRestoreOptions {
   bool no_owner = false;     // pg_restore --no-owner
   bool no_tablespaces = false;
   int jobs = 0;              // pg_restore -j; 0: one per core
-  std::string temp_dir;      // where the dump is staged for parallel jobs; "" = TMPDIR
+  std::string temp_dir;      // where the dump is staged; "" = /dev/shm if it has room, else TMPDIR
 };
 
 struct LogicalRestoreSummary {
