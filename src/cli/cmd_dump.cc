@@ -6,21 +6,11 @@
 #include "cli/commands.h"
 #include "engine/select.h"
 #include "engine/walk.h"
+#include "env/env.h"
 #include "source/postgres/restore.h"
 
 namespace lifeboat::cli {
 namespace {
-
-Status WriteStdout(std::string_view data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(STDOUT_FILENO, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus("write to standard output", errno);
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
 
 int RunDump(Context& ctx) {
   const auto& pos = ctx.args().positional();
@@ -45,7 +35,7 @@ int RunDump(Context& ctx) {
   for (const Id& id : node->content) {
     auto blob = repo.LoadBlob(BlobType::kData, id);
     if (!blob.ok()) return Fail(ctx, blob.status().WithContext("dump " + pos[1]));
-    Status s = WriteStdout(*blob);
+    Status s = WriteAll(STDOUT_FILENO, *blob, "standard output");
     if (!s.ok()) return Fail(ctx, s);
   }
   return kExitOk;

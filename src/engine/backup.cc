@@ -531,6 +531,20 @@ std::optional<Snapshot> FindParent(Repository& repo, const std::string& host,
   return std::nullopt;
 }
 
+// The parent: the one asked for, or (unless --force) the newest snapshot of
+// the same host and paths.
+Result<std::optional<Snapshot>> ChooseParent(Repository& repo, const BackupOptions& options, const Snapshot& snap) {
+  if (options.parent) {
+    auto p = repo.LoadSnapshot(*options.parent);
+    if (!p.ok()) return p.status().WithContext("parent snapshot");
+    return std::optional<Snapshot>(*p);
+  }
+  if (options.force) return std::optional<Snapshot>();
+  std::vector<std::string> sorted = snap.paths;
+  std::sort(sorted.begin(), sorted.end());
+  return FindParent(repo, snap.hostname, sorted);
+}
+
 // Scans the targets for totals, so progress can show an ETA.
 void ScanTotals(const std::vector<std::string>& roots, const std::vector<PathPattern>& excludes,
                 ProgressCounters* progress, const std::atomic<bool>* stop) {
@@ -580,16 +594,7 @@ Result<BackupSummary> RunBackup(Repository& repo, const BackupOptions& options,
   Result<Id> tree = InvalidArgument("nothing to back up");
   if (!options.streams.empty()) {
     snap.paths = options.snapshot_paths;
-    std::optional<Snapshot> parent;
-    if (options.parent) {
-      auto p = repo.LoadSnapshot(*options.parent);
-      if (!p.ok()) return p.status().WithContext("parent snapshot");
-      parent = *p;
-    } else if (!options.force) {
-      std::vector<std::string> sorted = snap.paths;
-      std::sort(sorted.begin(), sorted.end());
-      parent = FindParent(repo, snap.hostname, sorted);
-    }
+    LB_ASSIGN_OR_RETURN(std::optional<Snapshot> parent, ChooseParent(repo, options, snap));
     if (parent) {
       snap.parent = parent->id;
       archiver.summary().parent = parent->id;
@@ -639,14 +644,7 @@ Result<BackupSummary> RunBackup(Repository& repo, const BackupOptions& options,
     abs_roots.erase(std::unique(abs_roots.begin(), abs_roots.end()), abs_roots.end());
     snap.paths = abs_roots;
 
-    std::optional<Snapshot> parent;
-    if (options.parent) {
-      auto p = repo.LoadSnapshot(*options.parent);
-      if (!p.ok()) return p.status().WithContext("parent snapshot");
-      parent = *p;
-    } else if (!options.force) {
-      parent = FindParent(repo, snap.hostname, snap.paths);
-    }
+    LB_ASSIGN_OR_RETURN(std::optional<Snapshot> parent, ChooseParent(repo, options, snap));
     if (parent) {
       snap.parent = parent->id;
       archiver.summary().parent = parent->id;

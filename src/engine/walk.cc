@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "engine/pathmatch.h"
+#include "env/env.h"
 
 namespace lifeboat {
 
@@ -53,13 +54,7 @@ Result<Node> FindPath(Repository& repo, const Id& root, const std::string& path)
 Status WriteFileContents(Repository& repo, const Node& node, int fd, const std::string& what) {
   for (const Id& id : node.content) {
     LB_ASSIGN_OR_RETURN(std::string blob, repo.LoadBlob(BlobType::kData, id));
-    size_t done = 0;
-    while (done < blob.size()) {
-      ssize_t n = write(fd, blob.data() + done, blob.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return ErrnoStatus("write " + what, errno);
-      done += static_cast<size_t>(n);
-    }
+    LB_RETURN_IF_ERROR(WriteAll(fd, blob, what));
   }
   return Status::Ok();
 }

@@ -62,6 +62,17 @@ bool ProcessAlive(pid_t pid) {
   return kill(pid, 0) == 0 || errno == EPERM;
 }
 
+Status WriteAll(int fd, std::string_view data, const std::string& what) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus("write " + what, errno);
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
 Result<std::string> ReadWholeFile(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open " + path, errno);

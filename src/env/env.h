@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 
 #include "base/secret.h"
 #include "base/status.h"
@@ -18,6 +19,10 @@ std::string UserName(uid_t uid);
 std::string GroupName(gid_t gid);
 // True if a process with this pid exists on this machine.
 bool ProcessAlive(pid_t pid);
+
+// Writes all of `data` to `fd` (looping over short writes and EINTR);
+// errors name `what`.
+Status WriteAll(int fd, std::string_view data, const std::string& what);
 
 // Reads a whole regular file.
 Result<std::string> ReadWholeFile(const std::string& path);

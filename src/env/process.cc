@@ -1,5 +1,7 @@
 #include "env/process.h"
 
+#include "env/env.h"
+
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
@@ -73,16 +75,10 @@ std::string LastLines(const std::string& text) {
 Result<int> FdFromString(std::string_view data) {
   int fd = memfd_create("lifeboat", MFD_CLOEXEC);
   if (fd < 0) return ErrnoStatus("memfd_create", errno);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      return ErrnoStatus("write memory file", err);
-    }
-    done += static_cast<size_t>(n);
+  Status w = WriteAll(fd, data, "memory file");
+  if (!w.ok()) {
+    close(fd);
+    return w;
   }
   if (lseek(fd, 0, SEEK_SET) != 0) {
     int err = errno;

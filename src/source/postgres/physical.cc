@@ -11,6 +11,7 @@
 
 #include "engine/restore.h"
 #include "engine/walk.h"
+#include "env/env.h"
 #include "env/process.h"
 
 namespace lifeboat::pg {
@@ -19,16 +20,10 @@ namespace {
 Status WriteSmallFile(const std::string& path, std::string_view data, bool append, uid_t uid, gid_t gid) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0600);
   if (fd < 0) return ErrnoStatus("create " + path, errno);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      return ErrnoStatus("write " + path, err);
-    }
-    done += static_cast<size_t>(n);
+  Status w = WriteAll(fd, data, path);
+  if (!w.ok()) {
+    close(fd);
+    return w;
   }
   int rc = fsync(fd);
   int err = errno;

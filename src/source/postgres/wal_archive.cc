@@ -34,17 +34,11 @@ Status WriteFileAtomically(const std::string& dest, std::string_view data) {
   std::string tmp = dest + ".lifeboat-tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoStatus("create " + tmp, errno);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      return ErrnoStatus("write " + tmp, err);
-    }
-    done += static_cast<size_t>(n);
+  Status w = WriteAll(fd, data, tmp);
+  if (!w.ok()) {
+    close(fd);
+    unlink(tmp.c_str());
+    return w;
   }
   if (close(fd) != 0) {
     int err = errno;
