@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lifeboat {
 
@@ -34,5 +35,8 @@ std::string HumanDuration(double seconds);
 
 // True if `s` is valid UTF-8.
 bool IsValidUtf8(std::string_view s);
+
+// Splits "a,b,,c" at `sep` into {"a", "b", "c"}: empty parts are dropped.
+std::vector<std::string> SplitList(std::string_view s, char sep = ',');
 
 }  // namespace lifeboat

@@ -62,5 +62,13 @@ TEST(Time, FourDigitYearsRoundTrip) {
   EXPECT_TRUE(ParseRfc3339(FormatRfc3339(Timestamp{-99999999999, 0})).has_value());  // clamped, still parses
 }
 
+TEST(SplitList, DropsEmptyParts) {
+  EXPECT_EQ(SplitList("a,b,,c"), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(SplitList(",x,"), (std::vector<std::string>{"x"}));
+  EXPECT_TRUE(SplitList("").empty());
+  EXPECT_TRUE(SplitList(",,").empty());
+  EXPECT_EQ(SplitList("a:b", ':'), (std::vector<std::string>{"a", "b"}));
+}
+
 }  // namespace
 }  // namespace lifeboat

@@ -38,13 +38,7 @@ int RunBackupCmd(Context& ctx) {
     opts.excludes.insert(opts.excludes.end(), patterns->begin(), patterns->end());
   }
   for (const auto& t : a.All("tag")) {
-    size_t start = 0;
-    while (start <= t.size()) {
-      size_t end = t.find(',', start);
-      if (end == std::string::npos) end = t.size();
-      if (end > start) opts.tags.push_back(t.substr(start, end - start));
-      start = end + 1;
-    }
+    for (auto& one : SplitList(t)) opts.tags.push_back(std::move(one));
   }
   opts.host = a.Get("host");
   opts.one_file_system = a.Has("one-file-system");

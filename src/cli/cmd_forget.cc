@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "base/bytes.h"
 #include "cli/commands.h"
 #include "engine/forget.h"
 #include "engine/prune.h"
@@ -61,15 +62,7 @@ Result<RetentionPolicy> PolicyFromFlags(const Args& args) {
     *w.field = *d;
   }
   for (const std::string& t : args.All("keep-tag")) {
-    std::vector<std::string> tags;
-    size_t pos = 0;
-    while (pos <= t.size()) {
-      size_t comma = t.find(',', pos);
-      std::string one = t.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      if (!one.empty()) tags.push_back(one);
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
+    std::vector<std::string> tags = SplitList(t);
     if (!tags.empty()) p.keep_tags.push_back(tags);
   }
   return p;

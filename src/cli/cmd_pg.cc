@@ -30,7 +30,9 @@ int RunBaseBackup(Context& ctx, const std::string& url) {
   opts.snapshot_paths = (*plan)->SnapshotPaths();
   opts.excludes = (*plan)->Excludes();
   opts.tags = {pg::kBaseBackupTag};
-  for (const auto& t : ctx.args().All("tag")) opts.tags.push_back(t);
+  for (const auto& t : ctx.args().All("tag")) {
+    for (auto& one : SplitList(t)) opts.tags.push_back(std::move(one));
+  }
   opts.force = ctx.args().Has("force");
   auto repo = ctx.Open(Context::LockMode::kShared);
   if (!repo.ok()) return Fail(ctx, repo.status());

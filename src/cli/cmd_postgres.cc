@@ -37,13 +37,7 @@ int RunPgLogicalBackup(Context& ctx, BackupOptions opts, const std::string& url)
   lo.fingerprint = !a.Has("no-fingerprint");
   lo.globals = !a.Has("no-globals");
   for (const auto& d : a.All("database")) {
-    size_t start = 0;
-    while (start <= d.size()) {
-      size_t end = d.find(',', start);
-      if (end == std::string::npos) end = d.size();
-      if (end > start) lo.databases.push_back(d.substr(start, end - start));
-      start = end + 1;
-    }
+    for (auto& one : SplitList(d)) lo.databases.push_back(std::move(one));
   }
   auto plan = pg::LogicalBackup::Prepare(*target, lo);
   if (!plan.ok()) return Fail(ctx, plan.status().WithContext("backup"));

@@ -5,6 +5,8 @@
 #include <map>
 #include <yaml-cpp/yaml.h>
 
+#include "base/bytes.h"
+
 namespace lifeboat {
 namespace {
 
@@ -253,16 +255,7 @@ Result<std::vector<NamedPolicy>> ParsePolicyFile(std::string_view yaml) {
       else if (key == "keep-tags") {
         if (!v.IsSequence()) return InvalidArgument(where + ": keep-tags wants a list like [\"hold,legal\"]");
         for (const auto& t : v) {
-          std::vector<std::string> tags;
-          std::string list = t.as<std::string>();
-          size_t pos = 0;
-          while (pos <= list.size()) {
-            size_t comma = list.find(',', pos);
-            std::string one = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-            if (!one.empty()) tags.push_back(one);
-            if (comma == std::string::npos) break;
-            pos = comma + 1;
-          }
+          std::vector<std::string> tags = SplitList(t.as<std::string>());
           if (!tags.empty()) p.keep_tags.push_back(tags);
         }
       } else {
@@ -283,17 +276,11 @@ bool SnapshotGroupKey::operator<(const SnapshotGroupKey& o) const {
 Result<std::vector<std::pair<SnapshotGroupKey, std::vector<Snapshot>>>> GroupSnapshots(
     std::vector<Snapshot> snapshots, std::string_view group_by) {
   bool by_host = false, by_paths = false, by_tags = false;
-  size_t pos = 0;
-  std::string spec(group_by);
-  while (pos < spec.size()) {
-    size_t comma = spec.find(',', pos);
-    std::string field = spec.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+  for (const std::string& field : SplitList(group_by)) {
     if (field == "host") by_host = true;
     else if (field == "paths") by_paths = true;
     else if (field == "tags") by_tags = true;
-    else if (!field.empty()) return InvalidArgument("--group-by: unknown field \"" + field + "\" (host, paths, tags)");
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
+    else return InvalidArgument("--group-by: unknown field \"" + field + "\" (host, paths, tags)");
   }
   std::map<SnapshotGroupKey, std::vector<Snapshot>> groups;
   for (Snapshot& s : snapshots) {

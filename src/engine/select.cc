@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/bytes.h"
 #include "engine/pathmatch.h"
 
 namespace lifeboat {
@@ -14,13 +15,8 @@ bool SnapshotFilter::Matches(const Snapshot& s) const {
     bool any = false;
     for (const std::string& group : tags) {
       bool all = true;
-      size_t start = 0;
-      while (start <= group.size()) {
-        size_t end = group.find(',', start);
-        if (end == std::string::npos) end = group.size();
-        std::string tag = group.substr(start, end - start);
-        if (!tag.empty() && !s.HasTag(tag)) all = false;
-        start = end + 1;
+      for (const std::string& tag : SplitList(group)) {
+        if (!s.HasTag(tag)) all = false;
       }
       any = any || all;
     }
