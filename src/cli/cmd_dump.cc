@@ -6,7 +6,6 @@
 #include "cli/commands.h"
 #include "engine/select.h"
 #include "engine/walk.h"
-#include "env/env.h"
 #include "source/postgres/restore.h"
 
 namespace lifeboat::cli {
@@ -32,12 +31,8 @@ int RunDump(Context& ctx) {
   if (node->type != "file") {
     return Fail(ctx, InvalidArgument(pos[1] + " is a " + node->type + ", dump writes regular files"));
   }
-  for (const Id& id : node->content) {
-    auto blob = repo.LoadBlob(BlobType::kData, id);
-    if (!blob.ok()) return Fail(ctx, blob.status().WithContext("dump " + pos[1]));
-    Status s = WriteAll(STDOUT_FILENO, *blob, "standard output");
-    if (!s.ok()) return Fail(ctx, s);
-  }
+  Status s = WriteFileContents(repo, *node, STDOUT_FILENO, "standard output");
+  if (!s.ok()) return Fail(ctx, s.WithContext("dump " + pos[1]));
   return kExitOk;
 }
 

@@ -18,6 +18,7 @@
 #include "chunker/chunker.h"
 #include "engine/pathmatch.h"
 #include "engine/select.h"
+#include "engine/walk.h"
 #include "env/env.h"
 #include "repo/tree.h"
 #include "source/fs/fs_node.h"
@@ -125,7 +126,6 @@ class Archiver {
   ThreadPool blob_pool_;  // compresses and encrypts chunks of large files
   std::vector<PathPattern> excludes_;
   std::optional<Id> parent_root_;  // root tree of the parent (stream backups)
-  Result<Node> FindPathInTree(const Id& root, const std::string& path);
   BackupSummary summary_;
   std::atomic<uint64_t> summary_errors_{0};
   std::atomic<uint64_t> bytes_read_{0};
@@ -140,23 +140,6 @@ Result<Tree> Archiver::LoadParentTree(const std::optional<Id>& id) {
   auto json = repo_.LoadBlob(BlobType::kTree, *id);
   if (!json.ok()) return json.status();
   return DecodeTree(*json);
-}
-
-Result<Node> Archiver::FindPathInTree(const Id& root, const std::string& path) {
-  Id tree_id = root;
-  auto parts = SplitPath(path);
-  Node found;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    LB_ASSIGN_OR_RETURN(Tree tree, LoadParentTree(tree_id));
-    const Node* n = FindNode(&tree, parts[i]);
-    if (n == nullptr) return NotFound(path);
-    found = *n;
-    if (i + 1 < parts.size()) {
-      if (n->type != "dir" || !n->subtree) return NotFound(path);
-      tree_id = *n->subtree;
-    }
-  }
-  return found;
 }
 
 Result<Id> Archiver::SaveTree(Tree tree) {
@@ -482,7 +465,7 @@ Result<Id> Archiver::BackupStreams() {
       LB_ASSIGN_OR_RETURN(Node node, NodeFromStat(item.dir, parts.back(), st));
       std::optional<Id> parent_subtree;
       if (parent_root_) {
-        auto p = FindPathInTree(*parent_root_, item.path);
+        auto p = FindPath(repo_, *parent_root_, "/" + item.path);
         if (p.ok() && p->type == "dir") parent_subtree = p->subtree;
       }
       LB_ASSIGN_OR_RETURN(node.subtree, SaveDirectory(item.dir, parent_subtree, st.st_dev));

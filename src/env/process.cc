@@ -88,23 +88,6 @@ Result<int> FdFromString(std::string_view data) {
   return fd;
 }
 
-std::string FindInPath(const std::string& program) {
-  if (program.find('/') != std::string::npos) return access(program.c_str(), X_OK) == 0 ? program : "";
-  const char* path = std::getenv("PATH");
-  std::string p = path ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= p.size()) {
-    size_t end = p.find(':', start);
-    if (end == std::string::npos) end = p.size();
-    std::string dir = p.substr(start, end - start);
-    if (dir.empty()) dir = ".";
-    std::string full = dir + "/" + program;
-    if (access(full.c_str(), X_OK) == 0) return full;
-    start = end + 1;
-  }
-  return "";
-}
-
 Result<std::unique_ptr<Subprocess>> Subprocess::Start(const SubprocessOptions& o) {
   if (o.argv.empty()) return InvalidArgument("no program to run");
   const std::string& program = o.argv[0];

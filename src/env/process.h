@@ -72,7 +72,4 @@ class Subprocess {
 // A descriptor reading `data` from its start (an anonymous memory file).
 Result<int> FdFromString(std::string_view data);
 
-// Searches PATH for `program`; returns its path, or "" if none.
-std::string FindInPath(const std::string& program);
-
 }  // namespace lifeboat

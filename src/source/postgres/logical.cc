@@ -126,9 +126,7 @@ Result<std::unique_ptr<LogicalBackup>> LogicalBackup::Prepare(const PgTarget& ta
     LB_ASSIGN_OR_RETURN(b->pg_dumpall_, FindTool("pg_dumpall", conn->major_version()));
   }
   // pg_dump's version, for the manifest (and to fail early if it cannot run).
-  SubprocessOptions v;
-  v.argv = {b->pg_dump_, "--version"};
-  v.unsetenv = {"LIFEBOAT_*"};
+  SubprocessOptions v = ToolProcess({b->pg_dump_, "--version"});
   v.stdout_mode = SubprocessOptions::Io::kPipe;
   LB_ASSIGN_OR_RETURN(auto proc, Subprocess::Start(v));
   std::string out;
@@ -160,11 +158,9 @@ Result<int> LogicalBackup::OpenDump(Database& db) {
   LB_RETURN_IF_ERROR(db.conn->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
   LB_ASSIGN_OR_RETURN(Rows snap, db.conn->Query("SELECT pg_export_snapshot()"));
   std::string snapshot = snap.at(0, 0);
-  SubprocessOptions o;
-  o.argv = {pg_dump_, "--format=custom", "--compress=0", "--snapshot=" + snapshot,
-            "--dbname=" + target_.ConnInfo(db.entry.name)};
-  o.setenv = ToolEnv(target_);
-  o.unsetenv = {"LIFEBOAT_*"};
+  SubprocessOptions o = ToolProcess({pg_dump_, "--format=custom", "--compress=0", "--snapshot=" + snapshot,
+                                     "--dbname=" + target_.ConnInfo(db.entry.name)},
+                                    &target_);
   o.stdout_mode = SubprocessOptions::Io::kPipe;
   LB_ASSIGN_OR_RETURN(db.dump, Subprocess::Start(o));
   if (options_.fingerprint) {
@@ -193,10 +189,9 @@ Status LogicalBackup::FinishDump(Database& db) {
 }
 
 Result<int> LogicalBackup::OpenGlobals() {
-  SubprocessOptions o;
-  o.argv = {pg_dumpall_, "--globals-only", "--dbname=" + target_.ConnInfo(target_.dbname.empty() ? "postgres" : target_.dbname)};
-  o.setenv = ToolEnv(target_);
-  o.unsetenv = {"LIFEBOAT_*"};
+  SubprocessOptions o = ToolProcess(
+      {pg_dumpall_, "--globals-only", "--dbname=" + target_.ConnInfo(target_.dbname.empty() ? "postgres" : target_.dbname)},
+      &target_);
   o.stdout_mode = SubprocessOptions::Io::kPipe;
   LB_ASSIGN_OR_RETURN(globals_proc_, Subprocess::Start(o));
   return globals_proc_->ReleaseStdout();

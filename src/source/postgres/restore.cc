@@ -142,8 +142,7 @@ Result<LogicalRestoreSummary> RestoreLogical(Repository& repo, const Snapshot& s
   LB_ASSIGN_OR_RETURN(auto staged, Stage(repo, snapshot, entry->dump, options.temp_dir, node.size));
 
   int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  SubprocessOptions o;
-  o.argv = {pg_restore, "--jobs=" + std::to_string(jobs), "--dbname=" + to.ConnInfo(sum.to)};
+  SubprocessOptions o = ToolProcess({pg_restore, "--jobs=" + std::to_string(jobs), "--dbname=" + to.ConnInfo(sum.to)}, &to);
   if (options.clean) {
     o.argv.push_back("--clean");
     o.argv.push_back("--if-exists");
@@ -151,8 +150,6 @@ Result<LogicalRestoreSummary> RestoreLogical(Repository& repo, const Snapshot& s
   if (options.no_owner) o.argv.push_back("--no-owner");
   if (options.no_tablespaces) o.argv.push_back("--no-tablespaces");
   o.argv.push_back(staged->path);
-  o.setenv = ToolEnv(to);
-  o.unsetenv = {"LIFEBOAT_*"};
   LB_ASSIGN_OR_RETURN(auto proc, Subprocess::Start(o));
   LB_RETURN_IF_ERROR(proc->Wait().WithContext("restore of " + entry->name + " into " + where));
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -165,11 +162,9 @@ Status WriteDump(Repository& repo, const Snapshot& snapshot, const std::string& 
   LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snapshot.tree, entry->dump));
   if (!sql) return WriteFileContents(repo, node, fd, "dump of " + entry->name);
   LB_ASSIGN_OR_RETURN(std::string pg_restore, FindTool("pg_restore", manifest.server_version / 10000));
-  SubprocessOptions o;
-  o.argv = {pg_restore, "--file=-"};
+  SubprocessOptions o = ToolProcess({pg_restore, "--file=-"});
   o.stdin_mode = SubprocessOptions::Io::kPipe;
   o.stdout_fd = fd;
-  o.unsetenv = {"LIFEBOAT_*"};
   LB_ASSIGN_OR_RETURN(auto proc, Subprocess::Start(o));
   Status wrote = WriteFileContents(repo, node, proc->stdin_fd(), "pg_restore's input");
   proc->CloseStdin();

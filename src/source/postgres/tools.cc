@@ -39,6 +39,12 @@ Result<std::string> FindTool(const std::string& program, int server_major) {
                   " or set LIFEBOAT_PG_BINDIR");
 }
 
-std::map<std::string, std::string> ToolEnv(const PgTarget& target) { return target.ChildEnv(); }
+SubprocessOptions ToolProcess(std::vector<std::string> argv, const PgTarget* target) {
+  SubprocessOptions o;
+  o.argv = std::move(argv);
+  if (target != nullptr) o.setenv = target->ChildEnv();
+  o.unsetenv = {"LIFEBOAT_*"};
+  return o;
+}
 
 }  // namespace lifeboat::pg

@@ -3,10 +3,11 @@
 // the environment they run in.
 #pragma once
 
-#include <map>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
+#include "env/process.h"
 #include "source/postgres/target.h"
 
 namespace lifeboat::pg {
@@ -17,9 +18,9 @@ namespace lifeboat::pg {
 // names the package to install.
 Result<std::string> FindTool(const std::string& program, int server_major);
 
-// The environment additions for a child program: the password (PGPASSWORD)
-// if we hold it. Children never see LIFEBOAT_* variables (repository
-// passwords).
-std::map<std::string, std::string> ToolEnv(const PgTarget& target);
+// How to run one of them: with `target`'s password (if we hold it) in
+// PGPASSWORD, never in argv, and without our LIFEBOAT_* variables
+// (repository passwords). The caller sets the I/O.
+SubprocessOptions ToolProcess(std::vector<std::string> argv, const PgTarget* target = nullptr);
 
 }  // namespace lifeboat::pg

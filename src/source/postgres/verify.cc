@@ -22,11 +22,10 @@ Status RestoreGlobals(Repository& repo, const Snapshot& snapshot, const LogicalM
   if (m.globals.empty()) return Status::Ok();
   LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snapshot.tree, m.globals));
   LB_ASSIGN_OR_RETURN(std::string psql, FindTool("psql", s.major()));
-  SubprocessOptions o;
-  o.argv = {psql, "--quiet", "--no-psqlrc", "--dbname=" + s.target().ConnInfo("postgres"), "--file=-"};
+  SubprocessOptions o = ToolProcess({psql, "--quiet", "--no-psqlrc", "--dbname=" + s.target().ConnInfo("postgres"), "--file=-"});
   o.stdin_mode = SubprocessOptions::Io::kPipe;
   o.stdout_mode = SubprocessOptions::Io::kNull;
-  o.unsetenv = {"LIFEBOAT_*", "PGPASSWORD"};
+  o.unsetenv.push_back("PGPASSWORD");  // the scratch server trusts its socket
   LB_ASSIGN_OR_RETURN(auto p, Subprocess::Start(o));
   Status w = WriteFileContents(repo, node, p->stdin_fd(), "psql's input");
   p->CloseStdin();
