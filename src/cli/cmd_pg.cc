@@ -18,26 +18,59 @@
 namespace lifeboat::cli {
 namespace {
 
+// A differential base backup builds on a full one at most this old.
+constexpr long kFullAfterDays = 7;
+
 int RunBaseBackup(Context& ctx, const std::string& url) {
   auto target = pg::ParsePgTarget(url);
   if (!target.ok()) return Fail(ctx, target.status());
   auto plan = pg::PhysicalBackup::Prepare(*target);
   if (!plan.ok()) return Fail(ctx, plan.status().WithContext("pg basebackup"));
+  std::string type = ctx.args().Has("type") ? ctx.args().Get("type") : "auto";
+  if (type != "auto" && type != "full" && type != "diff") {
+    return Fail(ctx, InvalidArgument("--type must be full, diff or auto, not \"" + type + "\""));
+  }
+  long full_after = kFullAfterDays;
+  if (ctx.args().Has("full-after")) {
+    char* end = nullptr;
+    std::string v = ctx.args().Get("full-after");
+    full_after = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || full_after < 0) {
+      return Fail(ctx, InvalidArgument("--full-after takes a number of days, not \"" + v + "\""));
+    }
+  }
   StderrWarnings warnings(ctx.json());
   for (const auto& w : (*plan)->warnings()) warnings.Warn(w);
-  BackupOptions opts;
-  opts.streams = (*plan)->Items();
-  opts.snapshot_paths = (*plan)->SnapshotPaths();
-  opts.excludes = (*plan)->Excludes();
-  opts.tags = {pg::kBaseBackupTag};
-  for (const auto& t : ctx.args().All("tag")) {
-    for (auto& one : SplitList(t)) opts.tags.push_back(std::move(one));
-  }
-  opts.force = ctx.args().Has("force");
   auto repo = ctx.Open(Context::LockMode::kShared);
   if (!repo.ok()) return Fail(ctx, repo.status());
   Status loaded = (*repo)->LoadIndex(/*adopt_orphans=*/true);
   if (!loaded.ok()) return Fail(ctx, loaded);
+  BackupOptions opts;
+  opts.force = ctx.args().Has("force");
+  // Differential (page deltas against the newest full of this cluster)
+  // unless a full is asked for, there is none, or it is too old.
+  if (type != "full" && !opts.force) {
+    auto full = pg::NewestFullBaseBackup(**repo, (*plan)->manifest().system_identifier);
+    if (!full.ok()) return Fail(ctx, full.status().WithContext("pg basebackup"));
+    double age_days = full->has_value() ? static_cast<double>(Now().sec - (*full)->time.sec) / 86400.0 : 0;
+    if (!full->has_value()) {
+      if (type == "diff") warnings.Warn("no full base backup of this cluster in the repository: taking a full one");
+    } else if (type == "auto" && age_days >= static_cast<double>(full_after)) {
+      // A full is due.
+    } else {
+      Status planned = (*plan)->PlanDiff(**repo, **full);
+      if (!planned.ok()) return Fail(ctx, planned.WithContext("pg basebackup"));
+      opts.parent = (*full)->id;
+    }
+  }
+  opts.streams = (*plan)->Items();
+  opts.snapshot_paths = (*plan)->SnapshotPaths();
+  opts.excludes = (*plan)->Excludes();
+  opts.skip_paths = (*plan)->SkipPaths();
+  opts.tags = {pg::kBaseBackupTag};
+  for (const auto& t : ctx.args().All("tag")) {
+    for (auto& one : SplitList(t)) opts.tags.push_back(std::move(one));
+  }
   ProgressCounters counters;
   ProgressPrinter printer(&counters, ctx.json(), ctx.quiet(), "basebackup");
   auto result = RunBackup(**repo, opts, &counters, &warnings);
@@ -45,6 +78,7 @@ int RunBaseBackup(Context& ctx, const std::string& url) {
   if (!result.ok()) return Fail(ctx, result.status().WithContext("pg basebackup of " + target->Display("")));
   const BackupSummary& s = *result;
   const pg::PhysicalManifest& m = (*plan)->manifest();
+  const pg::DeltaStats ds = (*plan)->delta_stats();
   if (ctx.json()) {
     nlohmann::json j{{"message_type", "summary"}, {"source", m.source}, {"data_directory", m.data_directory},
                      {"start_lsn", m.start_lsn}, {"stop_lsn", m.stop_lsn}, {"start_wal", m.start_wal},
@@ -55,11 +89,31 @@ int RunBaseBackup(Context& ctx, const std::string& url) {
                      {"total_bytes_processed", s.total_bytes_processed}, {"total_duration", s.duration_seconds},
                      {"snapshot_id", s.snapshot_id.Hex()}};
     if (s.parent) j["parent"] = s.parent->Hex();
+    j["type"] = m.type;
+    if (m.type == "diff") {
+      j["base_snapshot"] = m.base_snapshot;
+      j["delta_files"] = m.delta_files;
+      j["delta_pages"] = ds.pages;
+      j["delta_pages_equal"] = ds.same;
+      j["delta_pages_patched"] = ds.patched;
+      j["delta_pages_whole"] = ds.literal;
+      j["delta_bytes"] = ds.delta_bytes;
+    }
     std::printf("%s\n", j.dump().c_str());
   } else if (!ctx.quiet()) {
     std::printf("base backup of %s (%s), WAL %s .. %s (LSN %s .. %s)\n", m.source.c_str(), m.data_directory.c_str(),
                 m.start_wal.c_str(), m.stop_wal.c_str(), m.start_lsn.c_str(), m.stop_lsn.c_str());
-    if (s.parent) std::printf("using parent snapshot %s\n", s.parent->Short().c_str());
+    if (m.type == "diff") {
+      std::printf("differential, against full base backup %s: %llu relation files as page deltas\n"
+                  "Pages:       %llu equal, %llu changed in places, %llu stored whole (%s of deltas)\n",
+                  m.base_snapshot.substr(0, 8).c_str(), (unsigned long long)m.delta_files,
+                  (unsigned long long)ds.same, (unsigned long long)ds.patched, (unsigned long long)ds.literal,
+                  HumanBytes(ds.delta_bytes).c_str());
+    } else if (s.parent) {
+      std::printf("full, using parent snapshot %s\n", s.parent->Short().c_str());
+    } else {
+      std::printf("full\n");
+    }
     std::printf("Files:       %llu new, %llu changed, %llu unmodified\n", (unsigned long long)s.files_new,
                 (unsigned long long)s.files_changed, (unsigned long long)s.files_unmodified);
     std::printf("Read:        %s from disk (of %s)\n", HumanBytes(s.bytes_read).c_str(),
@@ -232,12 +286,17 @@ int RunPhysicalRestore(Context& ctx, const std::string& name) {
   if (ctx.json()) {
     nlohmann::json j{{"message_type", "summary"}, {"snapshot_id", snap->id.Hex()}, {"data_dir", o.data_dir},
                      {"files_restored", r->files}, {"bytes_restored", r->bytes}, {"recovery_target", r->target},
+                     {"delta_files", r->delta_files},
                      {"total_duration", r->seconds}};
     std::printf("%s\n", j.dump().c_str());
   } else if (!ctx.quiet()) {
     std::printf("restored base backup %s into %s: %llu files, %s in %s\n", snap->id.Short().c_str(),
                 o.data_dir.c_str(), (unsigned long long)r->files, HumanBytes(r->bytes).c_str(),
                 HumanDuration(r->seconds).c_str());
+    if (r->delta_files > 0) {
+      std::printf("put %llu relation files together from page deltas and the full base backup\n",
+                  (unsigned long long)r->delta_files);
+    }
     std::printf("recovery from the WAL archive to %s is configured (recovery.signal, postgresql.auto.conf);\n"
                 "start the server: pg_ctl -D %s start\n",
                 r->target.c_str(), o.data_dir.c_str());
@@ -327,7 +386,10 @@ Command PgCommand() {
       {"immediate", 0, false, "restore: stop as soon as the base backup is consistent"},
       {"restore-command", 0, true, "restore: write this restore_command instead of lifeboat's own", "CMD"},
       {"tag", 0, true, "basebackup: more tags for the snapshot", "TAGS"},
-      {"force", 'f', false, "basebackup: read every file, ignoring the previous base backup"},
+      {"force", 'f', false, "basebackup: read every file, ignoring the previous base backup (a full one)"},
+      {"type", 0, true, "basebackup: full, diff (page deltas against the newest full) or auto (the default: "
+                        "diff unless the full is --full-after days old)", "TYPE"},
+      {"full-after", 0, true, "basebackup: days after which auto takes a full base backup (7)", "DAYS"},
       {"dry-run", 'n', false, "expire-wal: only say what would go"},
   };
   AddFilterFlags(&flags);

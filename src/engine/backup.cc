@@ -101,6 +101,7 @@ class Archiver {
     if (warnings_) warnings_->Warn(message);
   }
   bool Excluded(const std::string& abs) const {
+    if (!options_.skip_paths.empty() && options_.skip_paths.count(abs)) return true;
     for (const auto& p : excludes_) {
       if (p.Matches(abs)) return true;
     }
@@ -454,6 +455,17 @@ Result<Id> Archiver::BackupStreams() {
     if (parts.empty()) return InvalidArgument("stream without a name");
     StreamDir* dir = &root;
     for (size_t i = 0; i + 1 < parts.size(); ++i) dir = &dir->dirs[parts[i]];
+    if (item.node) {
+      Node node = *item.node;
+      node.name = parts.back();
+      for (const Id& id : node.content) {
+        if (!repo_.KnowsBlob(BlobType::kData, id)) {
+          return Corrupt(item.path + ": data blob " + id.Short() + " is not in the repository");
+        }
+      }
+      dir->files.push_back(std::move(node));
+      continue;
+    }
     if (!item.dir.empty()) {
       if (item.open) {
         LB_ASSIGN_OR_RETURN(int fd, item.open());
@@ -476,7 +488,9 @@ Result<Id> Archiver::BackupStreams() {
     }
     Node node = SyntheticNode(parts.back(), "file", item.mode, now);
     if (progress_) progress_->SetCurrent(item.path);
-    LB_ASSIGN_OR_RETURN(int fd, item.open());
+    Result<int> opened = item.open();
+    if (!opened.ok() && item.optional && opened.status().code() == Code::kNotFound) continue;
+    LB_ASSIGN_OR_RETURN(int fd, std::move(opened));
     Status read = ChunkStream(fd, &node, item.path);
     close(fd);
     Status done = item.finish ? item.finish() : Status::Ok();

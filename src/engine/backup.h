@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "base/timefmt.h"
 #include "engine/progress.h"
 #include "repo/repository.h"
+#include "repo/tree.h"
 
 namespace lifeboat {
 
@@ -25,12 +27,18 @@ namespace lifeboat {
 // A directory item (dir set) saves a directory on disk with everything in
 // it (minus the excludes) as `path`, incremental against the same path in
 // the parent snapshot; `open`, if set, runs first and returns -1.
+//
+// A node item (node set) is stored as given: a file whose blobs the
+// repository has already (taken from another snapshot), so that this
+// snapshot keeps them.
 struct StreamItem {
   std::string path;                    // inside the snapshot: "postgres/app.dump"
   std::function<Result<int>()> open;   // returns a descriptor to read until EOF
   std::function<Status()> finish;      // after EOF (waits for the program); may be empty
   uint32_t mode = 0600;
   std::string dir;                     // a directory item: the directory on disk
+  std::optional<Node> node;            // a node item
+  bool optional = false;               // open() failing with kNotFound skips the item
 };
 
 struct BackupOptions {
@@ -46,6 +54,9 @@ struct BackupOptions {
   // in order. snapshot_paths are recorded as the snapshot's paths.
   std::vector<StreamItem> streams;
   std::vector<std::string> snapshot_paths;
+  // Files (absolute paths) that directory items leave out: stream items
+  // store them another way.
+  std::set<std::string> skip_paths;
   std::optional<Id> parent;  // explicit parent snapshot
   bool force = false;        // read every file, ignore any parent
   std::optional<Timestamp> time;

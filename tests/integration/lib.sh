@@ -183,7 +183,7 @@ start_postgres() {
   echo "$PG_PASSWORD" >"$PG_DIR/pwfile"
   [[ $(id -u) -ne 0 ]] || chown postgres: "$PG_DIR/pwfile"
   as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
-    --pwfile="$PG_DIR/pwfile" --no-sync -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 \
+    --pwfile="$PG_DIR/pwfile" --no-sync --data-checksums -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 \
     || { cat "$PG_DIR/initdb.log" >&2; fail "initdb"; }
   {
     echo "listen_addresses = '127.0.0.1'"

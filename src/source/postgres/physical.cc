@@ -4,15 +4,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <future>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
+#include "base/thread_pool.h"
 #include "engine/restore.h"
 #include "engine/walk.h"
 #include "env/env.h"
 #include "env/process.h"
+#include "source/fs/fs_node.h"
 
 namespace lifeboat::pg {
 namespace {
@@ -31,6 +37,29 @@ Status WriteSmallFile(const std::string& path, std::string_view data, bool appen
   if (rc != 0) return ErrnoStatus("fsync " + path, err);
   if (geteuid() == 0 && chown(path.c_str(), uid, gid) != 0) return ErrnoStatus("chown " + path, errno);
   return Status::Ok();
+}
+
+// Relation files smaller than this are backed up whole: their delta would
+// save little and cost a stream of its own.
+constexpr uint64_t kMinDeltaBytes = 128 * 1024;
+
+bool AllDigits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The tree at `path` below `root`; empty if there is none.
+Result<Tree> LoadTreeAt(Repository& repo, const Id& root, const std::string& path) {
+  auto node = FindPath(repo, root, path);
+  if (!node.ok()) return node.status().code() == Code::kNotFound ? Result<Tree>(Tree{}) : node.status();
+  if (node->type != "dir" || !node->subtree) return Tree{};
+  LB_ASSIGN_OR_RETURN(std::string json, repo.LoadBlob(BlobType::kTree, *node->subtree));
+  return DecodeTree(json);
+}
+
+const Node* FindIn(const Tree& tree, const std::string& name) {
+  auto it = std::lower_bound(tree.nodes.begin(), tree.nodes.end(), name,
+                             [](const Node& n, const std::string& v) { return n.name < v; });
+  return it != tree.nodes.end() && it->name == name ? &*it : nullptr;
 }
 
 std::string ConfQuote(const std::string& v) {
@@ -56,7 +85,12 @@ std::string PhysicalManifest::ToJson() const {
                    {"stop_wal", stop_wal},
                    {"timeline", timeline},
                    {"label", label},
-                   {"stop_time", stop_time}};
+                   {"stop_time", stop_time},
+                   {"type", type}};
+  if (type == "diff") {
+    j["base_snapshot"] = base_snapshot;
+    j["delta_files"] = delta_files;
+  }
   return j.dump(1) + "\n";
 }
 
@@ -78,6 +112,10 @@ Result<PhysicalManifest> PhysicalManifest::FromJson(std::string_view json) {
   m.timeline = j.contains("timeline") && j["timeline"].is_number_integer() ? j["timeline"].get<int>() : 0;
   m.label = str("label");
   m.stop_time = str("stop_time");
+  if (j.contains("type")) m.type = str("type");
+  if (m.type != "full" && m.type != "diff") return Corrupt("postgres base backup manifest: unknown type \"" + m.type + "\"");
+  m.base_snapshot = str("base_snapshot");
+  if (j.contains("delta_files") && j["delta_files"].is_number_unsigned()) m.delta_files = j["delta_files"].get<uint64_t>();
   return m;
 }
 
@@ -118,7 +156,74 @@ Result<std::unique_ptr<PhysicalBackup>> PhysicalBackup::Prepare(const PgTarget& 
   return b;
 }
 
-PhysicalBackup::~PhysicalBackup() = default;  // a backup never stopped ends with the connection
+struct PhysicalBackup::DeltaJob {
+  std::thread thread;
+  Status status;
+  DeltaStats stats;
+};
+
+// A backup never stopped ends with the connection.
+PhysicalBackup::~PhysicalBackup() {
+  for (auto& job : jobs_) {
+    if (job->thread.joinable()) job->thread.join();
+  }
+}
+
+Status PhysicalBackup::PlanDiff(Repository& repo, const Snapshot& full) {
+  repo_ = &repo;
+  manifest_.type = "diff";
+  manifest_.base_snapshot = full.id.Hex();
+  const std::string& data = manifest_.data_directory;
+  std::vector<std::string> dirs = {"global"};
+  LB_ASSIGN_OR_RETURN(std::vector<std::string> dbs, ReadDirNames(data + "/base"));
+  for (const auto& db : dbs) {
+    if (AllDigits(db)) dirs.push_back("base/" + db);
+  }
+  for (const std::string& dir : dirs) {
+    LB_ASSIGN_OR_RETURN(Tree was, LoadTreeAt(repo, full.tree, "/pgdata/" + dir));
+    if (was.nodes.empty()) continue;
+    auto names = ReadDirNames(data + "/" + dir);
+    if (!names.ok()) continue;  // a database dropped meanwhile
+    for (const std::string& name : *names) {
+      std::string rel = dir + "/" + name;
+      if (!IsRelationFile(rel)) continue;
+      const Node* base = FindIn(was, name);
+      if (base == nullptr || base->type != "file" || base->size < kMinDeltaBytes) continue;
+      std::string abs = data + "/" + rel;
+      struct stat st;
+      if (lstat(abs.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      auto now = NodeFromStat(abs, name, st);
+      if (!now.ok()) continue;
+      // Unchanged since the full: the data directory item reuses it.
+      if (now->size == base->size && now->mtime == base->mtime && now->ctime == base->ctime &&
+          now->inode == base->inode) {
+        continue;
+      }
+      bool stored = std::all_of(base->content.begin(), base->content.end(),
+                                [&](const Id& id) { return repo.index().Has(BlobType::kData, id); });
+      if (stored) deltas_.push_back({rel, abs, *base});
+    }
+  }
+  return Status::Ok();
+}
+
+std::set<std::string> PhysicalBackup::SkipPaths() const {
+  std::set<std::string> out;
+  for (const auto& d : deltas_) out.insert(d.abs);
+  return out;
+}
+
+DeltaStats PhysicalBackup::delta_stats() const {
+  DeltaStats sum;
+  for (const auto& job : jobs_) {
+    sum.pages += job->stats.pages;
+    sum.same += job->stats.same;
+    sum.patched += job->stats.patched;
+    sum.literal += job->stats.literal;
+    sum.delta_bytes += job->stats.delta_bytes;
+  }
+  return sum;
+}
 
 Status PhysicalBackup::Start() {
   manifest_.label = "lifeboat " + FormatRfc3339(Now());
@@ -169,6 +274,47 @@ std::vector<StreamItem> PhysicalBackup::Items() {
     return -1;
   };
   items.push_back(std::move(data));
+  // The page deltas: each computed by a thread of its own into a pipe that
+  // the backup reads like any stream, against the full's file read from
+  // the repository.
+  for (const DeltaFile& f : deltas_) {
+    auto job = std::make_shared<DeltaJob>();
+    jobs_.push_back(job);
+    StreamItem delta;
+    delta.path = "pgdata-delta/" + f.rel;
+    delta.optional = true;
+    delta.open = [this, &f, job]() -> Result<int> {
+      int in = open(f.abs.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);
+      if (in < 0 && errno == EPERM) in = open(f.abs.c_str(), O_RDONLY | O_CLOEXEC);
+      if (in < 0 && errno == ENOENT) return NotFound(f.abs + " was removed during the backup");
+      if (in < 0) return ErrnoStatus("open " + f.abs, errno);
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) != 0) {
+        int err = errno;
+        close(in);
+        return ErrnoStatus("pipe for the page delta of " + f.abs, err);
+      }
+      fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+      job->thread = std::thread([this, &f, job, in, out = p[1]] {
+        NodeReader base(*repo_, f.base);
+        job->status = WriteDelta([&base](char* b, size_t n) { return base.Read(b, n); }, f.base.size, in, f.abs,
+                                 out, &job->stats);
+        close(in);
+        close(out);
+      });
+      return p[0];
+    };
+    delta.finish = [this, job]() -> Status {
+      job->thread.join();
+      if (job->status.ok()) manifest_.delta_files++;
+      return job->status;
+    };
+    items.push_back(std::move(delta));
+    StreamItem base;
+    base.path = "pgdata-base/" + f.rel;
+    base.node = f.base;
+    items.push_back(std::move(base));
+  }
   items.push_back({"postgres/backup_label", [this]() -> Result<int> {
                      LB_RETURN_IF_ERROR(Stop());
                      return FdFromString(label_file_);
@@ -191,6 +337,66 @@ Result<PhysicalManifest> LoadPhysicalManifest(Repository& repo, const Snapshot& 
   }
   return PhysicalManifest::FromJson(*text);
 }
+
+Result<std::optional<Snapshot>> NewestFullBaseBackup(Repository& repo, const std::string& system_identifier) {
+  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo.LoadAllSnapshots());
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (!IsBaseBackupSnapshot(*it)) continue;
+    auto m = LoadPhysicalManifest(repo, *it);
+    if (m.ok() && m->type == "full" && m->system_identifier == system_identifier) return std::optional<Snapshot>(*it);
+  }
+  return std::optional<Snapshot>();
+}
+
+namespace {
+
+// Puts the relation files of a differential base backup together: each
+// page delta applied to the full's file stored beside it, written into the
+// restored data directory.
+Result<uint64_t> ApplyDeltas(Repository& repo, const Snapshot& snapshot, const std::string& dir, uid_t uid,
+                             gid_t gid) {
+  auto deltas = FindPath(repo, snapshot.tree, "/pgdata-delta");
+  if (!deltas.ok() && deltas.status().code() == Code::kNotFound) return 0;  // nothing had changed
+  if (!deltas.ok()) return deltas.status();
+  LB_ASSIGN_OR_RETURN(Node bases, FindPath(repo, snapshot.tree, "/pgdata-base"));
+  if (!deltas->subtree || !bases.subtree) return Corrupt("snapshot " + snapshot.id.Short() + ": page deltas without their base");
+  std::map<std::string, Node> base_of;
+  LB_RETURN_IF_ERROR(WalkTree(repo, *bases.subtree, "", [&](const std::string& path, const Node& n) {
+    if (n.type == "file") base_of[path] = n;
+    return true;
+  }));
+  std::vector<std::pair<std::string, Node>> files;
+  LB_RETURN_IF_ERROR(WalkTree(repo, *deltas->subtree, "", [&](const std::string& path, const Node& n) {
+    if (n.type == "file") files.emplace_back(path, n);
+    return true;
+  }));
+  ThreadPool pool(ThreadPool::DefaultThreads());
+  std::vector<std::future<Status>> done;
+  for (const auto& [path, delta] : files) {
+    auto base = base_of.find(path);
+    if (base == base_of.end()) return Corrupt("snapshot " + snapshot.id.Short() + ": no base for the page delta of " + path);
+    done.push_back(pool.Submit([&repo, &dir, uid, gid, &path, &delta, &base = base->second]() -> Status {
+      std::string target = dir + path;
+      int fd = open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0) return ErrnoStatus("create " + target, errno);
+      NodeReader b(repo, base), d(repo, delta);
+      Status s = ApplyDelta([&b](char* p, size_t n) { return b.Read(p, n); }, base.size,
+                            [&d](char* p, size_t n) { return d.Read(p, n); }, fd, path.substr(1));
+      if (s.ok() && geteuid() == 0 && fchown(fd, uid, gid) != 0) s = ErrnoStatus("chown " + target, errno);
+      if (close(fd) != 0 && s.ok()) s = ErrnoStatus("close " + target, errno);
+      return s;
+    }));
+  }
+  Status failure;
+  for (auto& f : done) {
+    Status s = f.get();
+    if (!s.ok() && failure.ok()) failure = s;
+  }
+  if (!failure.ok()) return failure;
+  return files.size();
+}
+
+}  // namespace
 
 Result<PhysicalRestoreSummary> RestorePhysical(Repository& repo, const Snapshot& snapshot,
                                                const PhysicalRestoreOptions& o) {
@@ -216,6 +422,12 @@ Result<PhysicalRestoreSummary> RestorePhysical(Repository& repo, const Snapshot&
   gid_t gid = pgdata.gid;
   if (geteuid() == 0 && chown(dir.c_str(), uid, gid) != 0) return ErrnoStatus("chown " + dir, errno);
   chmod(dir.c_str(), 0700);
+  PhysicalRestoreSummary sum;
+  if (m.type == "diff") {
+    auto applied = ApplyDeltas(repo, snapshot, dir, uid, gid);
+    if (!applied.ok()) return applied.status().WithContext("differential base backup " + snapshot.id.Short());
+    sum.delta_files = *applied;
+  }
 
   LB_ASSIGN_OR_RETURN(std::string label, ReadSnapshotFile(repo, snapshot.tree, "/postgres/backup_label"));
   LB_RETURN_IF_ERROR(WriteSmallFile(dir + "/backup_label", label, false, uid, gid));
@@ -223,7 +435,6 @@ Result<PhysicalRestoreSummary> RestorePhysical(Repository& repo, const Snapshot&
   if (spc.ok() && !spc->empty()) LB_RETURN_IF_ERROR(WriteSmallFile(dir + "/tablespace_map", *spc, false, uid, gid));
   LB_RETURN_IF_ERROR(WriteSmallFile(dir + "/recovery.signal", "", false, uid, gid));
 
-  PhysicalRestoreSummary sum;
   std::string conf = "\n# lifeboat pg restore of snapshot " + snapshot.id.Short() + " (" + FormatRfc3339(Now()) + ")\n";
   conf += "restore_command = " + ConfQuote(o.restore_command) + "\n";
   conf += "recovery_target_timeline = 'latest'\n";

@@ -11,12 +11,24 @@
 //   /postgres/tablespace_map          from pg_backup_stop() (empty: none)
 //   /postgres/basebackup.json         PhysicalManifest
 //
+// A differential base backup (type "diff") builds on a full one: relation
+// files changed since the full are not in /pgdata but stored as page deltas
+// (page_delta.h), beside the full's version of the file, which costs no
+// data, only the reference that keeps its blobs alive while this snapshot
+// lives, whatever happens to the full:
+//
+//   /pgdata-delta/base/16384/16397    the page delta
+//   /pgdata-base/base/16384/16397     the file as the full backup stored it
+//
+// restic restores such a snapshot as those files; lifeboat pg restore puts
+// the relation files back together.
 // Restoring (RestorePhysical) writes the data directory back, puts the
 // label in place and configures recovery from the WAL archive to a time,
 // an LSN or the end of the archive.
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +38,7 @@
 #include "repo/repository.h"
 #include "repo/snapshot.h"
 #include "source/postgres/conn.h"
+#include "source/postgres/page_delta.h"
 #include "source/postgres/target.h"
 
 namespace lifeboat::pg {
@@ -44,6 +57,9 @@ struct PhysicalManifest {
   int timeline = 0;
   std::string label;
   std::string stop_time;  // RFC 3339: the backup is consistent from here on
+  std::string type = "full";   // or "diff"
+  std::string base_snapshot;   // diff: the full base backup it builds on
+  uint64_t delta_files = 0;    // diff: relation files stored as page deltas
 
   std::string ToJson() const;
   static Result<PhysicalManifest> FromJson(std::string_view json);
@@ -57,8 +73,17 @@ class PhysicalBackup {
   static Result<std::unique_ptr<PhysicalBackup>> Prepare(const PgTarget& target);
   ~PhysicalBackup();
 
+  // Makes this a differential base backup against `full`, a full base
+  // backup of the same cluster: finds the relation files changed since.
+  Status PlanDiff(Repository& repo, const Snapshot& full);
+
   std::vector<StreamItem> Items();
   std::vector<std::string> SnapshotPaths() const { return {manifest_.data_directory}; }
+  // Files the data directory item leaves out (stored as page deltas).
+  std::set<std::string> SkipPaths() const;
+  // Pages of the page deltas: equal to the full's, changed in a few ranges,
+  // stored whole; and the bytes of the deltas (before compression).
+  DeltaStats delta_stats() const;
   // What PostgreSQL rebuilds at start and a backup must not copy.
   std::vector<std::string> Excludes() const;
   const PhysicalManifest& manifest() const { return manifest_; }
@@ -70,7 +95,16 @@ class PhysicalBackup {
   Status Start();
   Status Stop();
 
+  struct DeltaFile {
+    std::string rel, abs;  // in the data directory; on disk
+    Node base;             // the file in the full base backup
+  };
+  struct DeltaJob;
+
   PgTarget target_;
+  Repository* repo_ = nullptr;  // set by PlanDiff
+  std::vector<DeltaFile> deltas_;
+  std::vector<std::shared_ptr<DeltaJob>> jobs_;
   std::unique_ptr<PgConn> conn_;  // holds the backup open
   PhysicalManifest manifest_;
   std::string label_file_, spc_map_file_;
@@ -80,6 +114,8 @@ class PhysicalBackup {
 
 bool IsBaseBackupSnapshot(const Snapshot& snapshot);
 Result<PhysicalManifest> LoadPhysicalManifest(Repository& repo, const Snapshot& snapshot);
+// The newest full base backup of the cluster with this system identifier.
+Result<std::optional<Snapshot>> NewestFullBaseBackup(Repository& repo, const std::string& system_identifier);
 
 struct PhysicalRestoreOptions {
   std::string data_dir;
@@ -91,6 +127,7 @@ struct PhysicalRestoreOptions {
 
 struct PhysicalRestoreSummary {
   uint64_t files = 0, bytes = 0;
+  uint64_t delta_files = 0;  // relation files put together from page deltas
   double seconds = 0;
   std::string target;  // "latest", "time ...", "lsn ..."
 };
