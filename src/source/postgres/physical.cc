@@ -353,10 +353,14 @@ namespace {
 // Puts the relation files of a differential base backup together: each
 // page delta applied to the full's file stored beside it, written into the
 // restored data directory.
-Result<uint64_t> ApplyDeltas(Repository& repo, const Snapshot& snapshot, const std::string& dir, uid_t uid,
-                             gid_t gid) {
+struct AppliedDeltas {
+  uint64_t files = 0, bytes = 0;
+};
+
+Result<AppliedDeltas> ApplyDeltas(Repository& repo, const Snapshot& snapshot, const std::string& dir, uid_t uid,
+                                  gid_t gid) {
   auto deltas = FindPath(repo, snapshot.tree, "/pgdata-delta");
-  if (!deltas.ok() && deltas.status().code() == Code::kNotFound) return 0;  // nothing had changed
+  if (!deltas.ok() && deltas.status().code() == Code::kNotFound) return AppliedDeltas{};  // nothing had changed
   if (!deltas.ok()) return deltas.status();
   LB_ASSIGN_OR_RETURN(Node bases, FindPath(repo, snapshot.tree, "/pgdata-base"));
   if (!deltas->subtree || !bases.subtree) return Corrupt("snapshot " + snapshot.id.Short() + ": page deltas without their base");
@@ -372,17 +376,24 @@ Result<uint64_t> ApplyDeltas(Repository& repo, const Snapshot& snapshot, const s
   }));
   ThreadPool pool(ThreadPool::DefaultThreads());
   std::vector<std::future<Status>> done;
+  std::atomic<uint64_t> bytes{0};
   for (const auto& [path, delta] : files) {
     auto base = base_of.find(path);
     if (base == base_of.end()) return Corrupt("snapshot " + snapshot.id.Short() + ": no base for the page delta of " + path);
-    done.push_back(pool.Submit([&repo, &dir, uid, gid, &path, &delta, &base = base->second]() -> Status {
+    done.push_back(pool.Submit([&repo, &dir, uid, gid, &bytes, &path, &delta, &base = base->second]() -> Status {
       std::string target = dir + path;
+      // The restore beside this one may not have made the directory yet;
+      // it sets the directory's owner and mode when it comes to it.
+      std::error_code ec;
+      std::filesystem::create_directories(target.substr(0, target.rfind('/')), ec);
       int fd = open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
       if (fd < 0) return ErrnoStatus("create " + target, errno);
       NodeReader b(repo, base), d(repo, delta);
       Status s = ApplyDelta([&b](char* p, size_t n) { return b.Read(p, n); }, base.size,
                             [&d](char* p, size_t n) { return d.Read(p, n); }, fd, path.substr(1));
       if (s.ok() && geteuid() == 0 && fchown(fd, uid, gid) != 0) s = ErrnoStatus("chown " + target, errno);
+      struct stat st;
+      if (s.ok() && fstat(fd, &st) == 0) bytes += static_cast<uint64_t>(st.st_size);
       if (close(fd) != 0 && s.ok()) s = ErrnoStatus("close " + target, errno);
       return s;
     }));
@@ -393,7 +404,7 @@ Result<uint64_t> ApplyDeltas(Repository& repo, const Snapshot& snapshot, const s
     if (!s.ok() && failure.ok()) failure = s;
   }
   if (!failure.ok()) return failure;
-  return files.size();
+  return AppliedDeltas{files.size(), bytes.load()};
 }
 
 }  // namespace
@@ -413,21 +424,28 @@ Result<PhysicalRestoreSummary> RestorePhysical(Repository& repo, const Snapshot&
   if (pgdata.type != "dir" || !pgdata.subtree) return Corrupt("snapshot " + snapshot.id.Short() + ": /pgdata is not a directory");
   Snapshot data = snapshot;
   data.tree = *pgdata.subtree;
-  RestoreOptions ro;
-  ro.target = dir;
-  LB_ASSIGN_OR_RETURN(RestoreSummary rs, RunRestore(repo, data, ro, nullptr, nullptr));
-  if (rs.errors > 0) return Status(Code::kIncomplete, std::to_string(rs.errors) + " files of the base backup could not be restored");
   // The data directory belongs to the server's user, as in the backup.
   uid_t uid = pgdata.uid;
   gid_t gid = pgdata.gid;
+  // The relation files of a differential backup are put together while
+  // the rest of the data directory is restored.
+  std::future<Result<AppliedDeltas>> deltas;
+  if (m.type == "diff") {
+    deltas = std::async(std::launch::async, [&] { return ApplyDeltas(repo, snapshot, dir, uid, gid); });
+  }
+  RestoreOptions ro;
+  ro.target = dir;
+  Result<RestoreSummary> rs = RunRestore(repo, data, ro, nullptr, nullptr);
+  Result<AppliedDeltas> applied = deltas.valid() ? deltas.get() : Result<AppliedDeltas>(AppliedDeltas{});
+  if (!rs.ok()) return rs.status();
+  if (rs->errors > 0) return Status(Code::kIncomplete, std::to_string(rs->errors) + " files of the base backup could not be restored");
+  if (!applied.ok()) return applied.status().WithContext("differential base backup " + snapshot.id.Short());
   if (geteuid() == 0 && chown(dir.c_str(), uid, gid) != 0) return ErrnoStatus("chown " + dir, errno);
   chmod(dir.c_str(), 0700);
   PhysicalRestoreSummary sum;
-  if (m.type == "diff") {
-    auto applied = ApplyDeltas(repo, snapshot, dir, uid, gid);
-    if (!applied.ok()) return applied.status().WithContext("differential base backup " + snapshot.id.Short());
-    sum.delta_files = *applied;
-  }
+  sum.delta_files = applied->files;
+  sum.files = rs->files + applied->files;
+  sum.bytes = rs->bytes + applied->bytes;
 
   LB_ASSIGN_OR_RETURN(std::string label, ReadSnapshotFile(repo, snapshot.tree, "/postgres/backup_label"));
   LB_RETURN_IF_ERROR(WriteSmallFile(dir + "/backup_label", label, false, uid, gid));
@@ -452,8 +470,6 @@ Result<PhysicalRestoreSummary> RestorePhysical(Repository& repo, const Snapshot&
   }
   if (!o.to_time.empty() || !o.to_lsn.empty() || o.immediate) conf += "recovery_target_action = 'promote'\n";
   LB_RETURN_IF_ERROR(WriteSmallFile(dir + "/postgresql.auto.conf", conf, true, uid, gid));
-  sum.files = rs.files;
-  sum.bytes = rs.bytes;
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return sum;
 }
