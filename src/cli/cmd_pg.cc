@@ -116,8 +116,15 @@ int RunBaseBackup(Context& ctx, const std::string& url) {
     }
     std::printf("Files:       %llu new, %llu changed, %llu unmodified\n", (unsigned long long)s.files_new,
                 (unsigned long long)s.files_changed, (unsigned long long)s.files_unmodified);
-    std::printf("Read:        %s from disk (of %s)\n", HumanBytes(s.bytes_read).c_str(),
-                HumanBytes(s.total_bytes_processed).c_str());
+    if (m.type == "diff") {
+      // The engine read the deltas (from the pipes), not the files they came from.
+      uint64_t compared = ds.pages * pg::kPageSize;
+      std::printf("Read:        %s from disk, %s of it compared page by page with the full\n",
+                  HumanBytes(s.bytes_read - ds.delta_bytes + compared).c_str(), HumanBytes(compared).c_str());
+    } else {
+      std::printf("Read:        %s from disk (of %s)\n", HumanBytes(s.bytes_read).c_str(),
+                  HumanBytes(s.total_bytes_processed).c_str());
+    }
     std::printf("Added:       %s stored\n", HumanBytes(s.data_added).c_str());
     std::printf("snapshot %s saved in %s\n", s.snapshot_id.Short().c_str(), HumanDuration(s.duration_seconds).c_str());
   }
