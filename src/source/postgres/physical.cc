@@ -374,13 +374,25 @@ Result<AppliedDeltas> ApplyDeltas(Repository& repo, const Snapshot& snapshot, co
     if (n.type == "file") files.emplace_back(path, n);
     return true;
   }));
-  ThreadPool pool(ThreadPool::DefaultThreads());
-  std::vector<std::future<Status>> done;
-  std::atomic<uint64_t> bytes{0};
+  struct Job {
+    const std::string& path;
+    const Node& delta;
+    const Node& base;
+  };
+  std::vector<Job> jobs;
   for (const auto& [path, delta] : files) {
     auto base = base_of.find(path);
     if (base == base_of.end()) return Corrupt("snapshot " + snapshot.id.Short() + ": no base for the page delta of " + path);
-    done.push_back(pool.Submit([&repo, &dir, uid, gid, &bytes, &path, &delta, &base = base->second]() -> Status {
+    jobs.push_back({path, delta, base->second});
+  }
+  std::atomic<uint64_t> bytes{0};
+  ThreadPool pool(ThreadPool::DefaultThreads());
+  std::vector<std::future<Status>> done;
+  for (const Job& job : jobs) {
+    done.push_back(pool.Submit([&repo, &dir, uid, gid, &bytes, &job]() -> Status {
+      const std::string& path = job.path;
+      const Node& delta = job.delta;
+      const Node& base = job.base;
       std::string target = dir + path;
       // The restore beside this one may not have made the directory yet;
       // it sets the directory's owner and mode when it comes to it.
