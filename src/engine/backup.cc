@@ -63,14 +63,6 @@ std::vector<std::string> TreeComponents(const std::string& given, const std::str
   return SplitPath(abs);
 }
 
-const Node* FindNode(const Tree* tree, const std::string& name) {
-  if (tree == nullptr) return nullptr;
-  auto it = std::lower_bound(tree->nodes.begin(), tree->nodes.end(), name,
-                             [](const Node& n, const std::string& v) { return n.name < v; });
-  if (it != tree->nodes.end() && it->name == name) return &*it;
-  return nullptr;
-}
-
 struct FileResult {
   Status status;
   Node node;
@@ -295,9 +287,7 @@ Result<std::optional<Node>> Archiver::SaveEntry(const std::string& abs, const st
   summary_.total_files_processed++;
   summary_.total_bytes_processed += static_cast<uint64_t>(st.st_size);
   bool unchanged = !options_.force && parent_node && parent_node->type == "file" &&
-                   parent_node->size == static_cast<uint64_t>(st.st_size) &&
-                   parent_node->mtime == node.mtime && parent_node->ctime == node.ctime &&
-                   parent_node->inode == node.inode;
+                   SameFileMetadata(*parent_node, node);
   if (unchanged) {
     for (const Id& id : parent_node->content) {
       if (!repo_.index().Has(BlobType::kData, id)) {
@@ -342,7 +332,7 @@ Result<Id> Archiver::SaveDirectory(const std::string& abs, const std::optional<I
       Warn(ErrnoStatus("lstat " + child, errno).message());
       continue;
     }
-    auto node = SaveEntry(child, name, st, FindNode(&*parent_tree, name), device, &pending);
+    auto node = SaveEntry(child, name, st, FindNode(*parent_tree, name), device, &pending);
     if (!node.ok()) {
       failure = node.status();
       break;
@@ -376,7 +366,7 @@ Result<Id> Archiver::SaveVirtualDir(const VirtualDir& dir, const std::optional<I
       Warn(ErrnoStatus("lstat " + child.abs_path, errno).message());
       continue;
     }
-    const Node* parent_node = FindNode(&*parent_tree, name);
+    const Node* parent_node = FindNode(*parent_tree, name);
     if (child.target) {
       LB_ASSIGN_OR_RETURN(auto node, SaveEntry(child.abs_path, name, st, parent_node, st.st_dev, &pending));
       if (node) tree.nodes.push_back(std::move(*node));
@@ -570,6 +560,11 @@ void ScanTotals(const std::vector<std::string>& roots, const std::vector<PathPat
 }
 
 }  // namespace
+
+bool SameFileMetadata(const Node& before, const Node& now) {
+  return before.size == now.size && before.mtime == now.mtime && before.ctime == now.ctime &&
+         before.inode == now.inode;
+}
 
 Result<BackupSummary> RunBackup(Repository& repo, const BackupOptions& options,
                                 ProgressCounters* progress, WarningSink* warnings) {

@@ -81,6 +81,10 @@ struct BackupSummary {
 // Runs a backup. Items that cannot be read are reported to `warnings` and
 // counted in summary.errors; the snapshot is saved with the rest. Fails (and
 // saves no snapshot) if nothing at all could be read.
+// True if a file's size, mtime, ctime and inode match its node in an earlier
+// snapshot: the rule by which a backup does not read it again.
+bool SameFileMetadata(const Node& before, const Node& now);
+
 Result<BackupSummary> RunBackup(Repository& repo, const BackupOptions& options,
                                 ProgressCounters* progress, WarningSink* warnings);
 

@@ -1,5 +1,6 @@
 #include "repo/tree.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "base/bytes.h"
@@ -292,6 +293,12 @@ Result<Tree> DecodeTree(std::string_view json) {
   } catch (const nlohmann::json::exception& e) {
     return Corrupt(std::string("tree: malformed JSON value: ") + e.what());
   }
+}
+
+const Node* FindNode(const Tree& tree, std::string_view name) {
+  auto it = std::lower_bound(tree.nodes.begin(), tree.nodes.end(), name,
+                             [](const Node& n, std::string_view v) { return n.name < v; });
+  return it != tree.nodes.end() && it->name == name ? &*it : nullptr;
 }
 
 }  // namespace lifeboat

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -62,6 +63,8 @@ struct Tree {
 // "linktarget" (as restic would) and exactly, base64, in "name_raw" /
 // "linktarget_raw", which restic ignores.
 std::string EncodeTree(const Tree& tree);
+// The node named `name` in a tree (nodes sorted by name), or nullptr.
+const Node* FindNode(const Tree& tree, std::string_view name);
 Result<Tree> DecodeTree(std::string_view json);
 
 // Appends s as a JSON string literal; invalid UTF-8 becomes U+FFFD.

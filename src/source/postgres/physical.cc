@@ -56,20 +56,6 @@ Result<Tree> LoadTreeAt(Repository& repo, const Id& root, const std::string& pat
   return DecodeTree(json);
 }
 
-const Node* FindIn(const Tree& tree, const std::string& name) {
-  auto it = std::lower_bound(tree.nodes.begin(), tree.nodes.end(), name,
-                             [](const Node& n, const std::string& v) { return n.name < v; });
-  return it != tree.nodes.end() && it->name == name ? &*it : nullptr;
-}
-
-std::string ConfQuote(const std::string& v) {
-  std::string out = "'";
-  for (char c : v) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
 
 }  // namespace
 
@@ -187,7 +173,7 @@ Status PhysicalBackup::PlanDiff(Repository& repo, const Snapshot& full) {
     for (const std::string& name : *names) {
       std::string rel = dir + "/" + name;
       if (!IsRelationFile(rel)) continue;
-      const Node* base = FindIn(was, name);
+      const Node* base = FindNode(was, name);
       if (base == nullptr || base->type != "file" || base->size < kMinDeltaBytes) continue;
       std::string abs = data + "/" + rel;
       struct stat st;
@@ -195,10 +181,7 @@ Status PhysicalBackup::PlanDiff(Repository& repo, const Snapshot& full) {
       auto now = NodeFromStat(abs, name, st);
       if (!now.ok()) continue;
       // Unchanged since the full: the data directory item reuses it.
-      if (now->size == base->size && now->mtime == base->mtime && now->ctime == base->ctime &&
-          now->inode == base->inode) {
-        continue;
-      }
+      if (SameFileMetadata(*base, *now)) continue;
       bool stored = std::all_of(base->content.begin(), base->content.end(),
                                 [&](const Id& id) { return repo.index().Has(BlobType::kData, id); });
       if (stored) deltas_.push_back({rel, abs, *base});
@@ -465,14 +448,15 @@ Result<PhysicalRestoreSummary> RestorePhysical(Repository& repo, const Snapshot&
   if (spc.ok() && !spc->empty()) LB_RETURN_IF_ERROR(WriteSmallFile(dir + "/tablespace_map", *spc, false, uid, gid));
   LB_RETURN_IF_ERROR(WriteSmallFile(dir + "/recovery.signal", "", false, uid, gid));
 
+  // postgresql.conf quotes values as SQL quotes string literals.
   std::string conf = "\n# lifeboat pg restore of snapshot " + snapshot.id.Short() + " (" + FormatRfc3339(Now()) + ")\n";
-  conf += "restore_command = " + ConfQuote(o.restore_command) + "\n";
+  conf += "restore_command = " + QuoteLiteral(o.restore_command) + "\n";
   conf += "recovery_target_timeline = 'latest'\n";
   if (!o.to_time.empty()) {
-    conf += "recovery_target_time = " + ConfQuote(o.to_time) + "\n";
+    conf += "recovery_target_time = " + QuoteLiteral(o.to_time) + "\n";
     sum.target = "time " + o.to_time;
   } else if (!o.to_lsn.empty()) {
-    conf += "recovery_target_lsn = " + ConfQuote(o.to_lsn) + "\n";
+    conf += "recovery_target_lsn = " + QuoteLiteral(o.to_lsn) + "\n";
     sum.target = "lsn " + o.to_lsn;
   } else if (o.immediate) {
     conf += "recovery_target = 'immediate'\n";
