@@ -1,5 +1,7 @@
 #include "base/timefmt.h"
 
+#include <cstdlib>
+
 #include <cstdio>
 #include <ctime>
 
@@ -140,6 +142,17 @@ std::optional<Timestamp> ParseUserTime(std::string_view s) {
   parts.tm_sec = sec;
   parts.tm_isdst = -1;
   return Timestamp{static_cast<int64_t>(mktime(&parts)), 0};
+}
+
+std::optional<double> ParseDuration(std::string_view s) {
+  std::string text(s);
+  char* end = nullptr;
+  double n = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || n < 0 || !(n == n)) return std::nullopt;
+  std::string unit(end);
+  double mult = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : -1;
+  if (mult < 0) return std::nullopt;
+  return n * mult;
 }
 
 }  // namespace lifeboat

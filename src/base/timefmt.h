@@ -30,4 +30,8 @@ std::optional<Timestamp> ParseRfc3339(std::string_view s);
 // "2024-05-01T12:30:45Z" and RFC 3339. Times without an offset are local.
 std::optional<Timestamp> ParseUserTime(std::string_view s);
 
+// A duration for people: "90", "90s", "15m", "1.5h", "7d" (a bare number is
+// seconds), as seconds; nullopt for anything else or a negative value.
+std::optional<double> ParseDuration(std::string_view s);
+
 }  // namespace lifeboat

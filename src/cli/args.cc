@@ -52,6 +52,20 @@ Result<Args> ParseArgs(const std::vector<std::string>& argv, const std::vector<F
         has_inline = true;
       }
     }
+    if (!spec->takes_value && has_inline && a[1] != '-' && a[2] != '=') {
+      // Short boolean flags run together: -vv, -qv.
+      for (size_t k = 1; k < a.size(); ++k) {
+        const FlagSpec* each = nullptr;
+        for (const auto& f : flags) {
+          if (f.short_name != 0 && f.short_name == a[k]) each = &f;
+        }
+        if (each == nullptr || each->takes_value) {
+          return InvalidArgument("unknown flag -" + std::string(1, a[k]) + " in " + a);
+        }
+        args.values_[each->name].push_back("true");
+      }
+      continue;
+    }
     if (!spec->takes_value) {
       if (has_inline) return InvalidArgument("flag --" + spec->name + " takes no value");
       args.values_[spec->name].push_back("true");

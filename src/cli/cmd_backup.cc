@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -56,6 +58,15 @@ int RunBackupCmd(Context& ctx) {
   }
   for (const auto& p : opts.paths) {
     if (pg::IsPgUrl(p)) return Fail(ctx, InvalidArgument("a PostgreSQL URL is backed up on its own, without other paths"));
+    // A URL of a source this build has no driver for, rather than "no such
+    // file" for a path nobody meant.
+    size_t colon = p.find("://");
+    struct stat st;
+    if (colon != std::string::npos && colon > 0 && p.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789+.-") == colon &&
+        lstat(p.c_str(), &st) != 0) {
+      return Fail(ctx, InvalidArgument("backup: " + p.substr(0, colon + 3) +
+                                       " is not a source this lifeboat backs up (paths, --stdin and postgres:// are)"));
+    }
   }
   if (opts.use_stdin && !opts.paths.empty()) {
     return Fail(ctx, InvalidArgument("--stdin takes no paths"));

@@ -70,7 +70,13 @@ int RunCat(Context& ctx) {
   } else {
     return Fail(ctx, InvalidArgument("cat: unknown type \"" + what + "\""));
   }
-  auto id = r.ResolvePrefix(type, name);
+  Result<Id> id = InvalidArgument("");
+  if (type == FileType::kSnapshot) {  // "latest" too, as for cat tree
+    auto snap = FindSnapshot(r, name, ctx.Filter());
+    id = snap.ok() ? Result<Id>(snap->id) : Result<Id>(snap.status());
+  } else {
+    id = r.ResolvePrefix(type, name);
+  }
   if (!id.ok()) return Fail(ctx, id.status());
   if (type == FileType::kKey) {
     auto text = r.storage().Load(type, id->Hex());

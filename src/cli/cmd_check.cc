@@ -4,6 +4,7 @@
 #include "base/bytes.h"
 #include "cli/commands.h"
 #include "engine/check.h"
+#include "source/postgres/wal_map.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -18,12 +19,20 @@ int RunCheckCmd(Context& ctx) {
   auto report = RunCheck(**repo, opts, &counters);
   printer.Stop();
   if (!report.ok()) return Fail(ctx, report.status().WithContext("check"));
-  const CheckReport& r = *report;
+  CheckReport& r = *report;
+  // The WAL archive (wal/): gaps a recovery would stop at, and with
+  // --read-data every archived file authenticated.
+  auto wal = pg::CheckWalArchive(**repo, opts.read_data);
+  if (!wal.ok()) return Fail(ctx, wal.status().WithContext("check the WAL archive"));
+  r.errors.insert(r.errors.end(), wal->errors.begin(), wal->errors.end());
+  r.hints.insert(r.hints.end(), wal->hints.begin(), wal->hints.end());
+  r.bytes_read += wal->bytes_read;
   if (ctx.json()) {
     nlohmann::json j{{"message_type", "summary"}, {"ok", r.ok()},          {"errors", r.errors},
                      {"hints", r.hints},          {"snapshots", r.snapshots}, {"trees", r.trees},
                      {"blobs", r.blobs},          {"packs", r.packs},      {"index_files", r.index_files},
-                     {"bytes_read", r.bytes_read}, {"read_data", opts.read_data}};
+                     {"bytes_read", r.bytes_read}, {"read_data", opts.read_data},
+                     {"wal_files", wal->files}};
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     for (const auto& h : r.hints) {
@@ -34,6 +43,7 @@ int RunCheckCmd(Context& ctx) {
       std::printf("checked %llu snapshots, %llu trees, %llu file blob references, %llu packs, %llu index files",
                   (unsigned long long)r.snapshots, (unsigned long long)r.trees, (unsigned long long)r.blobs,
                   (unsigned long long)r.packs, (unsigned long long)r.index_files);
+      if (wal->files > 0) std::printf(", %llu WAL files", (unsigned long long)wal->files);
       if (opts.read_data) std::printf("; read %s", HumanBytes(r.bytes_read).c_str());
       std::printf("\n%s\n", r.ok() ? "no errors were found" : "");
     }

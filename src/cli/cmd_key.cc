@@ -34,7 +34,11 @@ int RunKey(Context& ctx) {
   if (pos.empty()) return Fail(ctx, InvalidArgument("key needs a subcommand: list, add, remove, passwd"));
   const std::string& sub = pos[0];
   bool exclusive = sub == "remove" || sub == "passwd";
-  auto repo = ctx.Open(exclusive ? Context::LockMode::kExclusive : Context::LockMode::kShared);
+  auto mode = exclusive ? Context::LockMode::kExclusive : Context::LockMode::kShared;
+  bool prompts = sub == "add" || sub == "passwd";
+  // add and passwd prompt for the new password before taking the lock: a
+  // prompt left waiting must not keep other clients out.
+  auto repo = ctx.Open(prompts ? Context::LockMode::kNone : mode);
   if (!repo.ok()) return Fail(ctx, repo.status());
   Repository& r = **repo;
   if (sub == "list") {
@@ -65,6 +69,7 @@ int RunKey(Context& ctx) {
   if (sub == "add" || sub == "passwd") {
     auto password = NewPassword(ctx);
     if (!password.ok()) return Fail(ctx, password.status());
+    if (Status locked = ctx.Lock(mode); !locked.ok()) return Fail(ctx, locked);
     auto id = AddKey(r, *password);
     if (!id.ok()) return Fail(ctx, id.status());
     if (sub == "passwd") {

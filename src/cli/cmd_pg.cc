@@ -13,7 +13,9 @@
 #include "engine/backup.h"
 #include "env/env.h"
 #include "source/postgres/physical.h"
+#include "source/postgres/target_time.h"
 #include "source/postgres/wal_archive.h"
+#include "source/postgres/wal_map.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -38,6 +40,14 @@ int RunBaseBackup(Context& ctx, const std::string& url) {
     if (v.empty() || *end != '\0' || full_after < 0) {
       return Fail(ctx, InvalidArgument("--full-after takes a number of days, not \"" + v + "\""));
     }
+  }
+  if (ctx.args().Has("archive-timeout")) {
+    auto secs = ParseDuration(ctx.args().Get("archive-timeout"));
+    if (!secs || *secs <= 0) {
+      return Fail(ctx, InvalidArgument("--archive-timeout takes a duration (60s, 5m), not \"" +
+                                       ctx.args().Get("archive-timeout") + "\""));
+    }
+    (*plan)->set_archive_timeout(*secs);
   }
   StderrWarnings warnings(ctx.json());
   for (const auto& w : (*plan)->warnings()) warnings.Warn(w);
@@ -250,27 +260,90 @@ Result<std::string> RestoreCommand(const Context& ctx) {
 }
 
 // The base backup to restore: the one named, or the newest (that is
-// consistent before --to-time, when given).
-Result<Snapshot> ChooseBaseBackup(Context& ctx, const std::string& name, const std::string& to_time) {
+// consistent before --to-time, when given). A --to-time that does not parse
+// is a usage error, never "take the newest"; one before the chosen backup's
+// consistent point cannot be reached from it. *to_time becomes the target in
+// one normal UTC form, so PostgreSQL and this choice agree on the instant.
+Result<Snapshot> ChooseBaseBackup(Context& ctx, const std::string& name, std::string* to_time,
+                                  const std::string& to_lsn) {
+  std::vector<Snapshot> candidates;
+  Repository* repo = nullptr;
   if (name != "latest") {
-    LB_ASSIGN_OR_RETURN(Snapshot s, ctx.OpenSnapshot(name));
+    LB_ASSIGN_OR_RETURN(Snapshot s, ctx.OpenSnapshot(name));  // opens, locks, loads the index
+    repo = &ctx.repo();
     if (!pg::IsBaseBackupSnapshot(s)) return InvalidArgument("snapshot " + s.id.Short() + " is not a PostgreSQL base backup");
-    return s;
+    if (to_time->empty() && to_lsn.empty()) return s;
+    candidates.push_back(std::move(s));
+  } else {
+    LB_ASSIGN_OR_RETURN(repo, ctx.Open(Context::LockMode::kShared));
+    LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo->LoadAllSnapshots());
+    LB_RETURN_IF_ERROR(repo->LoadIndex());
+    SnapshotFilter f = ctx.Filter();
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      if (pg::IsBaseBackupSnapshot(*it) && f.Matches(*it)) candidates.push_back(*it);
+    }
+    if (candidates.empty()) return NotFound("no PostgreSQL base backup in the repository");
+    if (to_time->empty() && to_lsn.empty()) return candidates.front();
   }
-  LB_ASSIGN_OR_RETURN(Repository * repo, ctx.Open(Context::LockMode::kShared));
-  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo->LoadAllSnapshots());
-  LB_RETURN_IF_ERROR(repo->LoadIndex());
-  SnapshotFilter f = ctx.Filter();
-  std::optional<Timestamp> target = to_time.empty() ? std::nullopt : ParseUserTime(to_time);
-  for (auto it = all.rbegin(); it != all.rend(); ++it) {
-    if (!pg::IsBaseBackupSnapshot(*it) || !f.Matches(*it)) continue;
-    if (!target) return *it;
-    auto m = pg::LoadPhysicalManifest(*repo, *it);
-    if (!m.ok()) continue;
-    auto stop = ParseRfc3339(m->stop_time);
-    if (stop && stop->sec <= target->sec) return *it;
+  if (!to_lsn.empty()) {
+    // The newest backup consistent at or before the LSN.
+    auto target = pg::ParseLsn(to_lsn);
+    if (!target) return InvalidArgument("--to-lsn \"" + to_lsn + "\" is not an LSN like 0/A0000D8");
+    std::string oldest;
+    for (const Snapshot& s : candidates) {
+      LB_ASSIGN_OR_RETURN(pg::PhysicalManifest m, pg::LoadPhysicalManifest(*repo, s));
+      auto stop = pg::ParseLsn(m.stop_lsn);
+      if (stop && *stop <= *target) return s;
+      oldest = "base backup " + s.id.Short() + ", consistent at " + m.stop_lsn;
+    }
+    return NotFound("--to-lsn " + to_lsn + " is before the " + (name == "latest" ? "oldest " : "") + oldest +
+                    ": recovery cannot stop there");
   }
-  return NotFound(target ? "no base backup finished before " + to_time : "no PostgreSQL base backup in the repository");
+  std::string zone;  // the server's TimeZone, for a target without a zone
+  std::string oldest;
+  for (const Snapshot& s : candidates) {
+    LB_ASSIGN_OR_RETURN(pg::PhysicalManifest m, pg::LoadPhysicalManifest(*repo, s));
+    if (zone.empty()) zone = m.timezone;
+    LB_ASSIGN_OR_RETURN(Timestamp target, pg::ParseTargetTime(*to_time, zone));
+    auto stop = ParseRfc3339(m.stop_time);
+    if (!stop) return Corrupt("base backup " + s.id.Short() + ": manifest has no stop time");
+    if (*stop <= target) {
+      *to_time = pg::FormatTargetTime(target);
+      return s;
+    }
+    oldest = "base backup " + s.id.Short() + ", consistent at " + m.stop_time;
+  }
+  LB_ASSIGN_OR_RETURN(Timestamp target, pg::ParseTargetTime(*to_time, zone));
+  return NotFound("--to-time " + pg::FormatTargetTime(target) + " is before the " +
+                  (name == "latest" ? "oldest " : "") + oldest + ": recovery cannot stop there");
+}
+
+// A gap in the WAL archive between the base backup's start and the
+// recovery target would make PostgreSQL stop there and promote, silently
+// losing what follows: refused unless --allow-gap (and always when the gap
+// lies inside the backup itself, which then never becomes consistent).
+Status CheckGapsBeforeTarget(Context& ctx, const Snapshot& snap, const pg::PhysicalRestoreOptions& o) {
+  Repository& repo = ctx.repo();  // opened, index loaded, by ChooseBaseBackup
+  LB_ASSIGN_OR_RETURN(pg::PhysicalManifest m, pg::LoadPhysicalManifest(repo, snap));
+  LB_ASSIGN_OR_RETURN(std::vector<pg::WalFile> files, pg::ListWal(repo));
+  pg::WalMap map = pg::MapWal(files);
+  std::string target_segment;  // the last segment the target needs, "" for the end of the archive
+  if (o.immediate) target_segment = m.stop_wal;
+  if (!o.to_lsn.empty()) target_segment = pg::SegmentOfLsn(m.start_wal.substr(0, 8), o.to_lsn);
+  for (const pg::WalGap& g : pg::GapsAfter(map, m.start_wal)) {
+    bool inside_backup = g.timeline == m.start_wal.substr(0, 8) && g.first_missing <= m.stop_wal;
+    if (!inside_backup && !target_segment.empty() && g.first_missing > target_segment) continue;
+    std::string what = "the WAL archive misses " + g.Describe() + " on timeline " + g.timeline +
+                       " after base backup " + snap.id.Short() + " (which starts at " + m.start_wal + ")";
+    if (inside_backup) return NotFound(what + ": the backup cannot become consistent");
+    if (ctx.args().Has("allow-gap")) {
+      std::fprintf(stderr, "warning: %s: recovery will stop at the gap (--allow-gap)\n", what.c_str());
+      continue;
+    }
+    return NotFound(what + ": recovery would stop there and lose everything after it; give a --to-lsn or "
+                           "--to-time before the gap, or --allow-gap to recover up to it");
+  }
+  return Status::Ok();
 }
 
 int RunPhysicalRestore(Context& ctx, const std::string& name) {
@@ -286,8 +359,9 @@ int RunPhysicalRestore(Context& ctx, const std::string& name) {
   auto cmd = RestoreCommand(ctx);
   if (!cmd.ok()) return Fail(ctx, cmd.status());
   o.restore_command = *cmd;
-  auto snap = ChooseBaseBackup(ctx, name, o.to_time);
+  auto snap = ChooseBaseBackup(ctx, name, &o.to_time, o.to_lsn);
   if (!snap.ok()) return Fail(ctx, snap.status());
+  if (Status gaps = CheckGapsBeforeTarget(ctx, *snap, o); !gaps.ok()) return Fail(ctx, gaps);
   auto r = pg::RestorePhysical(ctx.repo(), *snap, o);
   if (!r.ok()) return Fail(ctx, r.status().WithContext("pg restore"));
   if (ctx.json()) {
@@ -346,18 +420,40 @@ int RunExpireWal(Context& ctx) {
   return kExitOk;
 }
 
+// The archive as ranges per timeline and the gaps between them; --files
+// lists every file.
 int RunWalList(Context& ctx) {
   auto repo = ctx.Open(Context::LockMode::kNone);
   if (!repo.ok()) return Fail(ctx, repo.status());
   auto files = pg::ListWal(**repo);
   if (!files.ok()) return Fail(ctx, files.status());
+  pg::WalMap map = pg::MapWal(*files);
   if (ctx.json()) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& f : *files) arr.push_back({{"name", f.name}, {"size", f.size}});
-    std::printf("%s\n", arr.dump().c_str());
-  } else {
-    for (const auto& f : *files) std::printf("%s  %s\n", f.name.c_str(), HumanBytes(f.size).c_str());
+    nlohmann::json j{{"files", nlohmann::json::array()}, {"ranges", nlohmann::json::array()},
+                     {"gaps", nlohmann::json::array()}};
+    for (const auto& f : *files) j["files"].push_back({{"name", f.name}, {"size", f.size}});
+    for (const auto& r : map.ranges) {
+      j["ranges"].push_back({{"timeline", r.timeline}, {"first", r.first}, {"last", r.last},
+                             {"segments", r.segments}, {"bytes", r.bytes}});
+    }
+    for (const auto& g : map.gaps) {
+      j["gaps"].push_back({{"timeline", g.timeline}, {"first_missing", g.first_missing},
+                           {"last_missing", g.last_missing}, {"missing", g.missing}});
+    }
+    std::printf("%s\n", j.dump().c_str());
+    return kExitOk;
   }
+  if (ctx.args().Has("files")) {
+    for (const auto& f : *files) std::printf("%s  %s\n", f.name.c_str(), HumanBytes(f.size).c_str());
+    return kExitOk;
+  }
+  for (const auto& r : map.ranges) {
+    std::printf("timeline %s: %s .. %s  %llu segments, %s stored\n", r.timeline.c_str(), r.first.c_str(),
+                r.last.c_str(), (unsigned long long)r.segments, HumanBytes(r.bytes).c_str());
+  }
+  for (const auto& g : map.gaps) std::printf("gap on timeline %s: missing %s\n", g.timeline.c_str(), g.Describe().c_str());
+  for (const auto& f : map.others) std::printf("%s  %s\n", f.name.c_str(), HumanBytes(f.size).c_str());
+  if (map.ranges.empty()) std::printf("the WAL archive is empty\n");
   return kExitOk;
 }
 
@@ -391,8 +487,13 @@ Command PgCommand() {
       {"to-lsn", 0, true, "restore: recover up to this LSN (recovery_target_lsn)", "LSN"},
       {"latest", 0, false, "restore: recover to the end of the archive (the default)"},
       {"immediate", 0, false, "restore: stop as soon as the base backup is consistent"},
+      {"allow-gap", 0, false, "restore: recover although the WAL archive has a gap before the target "
+                              "(recovery stops at the gap)"},
+      {"files", 0, false, "wal-list: every archived file instead of ranges"},
       {"restore-command", 0, true, "restore: write this restore_command instead of lifeboat's own", "CMD"},
       {"tag", 0, true, "basebackup: more tags for the snapshot", "TAGS"},
+      {"archive-timeout", 0, true, "basebackup: how long to wait for the backup's last WAL segment to be "
+                                   "archived (default 60s)", "DURATION"},
       {"force", 'f', false, "basebackup: read every file, ignoring the previous base backup (a full one)"},
       {"type", 0, true, "basebackup: full, diff (page deltas against the newest full) or auto (the default: "
                         "diff unless the full is --full-after days old)", "TYPE"},

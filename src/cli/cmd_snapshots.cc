@@ -41,10 +41,15 @@ int RunSnapshots(Context& ctx) {
   std::vector<Snapshot> list = FilterSnapshots(std::move(*all), filter);
   std::vector<std::string> ids = ctx.args().positional();
   if (!ids.empty()) {
+    // IDs, prefixes and "latest" (the newest passing the filters), as restic.
     std::vector<Snapshot> picked;
     for (const auto& s : list) {
+      bool newest = !list.empty() && &s == &list.back();
       for (const auto& want : ids) {
-        if (s.id.Hex().compare(0, want.size(), want) == 0) picked.push_back(s);
+        if ((want == "latest" && newest) || (want != "latest" && s.id.Hex().compare(0, want.size(), want) == 0)) {
+          picked.push_back(s);
+          break;
+        }
       }
     }
     list = picked;

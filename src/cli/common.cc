@@ -64,6 +64,8 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"no-lock", 0, false, "do not lock the repository (read-only commands only)"},
       {"retry-lock", 0, true, "wait up to DURATION (30s, 10m) for a conflicting lock to be released", "DURATION"},
       {"help", 'h', false, "show help"},
+      {"cache-dir", 0, true, "accepted for restic's scripts; lifeboat keeps no local cache", "DIR"},
+      {"no-cache", 0, false, "accepted for restic's scripts; lifeboat keeps no local cache"},
   };
   return flags;
 }
@@ -121,48 +123,29 @@ Result<Secret> Context::Password() const {
 Result<Repository*> Context::Open(LockMode lock) {
   LB_ASSIGN_OR_RETURN(auto storage, OpenRepoStorage());
   LB_ASSIGN_OR_RETURN(Secret password, Password());
+  lock_.reset();  // a lock on a repository opened before goes first
   LB_ASSIGN_OR_RETURN(repo_, Repository::Open(std::move(storage), password));
+  LB_RETURN_IF_ERROR(Lock(lock));
+  return repo_.get();
+}
+
+Status Context::Lock(LockMode lock) {
   if (lock != LockMode::kNone && !args_.Has("no-lock")) {
     // --retry-lock: wait for a conflicting lock to go away (restic 0.16's flag).
     int64_t wait_ms = 0;
     if (args_.Has("retry-lock")) {
       std::string v = args_.Get("retry-lock");
-      char* end = nullptr;
-      double n = std::strtod(v.c_str(), &end);
-      std::string unit(end);
-      double mult = unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : -1;
-      if (end == v.c_str() || n < 0 || mult < 0) {
-        return InvalidArgument("--retry-lock: want a duration like 30s, 10m or 1h, not \"" + v + "\"");
-      }
-      wait_ms = static_cast<int64_t>(n * mult);
+      auto secs = ParseDuration(v);
+      if (!secs) return InvalidArgument("--retry-lock: want a duration like 30s, 10m or 1h, not \"" + v + "\"");
+      wait_ms = static_cast<int64_t>(*secs * 1000);
     }
-    auto start = std::chrono::steady_clock::now();
-    int64_t delay_ms = 250;
-    bool told = false;
-    while (true) {
-      auto acquired = RepoLock::Acquire(*repo_, lock == LockMode::kExclusive);
-      if (acquired.ok()) {
-        lock_ = std::move(*acquired);
-        break;
-      }
-      int64_t waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
-                           .count();
-      if (acquired.status().code() != Code::kLocked || waited >= wait_ms) {
-        if (waited > 0 && acquired.status().code() == Code::kLocked) {
-          return Status(Code::kLocked, acquired.status().message() + " (waited " + std::to_string(waited / 1000) + " s)");
-        }
-        return acquired.status();
-      }
-      if (!told && !quiet()) {
-        std::fprintf(stderr, "%s; waiting up to %s for it\n", acquired.status().message().c_str(),
-                     args_.Get("retry-lock").c_str());
-        told = true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(delay_ms, wait_ms - waited)));
-      delay_ms = std::min<int64_t>(delay_ms * 2, 5000);
-    }
+    auto acquired = RepoLock::AcquireWithRetry(*repo_, lock == LockMode::kExclusive, wait_ms, [&](const Status& held) {
+      if (!quiet()) std::fprintf(stderr, "%s; waiting up to %s for it\n", held.message().c_str(), args_.Get("retry-lock").c_str());
+    });
+    if (!acquired.ok()) return acquired.status();
+    lock_ = std::move(*acquired);
   }
-  return repo_.get();
+  return Status::Ok();
 }
 
 SnapshotFilter Context::Filter() const {

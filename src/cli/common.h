@@ -62,6 +62,8 @@ class Context {
   // Opens the repository; with lock, also takes a shared or exclusive lock.
   enum class LockMode { kNone, kShared, kExclusive };
   Result<Repository*> Open(LockMode lock);
+  // Takes the lock after an Open(kNone) (key add prompts first, then locks).
+  Status Lock(LockMode lock);
   // The snapshot filter from --host, --tag and --path.
   SnapshotFilter Filter() const;
   // Opens the repository (shared lock), finds the snapshot `name` ("latest"

@@ -2,11 +2,16 @@
 #include <malloc.h>
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "env/signals.h"
+#include "repo/lock.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -38,31 +43,55 @@ void PrintCommandHelp(const Command& c) {
 }
 
 // Finds the command word: the first argument that is not a global flag or
-// the value of one.
-int FindCommand(const std::vector<std::string>& argv) {
+// the value of one. -1 when there is none; sets *error for an unknown flag
+// before it (its value would otherwise be taken for the command).
+int FindCommand(const std::vector<std::string>& argv, std::string* error) {
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     if (a.empty() || a[0] != '-') return static_cast<int>(i);
+    if (a == "--help" || a == "-h") continue;
+    std::string name = a.size() > 2 && a[1] == '-' ? a.substr(2, a.find('=') == std::string::npos ? std::string::npos : a.find('=') - 2) : "";
+    bool known = false;
     for (const auto& f : GlobalFlags()) {
-      bool long_form = a == "--" + f.name;
-      bool short_form = f.short_name && a.size() == 2 && a[1] == f.short_name;
-      if ((long_form || short_form) && f.takes_value) ++i;
+      bool long_form = !name.empty() && name == f.name;
+      bool short_form = f.short_name && a.size() >= 2 && a[1] == f.short_name;
+      if (!long_form && !short_form) continue;
+      known = true;
+      bool inline_value = long_form ? a.find('=') != std::string::npos : a.size() > 2;
+      if (f.takes_value && !inline_value) ++i;
+    }
+    if (!known) {
+      *error = "unknown global flag " + a + " before the command (command flags go after it)";
+      return -1;
     }
   }
   return -1;
 }
-
 }  // namespace
 
 int Main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
+  // Ctrl-C, SIGTERM, SIGHUP: remove this process's locks, say so, exit
+  // 130/143/129 (as restic 0.14 does; a killed backup leaves no snapshot and
+  // the packs it wrote are adopted by the next one).
+  InstallInterruptHandler([](int sig) {
+    int released = ReleaseAllLocks();
+    std::fprintf(stderr, "lifeboat: %s received, cleaning up: %d lock%s removed\n", strsignal(sig), released,
+                 released == 1 ? "" : "s");
+    _exit(128 + sig);
+  });
   // One malloc arena: worker threads hand multi-MiB buffers to each other,
   // and per-thread arenas kept the freed ones (double the peak memory, no
   // speed gained; measured in docs/benchmarks.md).
   mallopt(M_ARENA_MAX, 1);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto commands = AllCommands();
-  int at = FindCommand(args);
+  std::string flag_error;
+  int at = FindCommand(args, &flag_error);
+  if (!flag_error.empty()) {
+    std::fprintf(stderr, "lifeboat: %s (see \"lifeboat --help\")\n", flag_error.c_str());
+    return kExitUsage;
+  }
   if (at < 0) {
     PrintUsage(commands);
     bool help = false;

@@ -2,6 +2,8 @@
 
 #include <zstd.h>
 
+#include "base/bytes.h"
+
 namespace lifeboat {
 namespace {
 
@@ -41,7 +43,11 @@ std::string ZstdCompress(std::string_view data, int level) {
   return out;
 }
 
-Result<std::string> ZstdDecompress(std::string_view data, size_t expected_size) {
+Result<std::string> ZstdDecompress(std::string_view data, size_t expected_size, size_t max_size) {
+  if (expected_size > max_size) {
+    return Corrupt("declared size of " + std::to_string(expected_size) + " bytes is more than the " +
+                   HumanBytes(max_size) + " allowed");
+  }
   unsigned long long frame = ZSTD_getFrameContentSize(data.data(), data.size());
   if (frame == ZSTD_CONTENTSIZE_ERROR) return Corrupt("not a zstd frame");
   ZSTD_DCtx* ctx = ThreadDCtx();
@@ -50,7 +56,10 @@ Result<std::string> ZstdDecompress(std::string_view data, size_t expected_size) 
       return Corrupt("zstd frame holds " + std::to_string(frame) + " bytes, expected " +
                      std::to_string(expected_size));
     }
-    if (frame > (1ull << 34)) return Corrupt("zstd frame too large");
+    if (frame > max_size) {
+      return Corrupt("zstd frame declares " + std::to_string(frame) + " bytes, more than the " +
+                     HumanBytes(max_size) + " allowed");
+    }
     std::string out(frame, '\0');
     size_t n = ZSTD_decompressDCtx(ctx, out.data(), out.size(), data.data(), data.size());
     if (ZSTD_isError(n) || n != frame) {
@@ -70,6 +79,9 @@ Result<std::string> ZstdDecompress(std::string_view data, size_t expected_size) 
     if (ZSTD_isError(ret)) return Corrupt(std::string("zstd: ") + ZSTD_getErrorName(ret));
     out.append(buf.data(), o.pos);
     if (expected_size != 0 && out.size() > expected_size) return Corrupt("zstd output too large");
+    if (out.size() > max_size) {
+      return Corrupt("zstd frame expands past the " + HumanBytes(max_size) + " allowed");
+    }
     if (ret == 0) break;
     if (in.pos == in.size && o.pos < o.size) return Corrupt("zstd: truncated frame");
   }

@@ -10,6 +10,8 @@ namespace lifeboat {
 
 // restic's "auto" compression mode uses zstd's default (level 3); so do we.
 constexpr int kDefaultZstdLevel = 3;
+// The default bound on a decompressed frame: 1 GiB.
+constexpr size_t kMaxZstdFrame = size_t(1) << 30;
 
 std::string ZstdCompress(std::string_view data, int level = kDefaultZstdLevel);
 // The most bytes compressing n bytes can produce.
@@ -18,7 +20,11 @@ size_t ZstdBound(size_t n);
 // failed or the output would not fit.
 size_t ZstdCompressTo(std::string_view data, char* out, size_t capacity, int level = kDefaultZstdLevel);
 // Decompresses one frame. `expected_size` (if non-zero) bounds the output and
-// must match it. Returns kCorrupt for malformed input.
-Result<std::string> ZstdDecompress(std::string_view data, size_t expected_size = 0);
+// must match it. `max_size` bounds what any frame may expand to, declared or
+// not, so a hostile frame (a few KiB that expand to terabytes, or a header
+// declaring them) is refused before it is allocated. Returns kCorrupt for
+// malformed input and for frames past the bound, naming both sizes.
+Result<std::string> ZstdDecompress(std::string_view data, size_t expected_size = 0,
+                                   size_t max_size = kMaxZstdFrame);
 
 }  // namespace lifeboat

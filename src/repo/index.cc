@@ -124,6 +124,7 @@ class IndexSax final : public nlohmann::json_sax<nlohmann::json> {
       return Fail("index: blob entry in pack " + out_->back().id.Short() + " is malformed");
     }
     if (bad_number_) return Fail("index: blob " + blob_.id.Short() + " has an invalid offset or length");
+    if (Status bounds = blob_.CheckBounds(); !bounds.ok()) return Fail("index: " + bounds.message());
     out_->back().blobs.push_back(blob_);
     return true;
   }

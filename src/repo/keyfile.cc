@@ -96,6 +96,19 @@ std::string KeyFile::ToJson() const {
   return j.dump();
 }
 
+Status KdfParams::CheckLimits() const {
+  const uint64_t lane_bytes = 128 * uint64_t(r) * n;
+  const std::string what = "scrypt parameters N=" + std::to_string(n) + " r=" + std::to_string(r) +
+                           " p=" + std::to_string(p);
+  if (lane_bytes > (uint64_t(1) << 30)) {
+    return Corrupt(what + " would need " + HumanBytes(lane_bytes) + " of memory, more than the " + HumanBytes(uint64_t(1) << 30) + " allowed");
+  }
+  if (n * r * p > (uint64_t(1) << 28)) {
+    return Corrupt(what + " ask for more than 1024 times restic's default work");
+  }
+  return Status::Ok();
+}
+
 Result<KeyFile> KeyFile::FromJson(std::string_view json) {
   // Wrong types in the JSON (a string where a number belongs, ...) make
   // nlohmann throw: damaged input, not a crash (found by the lock fuzzer).
@@ -129,6 +142,7 @@ Result<KeyFile> KeyFile::FromJson(std::string_view json) {
 }
 
 Result<MasterKey> KeyFile::Open(const Secret& password) const {
+  LB_RETURN_IF_ERROR(params.CheckLimits());
   LB_ASSIGN_OR_RETURN(std::string derived, Scrypt(password, salt, params.n, params.r, params.p));
   MasterKey user = MasterKey::FromDerived(derived);
   OPENSSL_cleanse(derived.data(), derived.size());

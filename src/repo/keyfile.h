@@ -22,6 +22,12 @@ struct KdfParams {
   // raised until one derivation takes about half a second on this machine.
   // LIFEBOAT_INSECURE_TEST_KDF=1 selects tiny parameters for test suites.
   static KdfParams Calibrated();
+
+  // kCorrupt unless a derivation with these parameters fits in bounds: at
+  // most 1 GiB of memory per lane (128·r·N; restic's default is 32 MiB) and
+  // N·r·p at most 2^28 (1,024 times restic's default work). A key file past
+  // them is damaged or hostile (N=2^24 with r=64 would ask for 128 GiB).
+  Status CheckLimits() const;
 };
 
 struct KeyFile {

@@ -1,5 +1,8 @@
 #include "repo/lock.h"
 
+#include <chrono>
+#include <set>
+
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -79,6 +82,51 @@ std::string LockInfo::Describe() const {
          std::to_string(pid) + " on " + hostname + " by " + username + " since " + FormatLocal(time);
 }
 
+namespace {
+
+// The locks this process holds, for ReleaseAllLocks. Never destroyed, so a
+// signal arriving during exit still finds it.
+std::mutex& LiveMutex() {
+  static auto* mu = new std::mutex;
+  return *mu;
+}
+std::set<RepoLock*>& LiveLocks() {
+  static auto* live = new std::set<RepoLock*>;
+  return *live;
+}
+
+}  // namespace
+
+int ReleaseAllLocks() {
+  std::lock_guard<std::mutex> guard(LiveMutex());
+  int n = 0;
+  for (RepoLock* l : LiveLocks()) n += l->Release().ok() ? 1 : 0;
+  return n;
+}
+
+Result<std::unique_ptr<RepoLock>> RepoLock::AcquireWithRetry(Repository& repo, bool exclusive, int64_t wait_ms,
+                                                             const std::function<void(const Status&)>& on_wait) {
+  auto start = std::chrono::steady_clock::now();
+  int64_t delay_ms = 250;
+  bool told = false;
+  while (true) {
+    auto acquired = Acquire(repo, exclusive);
+    if (acquired.ok()) return acquired;
+    int64_t waited =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    if (acquired.status().code() != Code::kLocked || waited >= wait_ms) {
+      if (waited > 0 && acquired.status().code() == Code::kLocked) {
+        return Status(Code::kLocked, acquired.status().message() + " (waited " + std::to_string(waited / 1000) + " s)");
+      }
+      return acquired.status();
+    }
+    if (!told && on_wait) on_wait(acquired.status());
+    told = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(delay_ms, wait_ms - waited)));
+    delay_ms = std::min<int64_t>(delay_ms * 2, 5000);
+  }
+}
+
 Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(Repository& repo, bool exclusive) {
   auto conflict = [&](const std::vector<LockInfo>& locks, const Id* own) -> std::optional<LockInfo> {
     Timestamp now = Now();
@@ -113,6 +161,8 @@ Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(Repository& repo, bool exclu
   }
   std::unique_ptr<RepoLock> lock(new RepoLock(repo, std::move(info)));
   lock->refresher_ = std::thread([l = lock.get()] { l->RefreshLoop(); });
+  std::lock_guard<std::mutex> guard(LiveMutex());
+  LiveLocks().insert(lock.get());
   return lock;
 }
 
@@ -142,7 +192,13 @@ Status RepoLock::Release() {
   return repo_.storage().Remove(FileType::kLock, info_.id.Hex());
 }
 
-RepoLock::~RepoLock() { Release().IgnoreError(); }
+RepoLock::~RepoLock() {
+  {
+    std::lock_guard<std::mutex> guard(LiveMutex());
+    LiveLocks().erase(this);
+  }
+  Release().IgnoreError();
+}
 
 Result<int> RemoveLocks(Repository& repo, bool remove_all) {
   LB_ASSIGN_OR_RETURN(std::vector<LockInfo> locks, LoadLocks(repo));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,11 @@ class RepoLock {
  public:
   // Takes a lock or fails with kLocked naming the holder.
   static Result<std::unique_ptr<RepoLock>> Acquire(Repository& repo, bool exclusive);
+  // Acquire, retried while another client holds a conflicting lock, for up
+  // to `wait_ms` (0: one try), backing off from 250 ms to 5 s. `on_wait` is
+  // told the holder once, when the first retry starts.
+  static Result<std::unique_ptr<RepoLock>> AcquireWithRetry(Repository& repo, bool exclusive, int64_t wait_ms,
+                                                            const std::function<void(const Status&)>& on_wait);
   ~RepoLock();
 
   // Removes the lock file now (the destructor does it too).
@@ -55,6 +61,11 @@ class RepoLock {
   bool released_ = false;
   std::thread refresher_;
 };
+
+// Releases every lock this process holds (for SIGINT/SIGTERM/SIGHUP: the
+// handler's thread calls it, then exits). Safe against locks being released
+// or destroyed at the same time. Returns how many it released.
+int ReleaseAllLocks();
 
 // Removes stale locks (all locks with remove_all). Returns how many.
 Result<int> RemoveLocks(Repository& repo, bool remove_all);

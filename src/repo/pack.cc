@@ -139,6 +139,7 @@ Result<std::vector<PackedBlob>> ParsePackHeader(std::string_view plain, uint64_t
     if (compressed && b.uncompressed_length == 0) {
       return Corrupt("pack header: compressed blob " + b.id.Short() + " with zero length");
     }
+    if (Status bounds = b.CheckBounds(); !bounds.ok()) return bounds.WithContext("pack header");
     b.offset = static_cast<uint32_t>(offset);
     offset += b.length;
     blobs.push_back(b);
@@ -175,10 +176,19 @@ Result<std::vector<PackedBlob>> ReadPackHeader(Storage& storage, const MasterKey
   return blobs;
 }
 
+Status PackedBlob::CheckBounds() const {
+  const size_t limit = max_plaintext();
+  if (length <= limit + kCryptoOverhead && uncompressed_length <= limit) return Status::Ok();
+  return Corrupt(std::string(type == BlobType::kTree ? "tree" : "data") + " blob " + id.Short() + " declares " +
+                 std::to_string(std::max(length, uncompressed_length)) + " bytes, more than the " +
+                 HumanBytes(limit) + " allowed");
+}
+
 Result<std::string> OpenBlob(const MasterKey& key, const PackedBlob& blob, std::string_view sealed) {
+  LB_RETURN_IF_ERROR(blob.CheckBounds());
   LB_ASSIGN_OR_RETURN(std::string plain, key.Open(sealed));
   if (blob.compressed()) {
-    LB_ASSIGN_OR_RETURN(plain, ZstdDecompress(plain, blob.uncompressed_length));
+    LB_ASSIGN_OR_RETURN(plain, ZstdDecompress(plain, blob.uncompressed_length, blob.max_plaintext()));
   }
   if (Id::Hash(plain) != blob.id) {
     return Corrupt("content does not match its hash " + blob.id.Short());

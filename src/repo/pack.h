@@ -15,6 +15,14 @@ namespace lifeboat {
 
 class Storage;
 
+// Bounds on a blob's plaintext. Data blobs are chunks of at most 8 MiB
+// (restic's and lifeboat's chunker); trees of a directory with millions of
+// entries stay well under the tree bound. Past them a blob is kCorrupt
+// before anything is allocated for it (a hostile index or pack header could
+// otherwise declare 4 GiB per blob).
+constexpr size_t kMaxDataBlobSize = size_t(64) << 20;
+constexpr size_t kMaxTreeBlobSize = size_t(1) << 30;
+
 struct PackedBlob {
   BlobType type = BlobType::kData;
   Id id;
@@ -23,6 +31,9 @@ struct PackedBlob {
   uint32_t uncompressed_length = 0;  // plaintext length if compressed, else 0
 
   bool compressed() const { return uncompressed_length != 0; }
+  size_t max_plaintext() const { return type == BlobType::kTree ? kMaxTreeBlobSize : kMaxDataBlobSize; }
+  // kCorrupt naming the blob if its lengths pass the bounds above.
+  Status CheckBounds() const;
 };
 
 // Assembles one pack in memory, in a page-aligned buffer (so storage can

@@ -43,19 +43,31 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Storage> st
   if (!config_size.ok()) {
     if (config_size.status().code() == Code::kNotFound) {
       return Status(Code::kNotRepository,
-                    where + " is not a repository (no config file; run \"lifeboat init\" first)");
+                    where + " is not a lifeboat or restic repository (no config file; \"lifeboat init\" creates one)");
     }
     return config_size.status().WithContext("open repository " + where);
   }
   std::vector<ObjectInfo> keys;
   LB_RETURN_IF_ERROR(storage->List(FileType::kKey, [&](const ObjectInfo& o) { keys.push_back(o); }));
-  if (keys.empty()) return Status(Code::kNotRepository, where + " has no key files");
-  Status last = Status(Code::kWrongPassword, "wrong password or no key found for " + where);
+  if (keys.empty()) {
+    return Status(Code::kNotRepository,
+                  where + " is not a lifeboat or restic repository (it has a config file but no keys/)");
+  }
+  // Damaged key files are skipped, as restic does. One whose KDF parameters
+  // pass the bounds is never run: it is named in the error, and when no
+  // other key file could have been the user's it is the error (kCorrupt).
+  Status refused;
+  bool any_usable = false;
   for (const ObjectInfo& o : keys) {
     auto text = storage->Load(FileType::kKey, o.name);
     if (!text.ok()) continue;
     auto kf = KeyFile::FromJson(*text);
     if (!kf.ok()) continue;
+    if (Status limits = kf->params.CheckLimits(); !limits.ok()) {
+      refused = limits.WithContext("key " + o.name + " in " + where);
+      continue;
+    }
+    any_usable = true;
     auto master = kf->Open(password);
     if (!master.ok()) continue;
     LB_ASSIGN_OR_RETURN(std::string sealed_config, storage->Load(FileType::kConfig, "config"));
@@ -72,7 +84,9 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Storage> st
     return std::unique_ptr<Repository>(
         new Repository(std::move(storage), std::move(*master), o.name, std::move(*config)));
   }
-  return last;
+  if (!refused.ok() && !any_usable) return refused;
+  std::string note = refused.ok() ? "" : " (" + refused.message() + ")";
+  return Status(Code::kWrongPassword, "wrong password or no key found for " + where + note);
 }
 
 Repository::Repository(std::unique_ptr<Storage> storage, MasterKey key, std::string key_name,
@@ -91,19 +105,34 @@ Repository::~Repository() {
   if (uploader_.joinable()) uploader_.join();
 }
 
+size_t MaxUnpackedSize(FileType type) {
+  switch (type) {
+    case FileType::kIndex: return kMaxIndexFileSize;
+    case FileType::kSnapshot: return kMaxSnapshotFileSize;
+    default: return kMaxSmallFileSize;
+  }
+}
+
+Result<std::string> DecodeUnpacked(FileType type, std::string plain) {
+  const size_t limit = MaxUnpackedSize(type);
+  if (!plain.empty() && plain[0] == 2) return ZstdDecompress(std::string_view(plain).substr(1), 0, limit);
+  if (plain.size() > limit) {
+    return Corrupt(std::to_string(plain.size()) + " bytes, more than the " + HumanBytes(limit) + " a " +
+                   std::string(FileTypeName(type)) + " file may hold");
+  }
+  if (!plain.empty() && (plain[0] == '{' || plain[0] == '[')) return plain;
+  return Corrupt("unknown encoding version");
+}
+
 Result<std::string> Repository::LoadUnpacked(FileType type, const Id& id) {
   std::string what = std::string(FileTypeName(type)) + " " + id.Hex();
   LB_ASSIGN_OR_RETURN(std::string sealed, storage_->Load(type, id.Hex()));
   if (Id::Hash(sealed) != id) return Corrupt(what + ": content does not match its name");
   auto plain = key_.Open(sealed);
   if (!plain.ok()) return plain.status().WithContext(what);
-  if (!plain->empty() && (*plain)[0] == 2) {
-    auto decoded = ZstdDecompress(std::string_view(*plain).substr(1));
-    if (!decoded.ok()) return decoded.status().WithContext(what);
-    return decoded;
-  }
-  if (!plain->empty() && ((*plain)[0] == '{' || (*plain)[0] == '[')) return plain;
-  return Corrupt(what + ": unknown encoding version");
+  auto decoded = DecodeUnpacked(type, std::move(*plain));
+  if (!decoded.ok()) return decoded.status().WithContext(what);
+  return decoded;
 }
 
 Result<Id> Repository::SaveUnpacked(FileType type, std::string_view plaintext) {

@@ -39,6 +39,18 @@ struct WriteStats {
   std::atomic<uint64_t> packs{0};
 };
 
+// Bounds on what one unpacked repository file may decode to (blobs have
+// theirs in pack.h). Far above what restic or lifeboat write (index files
+// are split at 50,000 blobs, a few MiB), they stop a damaged or hostile file
+// from allocating without limit: past them the file is kCorrupt.
+constexpr size_t kMaxIndexFileSize = size_t(256) << 20;
+constexpr size_t kMaxSnapshotFileSize = size_t(16) << 20;
+constexpr size_t kMaxSmallFileSize = size_t(1) << 20;  // config, key, lock
+size_t MaxUnpackedSize(FileType type);
+// Decodes the plaintext of an unpacked file once its MAC passed: format v2's
+// zstd form (byte 2, then a frame) or plain JSON, within MaxUnpackedSize.
+Result<std::string> DecodeUnpacked(FileType type, std::string plain);
+
 class Repository {
  public:
   // Creates a new repository in `storage` with one key for `password`.

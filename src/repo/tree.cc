@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/bytes.h"
+#include "repo/go_quote.h"
 
 namespace lifeboat {
 
@@ -122,10 +123,7 @@ std::string EncodeTree(const Tree& tree) {
     if (!first) out += ',';
     first = false;
     out += "{\"name\":";
-    AppendJsonString(&out, n.name);
-    if (!IsValidUtf8(n.name)) {
-      out += ",\"name_raw\":\"" + Base64Encode(n.name) + '"';
-    }
+    AppendJsonString(&out, GoQuote(n.name));
     out += ",\"type\":";
     AppendJsonString(&out, n.type);
     AppendUint(&out, "mode", n.mode, true);
@@ -226,11 +224,20 @@ Status ParseRaw(const nlohmann::json& j, const char* key, std::string* out) {
   return Status::Ok();
 }
 
+// restic's names are Go-quoted (go_quote.h). Trees lifeboat wrote before it
+// quoted names carry the exact bytes in "name_raw"; a name that does not
+// unquote is taken as it stands rather than refusing the whole tree.
+Status ParseName(const nlohmann::json& j, std::string* out) {
+  LB_RETURN_IF_ERROR(ParseString(j, "name", out));
+  if (j.contains("name_raw")) return ParseRaw(j, "name_raw", out);
+  if (auto raw = GoUnquote(*out)) *out = std::move(*raw);
+  return Status::Ok();
+}
+
 Result<Node> ParseNode(const nlohmann::json& j) {
   if (!j.is_object()) return Corrupt("tree: node is not an object");
   Node n;
-  LB_RETURN_IF_ERROR(ParseString(j, "name", &n.name));
-  LB_RETURN_IF_ERROR(ParseRaw(j, "name_raw", &n.name));
+  LB_RETURN_IF_ERROR(ParseName(j, &n.name));
   LB_RETURN_IF_ERROR(ParseString(j, "type", &n.type));
   LB_RETURN_IF_ERROR(ParseUint(j, "mode", &n.mode));
   LB_RETURN_IF_ERROR(ParseTime(j, "mtime", &n.mtime));

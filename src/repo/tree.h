@@ -59,9 +59,10 @@ struct Tree {
 };
 
 // Encodes a tree as restic does (compact JSON and a trailing newline). Names
-// and link targets that are not UTF-8 are written lossily in "name" /
-// "linktarget" (as restic would) and exactly, base64, in "name_raw" /
-// "linktarget_raw", which restic ignores.
+// are Go-quoted as restic 0.14 writes them (repo/go_quote.h), so every byte
+// survives either tool. Link targets that are not UTF-8 are written lossily
+// in "linktarget" (as restic 0.14 does) and exactly, base64, in
+// "linktarget_raw" (the field restic 0.16 added for the same purpose).
 std::string EncodeTree(const Tree& tree);
 // The node named `name` in a tree (nodes sorted by name), or nullptr.
 const Node* FindNode(const Tree& tree, std::string_view name);

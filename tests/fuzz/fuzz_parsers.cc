@@ -16,6 +16,7 @@
 #include "repo/keyfile.h"
 #include "repo/lock.h"
 #include "repo/pack.h"
+#include "repo/repository.h"
 #include "repo/snapshot.h"
 #include "repo/tree.h"
 
@@ -44,12 +45,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto r = Snapshot::FromJson(in);
   if (r.ok() && !Snapshot::FromJson(r->ToJson()).ok()) __builtin_trap();
 #elif defined(FUZZ_KEYFILE)
-  (void)KeyFile::FromJson(in);
+  auto r = KeyFile::FromJson(in);
+  // What passes the bounds must be cheap enough to run (seed: scrypt-128gib).
+  if (r.ok() && r->params.CheckLimits().ok() && 128 * uint64_t(r->params.r) * r->params.n > (1ull << 30)) {
+    __builtin_trap();
+  }
 #elif defined(FUZZ_CONFIG)
   auto r = RepoConfig::FromJson(in);
   if (r.ok() && !RepoConfig::FromJson(r->ToJson()).ok()) __builtin_trap();
 #elif defined(FUZZ_LOCK)
   (void)LockInfo::FromJson(in);
+#elif defined(FUZZ_UNPACKED)
+  // An unpacked file after its MAC: byte 0 picks index or snapshot, the rest
+  // is the plaintext (zstd bombs among the seeds: tests/fuzz/seeds/unpacked).
+  if (size == 0) return 0;
+  FileType type = data[0] & 1 ? FileType::kSnapshot : FileType::kIndex;
+  auto plain = DecodeUnpacked(type, std::string(in.substr(1)));
+  if (plain.ok()) {
+    if (plain->size() > MaxUnpackedSize(type)) __builtin_trap();
+    if (type == FileType::kIndex) (void)ParseIndexJson(*plain, nullptr);
+    else (void)Snapshot::FromJson(*plain);
+  }
 #elif defined(FUZZ_PACK_HEADER)
   // A decrypted pack header; the data before it may be any length.
   uint64_t data_end = size > 0 ? data[0] * 977u : 0;

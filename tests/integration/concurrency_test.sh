@@ -52,4 +52,41 @@ wait "$forget_pid" || fail "forget --prune failed after waiting: $(cat "$WORK/fo
 lb -r "$REPO" check --read-data >/dev/null || fail "check after forget --prune"
 restic -r "$REPO" check --read-data >/dev/null 2>&1 || fail "restic check after forget --prune"
 lb -r "$REPO" dump latest /stream.bin --host streamer | wc -c | grep -qx 1500000 || fail "streamed snapshot"
+step "SIGTERM and SIGHUP: the lock is removed, one line says so, the repository checks clean"
+for sig in TERM HUP; do
+  rm -f "$WORK/pipe" && mkfifo "$WORK/pipe"
+  "$LIFEBOAT" -r "$REPO" backup --host "sig$sig" --stdin --stdin-filename s.bin <"$WORK/pipe" >"$WORK/sig.out" 2>"$WORK/sig.err" &
+  sig_pid=$!
+  exec 3>"$WORK/pipe"
+  head -c 100000 /dev/urandom >&3
+  for _ in $(seq 1 400); do [[ -n $(ls "$REPO/locks" 2>/dev/null) ]] && break; sleep 0.05; done
+  [[ -n $(ls "$REPO/locks") ]] || fail "the streaming backup took no lock"
+  kill -s "$sig" "$sig_pid"
+  set +e
+  wait "$sig_pid"
+  rc=$?
+  set -e
+  exec 3>&-
+  want=$((128 + $(kill -l "$sig")))
+  [[ $rc -eq $want ]] || { cat "$WORK/sig.err"; fail "SIG$sig: exit $rc, want $want"; }
+  grep -q "received, cleaning up: 1 lock removed" "$WORK/sig.err" || { cat "$WORK/sig.err"; fail "SIG$sig: no cleanup line"; }
+  [[ -z $(ls "$REPO/locks") ]] || fail "SIG$sig left the lock behind"
+  [[ $(lb -r "$REPO" --json snapshots --host "sig$sig" | jq length) -eq 0 ]] || fail "SIG$sig: a snapshot was saved"
+  lb -r "$REPO" check >/dev/null || fail "check after SIG$sig"
+done
+
+step "key add prompts before it locks: a waiting prompt keeps nobody out"
+# script(1) gives key add a terminal; its prompt then waits for input.
+command -v script >/dev/null || fail "script(1) is missing (bsdutils)"
+rm -f "$WORK/pipe" && mkfifo "$WORK/pipe"
+script -qfec "'$LIFEBOAT' -r '$REPO' key add" "$WORK/prompt.log" <"$WORK/pipe" >/dev/null 2>&1 &
+prompt_pid=$!
+exec 3>"$WORK/pipe"
+for _ in $(seq 1 400); do grep -q "enter new password" "$WORK/prompt.log" 2>/dev/null && break; sleep 0.05; done
+grep -q "enter new password" "$WORK/prompt.log" || { cat "$WORK/prompt.log"; fail "key add did not prompt"; }
+[[ -z $(ls "$REPO/locks") ]] || fail "key add holds a lock while it waits at the prompt"
+lb -r "$REPO" prune --dry-run >/dev/null || fail "an exclusive command was kept out by a waiting prompt"
+kill "$prompt_pid" 2>/dev/null || true
+exec 3>&-
+wait "$prompt_pid" 2>/dev/null || true
 echo "concurrency: ok"

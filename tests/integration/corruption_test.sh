@@ -123,6 +123,42 @@ rc=$?
 set -e
 [[ $rc -ne 0 ]] || fail "a damaged config went unnoticed"
 expect_stderr "config"
+step "hostile files: zstd bombs, huge declared sizes and absurd scrypt parameters are damage, not a crash"
+# Each would make an unbounded reader allocate gigabytes (restic 0.14 runs
+# out of memory on them); lifeboat names the file and the cause, exit 4.
+: "${HOSTILE_REPO:?set HOSTILE_REPO to the hostile_repo binary}"
+for kind in snapshot-expands snapshot-declares index-expands tree-declares; do
+  fresh
+  name=$("$HOSTILE_REPO" "$R" "$kind")
+  tried=$((tried + 1))
+  case $kind in
+    snapshot-*) cmds=(check "check --read-data" snapshots) ;;
+    *) cmds=(check "check --read-data" "ls latest" "restore latest --target $WORK/r-hostile") ;;
+  esac
+  for cmd in "${cmds[@]}"; do
+    # shellcheck disable=SC2086
+    expect_exit 4 lb -r "$R" $cmd
+    cat "$WORK/last.out" "$WORK/last.err" >"$WORK/last.both"
+    ! grep -q "bad_alloc\|terminate\|AddressSanitizer" "$WORK/last.both" || fail "$kind: $cmd crashed"
+    [[ $kind == snapshot-* ]] && want="snapshot $name" || want="index [0-9a-f]\{64\}"
+    grep -q "$want" "$WORK/last.both" || { cat "$WORK/last.both"; fail "$kind: $cmd did not name the file"; }
+    grep -q "allowed" "$WORK/last.both" || { cat "$WORK/last.both"; fail "$kind: $cmd did not give the bound as the cause"; }
+  done
+done
+fresh
+rm "$R"/keys/*
+name=$("$HOSTILE_REPO" "$BASE" key-scrypt)
+cp "$BASE/keys/$name" "$R/keys/" && rm "$BASE/keys/$name"
+tried=$((tried + 1))
+expect_exit 4 lb -r "$R" snapshots
+expect_stderr "key $name.*128.00 GiB of memory, more than the 1.00 GiB allowed"
+fresh
+"$HOSTILE_REPO" "$R" key-scrypt >/dev/null
+lb -r "$R" check >/dev/null || fail "a hostile key beside a good one stopped the good one"
+echo "not the password" >"$WORK/wrong-pw"
+expect_exit 12 lb -r "$R" --password-file "$WORK/wrong-pw" snapshots
+expect_stderr "wrong password.*key .*128.00 GiB"
+
 step "a full disk mid-backup (ENOSPC): exit 14, one line, nothing reported saved, repository valid"
 fresh
 echo "new data" >"$SRC/new.txt"

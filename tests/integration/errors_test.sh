@@ -23,16 +23,62 @@ expect_exit 2 lb -r "$REPO" backup --time 'not a time' "$SRC"
 
 step "not a repository: exit 10"
 expect_exit 10 lb -r "$WORK/nowhere" snapshots
-expect_stderr 'is not a repository'
+expect_stderr 'is not a lifeboat or restic repository'
 one_line
 mkdir "$WORK/empty"
 expect_exit 10 lb -r "$WORK/empty" backup "$SRC"
+
+mkdir -p "$WORK/project/config"  # a directory with a config/ folder is no repository
+expect_exit 10 lb -r "$WORK/project" snapshots
+expect_stderr 'project is not a lifeboat or restic repository \(no config file'
+one_line
+mkdir -p "$WORK/halfrepo" && echo '{}' >"$WORK/halfrepo/config"
+expect_exit 10 lb -r "$WORK/halfrepo" snapshots
+expect_stderr 'halfrepo is not a lifeboat or restic repository \(it has a config file but no keys/\)'
 
 step "wrong password: exit 12, and the password is not echoed"
 expect_exit 12 env LIFEBOAT_PASSWORD=wrong-secret-xyz "$LIFEBOAT" -r "$REPO" snapshots
 expect_stderr 'wrong password'
 ! grep -q 'wrong-secret-xyz' "$WORK/last.err" || fail "password leaked into the error"
 one_line
+
+step "global flags before the command, -vv, snapshots latest, cat snapshot latest, a source URL with no driver"
+FREPO=$WORK/flags-repo
+lb -r "$FREPO" init >/dev/null
+lb --cache-dir "$WORK/cache" --no-cache -r "$FREPO" snapshots >/dev/null || fail "--cache-dir X before the command"
+lb -vv -r "$FREPO" snapshots >/dev/null || fail "-vv refused"
+lb -qv -r "$FREPO" snapshots >/dev/null || fail "-qv refused"
+lb --repo="$FREPO" snapshots >/dev/null || fail "--repo=X before the command"
+expect_exit 2 lb --bogus value -r "$FREPO" snapshots
+expect_stderr 'unknown global flag --bogus before the command'
+expect_exit 2 lb -vx -r "$FREPO" snapshots
+lb -r "$FREPO" backup "$SRC" >/dev/null
+lb -r "$FREPO" backup "$SRC" >/dev/null
+[[ $(lb -r "$FREPO" --json snapshots latest | jq length) -eq 1 ]] || fail "snapshots latest does not list one snapshot"
+newest=$(lb -r "$FREPO" --json snapshots | jq -r '.[-1].id')
+[[ $(lb -r "$FREPO" --json snapshots latest | jq -r '.[0].id') == "$newest" ]] || fail "snapshots latest is not the newest"
+lb -r "$FREPO" snapshots latest | grep -q "^${newest:0:8} " || fail "snapshots latest (text) does not show the newest"
+[[ $(lb -r "$FREPO" cat snapshot latest | jq -r .tree) == $(lb -r "$FREPO" --json snapshots | jq -r '.[-1].tree') ]] \
+  || fail "cat snapshot latest"
+expect_exit 2 lb -r "$FREPO" backup mongodb://db1:27017/app
+expect_stderr 'mongodb:// is not a source this lifeboat backs up'
+one_line
+
+step "a repository another user owns: what root writes into it stays that user's"
+if [[ $(id -u) -eq 0 ]]; then
+  OREPO=$WORK/owned/repo
+  mkdir -p "$OREPO" && chown nobody:nogroup "$OREPO" && chmod 711 "$WORK" "$WORK/owned"
+  lb -r "$OREPO" init >/dev/null
+  lb -r "$OREPO" backup "$SRC" >/dev/null
+  lb -r "$OREPO" backup "$SRC" >/dev/null
+  [[ -z $(find "$OREPO" ! -user nobody) ]] || { find "$OREPO" ! -user nobody | head >&2; fail "root left files nobody cannot own"; }
+  runuser -u nobody -- "$LIFEBOAT" -r "$OREPO" forget --keep-last 1 --prune >/dev/null || fail "the owner cannot forget/prune what root wrote"
+  runuser -u nobody -- "$LIFEBOAT" -r "$OREPO" check --read-data >/dev/null || fail "check as the owner"
+  [[ $(stat -c %a "$OREPO/config") == 400 ]] || fail "config is not private"
+  chmod g+r "$OREPO/config"  # restic's switch for group access
+  lb -r "$OREPO" backup "$SRC" >/dev/null
+  [[ -n $(find "$OREPO/snapshots" -perm 0440) ]] || fail "a group-readable repository got a private snapshot file"
+fi
 
 step "init over an existing repository is refused"
 expect_exit 1 lb -r "$REPO" init

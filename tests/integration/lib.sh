@@ -118,8 +118,14 @@ make_tree() {
   echo space >"$d/data/name with spaces & symbols!"
   echo unicode >"$d/data/prüfung-日本.txt"
   if [[ $odd == yes ]]; then
-    echo latin1 >"$d/data/$(printf 'caf\xe9')"
+    # Every case of restic's name quoting: bytes that are not UTF-8,
+    # backslashes, quotes, control characters, a non-printable rune.
+    echo latin1 >"$d/data/$(printf 'latin1-\xe9.bin')"
     echo newline >"$d/data/$(printf 'new\nline')"
+    echo backslash >"$d/data/back\\slash\\xe9"
+    echo quote >"$d/data/a \"quoted\" name"
+    echo control >"$d/data/$(printf 'ctl-\001-\t-\177')"
+    echo nbsp >"$d/data/$(printf 'nb\xc2\xa0sp')"
   fi
   touch -h -d '2021-03-04 05:06:07.123456789' "$d/data/relative-link"
   touch -d '2020-01-02 03:04:05.987654321' "$d/data/random-3m.bin"

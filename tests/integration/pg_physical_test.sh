@@ -66,7 +66,7 @@ bb1=$(tail -n 1 "$WORK/bb1.json" | jq -r .snapshot_id)
 start1=$(tail -n 1 "$WORK/bb1.json" | jq -r .start_wal)
 stop1=$(tail -n 1 "$WORK/bb1.json" | jq -r .stop_wal)
 total1=$(tail -n 1 "$WORK/bb1.json" | jq -r .total_bytes_processed)
-lb -r "$REPO" pg wal-list >"$WORK/wal1.txt"
+lb -r "$REPO" pg wal-list --files >"$WORK/wal1.txt"
 grep -q "^$stop1 " "$WORK/wal1.txt" || { cat "$WORK/wal1.txt"; fail "the backup's last segment $stop1 is not archived"; }
 grep -q "^$start1\.[0-9A-F]*\.backup " "$WORK/wal1.txt" || fail "no backup history file"
 lb -r "$REPO" ls "$bb1" >"$WORK/ls1.txt"
@@ -122,7 +122,10 @@ lb -r "$REPO" forget "$(tail -n 1 "$WORK/bb3.json" | jq -r .snapshot_id)" >/dev/
 step "marker rows with known commit times over several WAL segments"
 for i in 2 3 4 5 6; do
   sql "INSERT INTO markers (id) VALUES ($i)" >/dev/null
-  [[ $i -eq 3 ]] && T=$(sql "SELECT clock_timestamp()")
+  if [[ $i -eq 3 ]]; then
+    T=$(sql "SELECT clock_timestamp()")  # what now() prints: 2026-12-02 07:38:38.6636+00
+    T_UTC=$(sql "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || ' UTC'")
+  fi
   [[ $i -eq 5 ]] && L=$(sql "SELECT pg_current_wal_lsn()")
   sql "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) SELECT 1, 1, g, g, now() FROM generate_series(1, 20000) g" >/dev/null
   switch_and_wait
@@ -136,7 +139,7 @@ lb -r "$REPO" --json pg expire-wal --dry-run >"$WORK/exp.json"
 [[ $(jq -r '.removed | length' <"$WORK/exp.json") -gt 0 ]] || fail "nothing to expire"
 jq -r '.removed[]' <"$WORK/exp.json" | while read -r f; do [[ ${f:8:16} < ${start2:8:16} ]] || fail "would remove $f, needed by $start2"; done
 lb -r "$REPO" pg expire-wal >/dev/null
-lb -r "$REPO" pg wal-list >"$WORK/wal2.txt"
+lb -r "$REPO" pg wal-list --files >"$WORK/wal2.txt"
 grep -q "^$start1 " "$WORK/wal2.txt" && fail "the expired backup's first segment is still there"
 grep -q "^$start2 " "$WORK/wal2.txt" || fail "the remaining backup's first segment was removed"
 lb -r "$REPO" prune >/dev/null
@@ -165,7 +168,17 @@ restore_and_count() {
   as_pg "$PG_BIN/pg_ctl" -D "$d" -m fast -w stop >/dev/null
 }
 
-step "point-in-time restore to a time between markers 3 and 4"
+step "a base backup after every marker: a --to-time before it must not pick it"
+lb -r "$REPO" --json pg basebackup "$PG_URL/" >"$WORK/bb4.json" || fail "base backup after the markers"
+bb4=$(tail -n 1 "$WORK/bb4.json" | jq -r .snapshot_id)
+lb -r "$REPO" --json pg basebackup --type full "$PG_URL/" >/dev/null  # no diff of bb4 below
+expect_exit 13 lb -r "$REPO" pg restore "$bb4" --data-dir "$WORK/x" --to-time "$T"
+expect_stderr "is before the base backup ${bb4:0:8}"
+
+step "point-in-time restore to a time between markers 3 and 4, in now()'s form and with a UTC suffix"
+got=$(restore_and_count r-time-utc --to-time "$T_UTC")
+[[ $got == "1,2,3" ]] || { tail -20 "$PGREPO/r-time-utc.log"; fail "restore to $T_UTC holds markers $got"; }
+grep -q "${bb2:0:8}" "$WORK/r-time-utc.out" || { cat "$WORK/r-time-utc.out"; fail "restore to $T_UTC did not pick $bb2"; }
 got=$(restore_and_count r-time --to-time "$T")
 [[ $got == "1,2,3" ]] || { tail -20 "$PGREPO/r-time.log"; fail "restore to $T holds markers $got"; }
 # Every page of pgbench_accounts read back, with data checksums on: the
@@ -199,17 +212,23 @@ points=0
 for point in before:1 after:1; do
   K=$WORK/krepo-$point
   cp -a "$REPO" "$K"
-  cp "$WORK/other/$seg" "$WORK/other/000000010000000B00000001"
+  # The segment after the copy's last one (any other would be a gap, which
+  # check reports).
+  last=$(lb -r "$K" --json pg wal-list | jq -r '.ranges[-1].last')
+  pos=$(( 16#${last:8:8} * 256 + 16#${last:16:8} + 1 ))
+  next=$(printf '%s%08X%08X' "${last:0:8}" $((pos / 256)) $((pos % 256)))
+  cp "$WORK/other/$seg" "$WORK/other/$next"
   set +e
-  (LIFEBOAT_TEST_KILL_AT=$point "$LIFEBOAT" -r "$K" -q pg wal-push "$WORK/other/000000010000000B00000001" >/dev/null 2>&1) 2>/dev/null
+  (LIFEBOAT_TEST_KILL_AT=$point "$LIFEBOAT" -r "$K" -q pg wal-push "$WORK/other/$next" >/dev/null 2>&1) 2>/dev/null
   rc=$?
   set -e
   [[ $rc -eq 137 ]] || fail "wal-push not killed at $point ($rc)"
   points=$((points + 1))
   lb -r "$K" check >/dev/null || fail "check after wal-push killed at $point"
-  lb -r "$K" pg wal-push "$WORK/other/000000010000000B00000001" >/dev/null || fail "retry after $point"
-  lb -r "$K" pg wal-fetch 000000010000000B00000001 "$WORK/fetched" || fail "fetch after $point"
-  cmp "$WORK/fetched" "$WORK/other/000000010000000B00000001" || fail "fetched WAL differs after $point"
+  lb -r "$K" pg wal-push "$WORK/other/$next" >/dev/null || fail "retry after $point"
+  lb -r "$K" pg wal-fetch "$next" "$WORK/fetched" || fail "fetch after $point"
+  cmp "$WORK/fetched" "$WORK/other/$next" || fail "fetched WAL differs after $point"
+  lb -r "$K" check >/dev/null || fail "check after the retry at $point"
 done
 
 step "the server's archiver: killed wal-push and a blocked archive, then it catches up"
@@ -236,6 +255,46 @@ lb -r "$REPO" pg wal-fetch "$blocked" "$WORK/blocked" || fail "the segment archi
 lb -r "$REPO" check >/dev/null || fail "check after the archiver's kill"
 echo "wal-push kill points tried: $points"
 
+step "a gap in the WAL archive and a damaged segment are reported, and a restore past the gap refused"
+G=$WORK/gap-repo
+cp -a "$REPO" "$G"
+stop2=$(tail -n 1 "$WORK/bb2.json" | jq -r .stop_wal)
+bb4_start=$(tail -n 1 "$WORK/bb4.json" | jq -r .start_wal)
+lb -r "$G" check >/dev/null || fail "check before the gap"
+hole=$(lb -r "$G" --json pg wal-list | jq -r --arg a "$stop2" --arg b "$bb4_start" \
+  '[.files[].name | select(length == 24 and . > $a and . < $b)] | .[1]')
+[[ $hole != null ]] || fail "no segment between $stop2 and $bb4_start to remove"
+rm "$G/wal/$hole"
+lb -r "$G" pg wal-list >"$WORK/gap-list.txt"
+grep -q "gap on timeline ${hole:0:8}: missing $hole (1 segment)" "$WORK/gap-list.txt" || { cat "$WORK/gap-list.txt"; fail "wal-list does not show the gap"; }
+[[ $(grep -c "^timeline " "$WORK/gap-list.txt") -eq 2 ]] || fail "wal-list does not show two ranges around the gap"
+expect_exit 4 lb -r "$G" check
+grep -q "WAL archive: timeline ${hole:0:8} misses $hole (1 segment): recovery from base backup ${bb2:0:8}" "$WORK/last.out" \
+  || { cat "$WORK/last.out"; fail "check does not name the gap and the base backup it hurts"; }
+expect_exit 13 lb -r "$G" pg restore "$bb2" --data-dir "$WORK/gap-restore"
+expect_stderr "misses $hole .*recovery would stop there"
+[[ ! -e $WORK/gap-restore ]] || fail "a refused restore wrote the data directory"
+lb -r "$G" pg restore "$bb2" --data-dir "$WORK/gap-restore" --allow-gap >/dev/null 2>"$WORK/gap.err" || fail "--allow-gap"
+grep -q "warning: .*misses $hole" "$WORK/gap.err" || fail "--allow-gap did not warn"
+lb -r "$G" pg restore --data-dir "$WORK/gap-restore-latest" >/dev/null || fail "the newest base backup is behind the gap: restore it"
+rm -rf "$WORK/gap-restore" "$WORK/gap-restore-latest"
+seg=$(lb -r "$G" --json pg wal-list | jq -r '[.files[].name | select(length == 24)] | .[-2]')
+printf 'CORRUPT!' | dd of="$G/wal/$seg" bs=1 seek=4000 conv=notrunc status=none
+expect_exit 4 lb -r "$G" check --read-data
+grep -q "WAL file $seg in the archive" "$WORK/last.out" || { cat "$WORK/last.out"; fail "check --read-data does not name the damaged segment"; }
+rm -rf "$G"
+
+step "archive_command failing: basebackup gives up after --archive-timeout, naming the archiver's failure"
+before=$(lb -r "$REPO" --json snapshots | jq length)
+touch "$PGREPO/archive-blocked"
+expect_exit 1 lb -r "$REPO" pg basebackup --type full --archive-timeout 3s "$PG_URL/"
+expect_stderr "not archived within 3.0*s \(--archive-timeout\); the archiver last failed on [0-9A-F]{24}"
+rm -f "$PGREPO/archive-blocked"
+[[ $(lb -r "$REPO" --json snapshots | jq length) -eq $before ]] || fail "a base backup that timed out saved a snapshot"
+switch_and_wait
+lb -r "$REPO" check >/dev/null || fail "check after the archive timeout"
+expect_exit 2 lb -r "$REPO" pg basebackup --archive-timeout soon "$PG_URL/"
+
 step "bad input"
 expect_exit 1 lb -r "$REPO" pg restore --data-dir "$PGREPO/r-time"
 expect_stderr "not empty"
@@ -243,7 +302,11 @@ expect_exit 2 lb -r "$REPO" pg restore --data-dir "$WORK/x" --to-time "$T" --lat
 expect_exit 2 env -u LIFEBOAT_PASSWORD_FILE LIFEBOAT_PASSWORD=x "$LIFEBOAT" -r "$REPO" pg restore --data-dir "$WORK/x"
 expect_stderr "password from a file"
 expect_exit 13 lb -r "$REPO" pg restore --data-dir "$WORK/x" --to-time "2001-01-01 00:00:00"
-expect_stderr "no base backup finished before"
+expect_stderr "2001-01-01 00:00:00\+00 is before the oldest base backup"
+for bad in yesterday "12/02/2026 07:38" "2026-02-30 10:00" "$T Mars/Olympus"; do
+  expect_exit 2 lb -r "$REPO" pg restore --data-dir "$WORK/x" --to-time "$bad"
+  expect_stderr "--to-time"
+done
 expect_exit 2 lb -r "$REPO" pg
 expect_exit 2 lb -r "$REPO" pg nonsense
 echo "pg physical: ok"

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/bytes.h"
 #include "base/thread_pool.h"
 #include "engine/restore.h"
 #include "engine/walk.h"
@@ -72,6 +73,7 @@ std::string PhysicalManifest::ToJson() const {
                    {"timeline", timeline},
                    {"label", label},
                    {"stop_time", stop_time},
+                   {"timezone", timezone},
                    {"type", type}};
   if (type == "diff") {
     j["base_snapshot"] = base_snapshot;
@@ -98,6 +100,7 @@ Result<PhysicalManifest> PhysicalManifest::FromJson(std::string_view json) {
   m.timeline = j.contains("timeline") && j["timeline"].is_number_integer() ? j["timeline"].get<int>() : 0;
   m.label = str("label");
   m.stop_time = str("stop_time");
+  m.timezone = str("timezone");
   if (j.contains("type")) m.type = str("type");
   if (m.type != "full" && m.type != "diff") return Corrupt("postgres base backup manifest: unknown type \"" + m.type + "\"");
   m.base_snapshot = str("base_snapshot");
@@ -114,12 +117,14 @@ Result<std::unique_ptr<PhysicalBackup>> PhysicalBackup::Prepare(const PgTarget& 
                                       "current_setting('archive_command'), current_setting('wal_level'), "
                                       "(SELECT system_identifier::text FROM pg_control_system()), "
                                       "(SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')), "
-                                      "pg_is_in_recovery()::text"));
+                                      "pg_is_in_recovery()::text, "
+                                      "(SELECT reset_val FROM pg_settings WHERE name = 'TimeZone')"));
   PhysicalManifest& m = b->manifest_;
   m.source = target.Display("");
   m.server_version = c.server_version();
   m.data_directory = r.at(0, 0);
   m.system_identifier = r.at(0, 4);
+  m.timezone = r.at(0, 7);
   std::string where = target.Display("");
   if (r.at(0, 6) == "true") return InvalidArgument("base backup of a standby (" + where + ") is not supported: back up the primary");
   if (r.at(0, 3) == "minimal") return InvalidArgument(where + " has wal_level = minimal: a base backup needs replica or logical");
@@ -137,7 +142,8 @@ Result<std::unique_ptr<PhysicalBackup>> PhysicalBackup::Prepare(const PgTarget& 
     return Status(Code::kAccessDenied, "the data directory " + m.data_directory + " of " + where +
                                            " is not readable here: run the base backup on the database host, as root or the server's user");
   }
-  // pg_backup_stop waits for the archiver; a broken archive_command must not hang us forever.
+  // No statement may hang the backup for ever (pg_backup_stop's wait for
+  // the archive is ours, bounded by --archive-timeout).
   LB_RETURN_IF_ERROR(c.Exec("SET statement_timeout = '15min'"));
   return b;
 }
@@ -220,17 +226,48 @@ Status PhysicalBackup::Start() {
 }
 
 Status PhysicalBackup::Stop() {
-  auto r = conn_->Query("SELECT lsn::text, pg_walfile_name(lsn), labelfile, coalesce(spcmapfile, '') FROM pg_backup_stop(true)");
-  if (!r.ok()) {
-    return r.status().WithContext("pg_backup_stop (waiting for the WAL of the backup to be archived: is archive_command working?)");
-  }
+  // pg_backup_stop(false) and our own wait, not the server's: its wait has
+  // no end when archive_command fails, and says nothing about why.
+  auto r = conn_->Query("SELECT lsn::text, pg_walfile_name(lsn), labelfile, coalesce(spcmapfile, '') FROM pg_backup_stop(false)");
+  if (!r.ok()) return r.status().WithContext("pg_backup_stop");
   manifest_.stop_lsn = r->at(0, 0);
   manifest_.stop_wal = r->at(0, 1);
   label_file_ = r->at(0, 2);
   spc_map_file_ = r->at(0, 3);
-  manifest_.stop_time = FormatRfc3339(Now());
   started_ = false;
+  LB_RETURN_IF_ERROR(WaitForArchive(manifest_.stop_wal));
+  manifest_.stop_time = FormatRfc3339(Now());
   return Status::Ok();
+}
+
+// The archiver archives in name order and never skips a file, so once it has
+// archived the stop segment the backup history file (named by the start
+// segment) is archived too.
+Status PhysicalBackup::WaitForArchive(const std::string& segment) {
+  const std::string sql =
+      "SELECT coalesce(last_archived_wal, ''), coalesce(last_failed_wal, ''), "
+      "coalesce(to_char(last_failed_time AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS UTC'), ''), failed_count "
+      "FROM pg_stat_archiver";
+  auto start = std::chrono::steady_clock::now();
+  int delay_ms = 20;
+  while (true) {
+    LB_ASSIGN_OR_RETURN(Rows a, conn_->Query(sql));
+    std::string archived = a.at(0, 0).substr(0, 24);
+    if (archived.size() == 24 && archived.substr(0, 8) == segment.substr(0, 8) && archived >= segment) {
+      return Status::Ok();
+    }
+    double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (waited >= archive_timeout_seconds_) {
+      std::string why = a.at(0, 1).empty()
+                            ? "the archiver reports no failure (is it running, and is archive_command set?)"
+                            : "the archiver last failed on " + a.at(0, 1) + " at " + a.at(0, 2) + " (" + a.at(0, 3) +
+                                  " failures): check archive_command and the server log";
+      return Status(Code::kIoError, "WAL segment " + segment + " of the base backup was not archived within " +
+                                        HumanDuration(archive_timeout_seconds_) + " (--archive-timeout); " + why);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    delay_ms = std::min(delay_ms * 2, 1000);
+  }
 }
 
 std::vector<std::string> PhysicalBackup::Excludes() const {

@@ -57,6 +57,7 @@ struct PhysicalManifest {
   int timeline = 0;
   std::string label;
   std::string stop_time;  // RFC 3339: the backup is consistent from here on
+  std::string timezone;   // the server's TimeZone: recovery targets without a zone are in it
   std::string type = "full";   // or "diff"
   std::string base_snapshot;   // diff: the full base backup it builds on
   uint64_t delta_files = 0;    // diff: relation files stored as page deltas
@@ -87,6 +88,9 @@ class PhysicalBackup {
   // What PostgreSQL rebuilds at start and a backup must not copy.
   std::vector<std::string> Excludes() const;
   const PhysicalManifest& manifest() const { return manifest_; }
+  // How long the end of the backup waits for its last WAL segment to be
+  // archived before failing (pgBackRest's archive-timeout; 60 s).
+  void set_archive_timeout(double seconds) { archive_timeout_seconds_ = seconds; }
   // Warnings found while preparing (e.g. archive_command not set to lifeboat).
   const std::vector<std::string>& warnings() const { return warnings_; }
 
@@ -94,6 +98,7 @@ class PhysicalBackup {
   PhysicalBackup() = default;
   Status Start();
   Status Stop();
+  Status WaitForArchive(const std::string& segment);
 
   struct DeltaFile {
     std::string rel, abs;  // in the data directory; on disk
@@ -109,6 +114,7 @@ class PhysicalBackup {
   PhysicalManifest manifest_;
   std::string label_file_, spc_map_file_;
   std::vector<std::string> warnings_;
+  double archive_timeout_seconds_ = 60;
   bool started_ = false;
 };
 

@@ -107,6 +107,15 @@ Result<WalPushResult> PushWal(Repository& repo, const std::string& path) {
   return r;
 }
 
+Result<std::string> ReadWal(Repository& repo, const std::string& name) {
+  auto sealed = repo.storage().Load(FileType::kWal, name, 0, 0);
+  if (!sealed.ok()) {
+    if (sealed.status().code() == Code::kNotFound) return NotFound("WAL file " + name + " is not in the archive");
+    return sealed.status().WithContext("read WAL file " + name);
+  }
+  return Decode(repo, name, *sealed);
+}
+
 Status FetchWal(Repository& repo, const std::string& name, const std::string& dest) {
   if (!IsWalFileName(name)) return InvalidArgument("wal-fetch: \"" + name + "\" is not a WAL file name");
   auto sealed = repo.storage().Load(FileType::kWal, name, 0, 0);

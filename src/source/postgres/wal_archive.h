@@ -36,6 +36,9 @@ struct WalPushResult {
 // Stores the file at `path` (its base name names it in the archive).
 Result<WalPushResult> PushWal(Repository& repo, const std::string& path);
 
+// Reads, authenticates and decompresses archived file `name`.
+Result<std::string> ReadWal(Repository& repo, const std::string& name);
+
 // Writes archived file `name` to `dest` (through a temporary file renamed
 // into place). kNotFound if the archive does not hold it.
 Status FetchWal(Repository& repo, const std::string& name, const std::string& dest);

@@ -18,10 +18,6 @@
 namespace lifeboat {
 namespace {
 
-Status MkdirIfMissing(const std::string& path) {
-  if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("mkdir " + path, errno);
-  return Status::Ok();
-}
 
 Status WriteAll(int fd, std::string_view data, const std::string& what, size_t max_write = 0) {
   size_t done = 0;
@@ -57,8 +53,8 @@ Status SyncDir(const std::string& dir) {
 constexpr size_t kDirectMin = 1 << 20;
 constexpr size_t kDirectAlign = 4096;
 
-bool WriteDirect(const std::string& path, std::string_view data, Status* status) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, 0400);
+bool WriteDirect(const std::string& path, std::string_view data, mode_t mode, Status* status) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, mode);
   if (fd < 0) {
     if (errno == EINVAL) return false;
     *status = ErrnoStatus("create " + path, errno);
@@ -133,6 +129,30 @@ std::string LocalStorage::RelPath(FileType type, std::string_view name) const {
   return rel;
 }
 
+void LocalStorage::LearnOwnership() {
+  std::call_once(owner_once_, [this] {
+    struct stat st;
+    if (stat(root_.c_str(), &st) == 0 && geteuid() == 0 && (st.st_uid != 0 || st.st_gid != 0)) {
+      chown_ = true;
+      uid_ = st.st_uid;
+      gid_ = st.st_gid;
+    }
+    if (stat((root_ + "/config").c_str(), &st) == 0 && (st.st_mode & S_IRGRP)) {
+      file_mode_ = 0440;
+      dir_mode_ = 0770;
+    }
+  });
+}
+
+Status LocalStorage::MakeDir(const std::string& path) {
+  if (mkdir(path.c_str(), dir_mode_) != 0) {
+    if (errno == EEXIST) return Status::Ok();
+    return ErrnoStatus("mkdir " + path, errno);
+  }
+  if (chown_ && chown(path.c_str(), uid_, gid_) != 0) return ErrnoStatus("chown " + path, errno);
+  return Status::Ok();
+}
+
 Status LocalStorage::Create() {
   struct stat st;
   if (stat((root_ + "/config").c_str(), &st) == 0) {
@@ -141,15 +161,16 @@ Status LocalStorage::Create() {
   if (mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST) {
     return ErrnoStatus("create repository directory " + root_, errno);
   }
+  LearnOwnership();
   for (FileType t : {FileType::kKey, FileType::kLock, FileType::kSnapshot, FileType::kIndex,
                      FileType::kPack}) {
-    LB_RETURN_IF_ERROR(MkdirIfMissing(root_ + "/" + std::string(FileTypeDir(t))));
+    LB_RETURN_IF_ERROR(MakeDir(root_ + "/" + std::string(FileTypeDir(t))));
   }
-  LB_RETURN_IF_ERROR(MkdirIfMissing(root_ + "/tmp"));
+  LB_RETURN_IF_ERROR(MakeDir(root_ + "/tmp"));
   for (int i = 0; i < 256; ++i) {
     char sub[4];
     std::snprintf(sub, sizeof sub, "%02x", i);
-    LB_RETURN_IF_ERROR(MkdirIfMissing(root_ + "/data/" + sub));
+    LB_RETURN_IF_ERROR(MakeDir(root_ + "/data/" + sub));
   }
   return Status::Ok();
 }
@@ -158,19 +179,21 @@ Status LocalStorage::Save(FileType type, std::string_view name, std::string_view
   std::string rel = RelPath(type, name);
   std::string final_path = root_ + "/" + rel;
   std::string final_dir = final_path.substr(0, final_path.rfind('/'));
+  LearnOwnership();
   // Write to tmp/ and rename into place, so the final name only ever holds a
   // complete, synced file. tmp/ is created on demand (restic's repos lack it).
-  LB_RETURN_IF_ERROR(MkdirIfMissing(root_ + "/tmp"));
-  LB_RETURN_IF_ERROR(MkdirIfMissing(final_dir));
+  LB_RETURN_IF_ERROR(MakeDir(root_ + "/tmp"));
+  LB_RETURN_IF_ERROR(MakeDir(final_dir));
   std::string tmp = root_ + "/tmp/" + HexEncode(RandomBytes(12));
   Status st;
-  if (data.size() < kDirectMin || !WriteDirect(tmp, data, &st)) {
-    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
+  if (data.size() < kDirectMin || !WriteDirect(tmp, data, file_mode_, &st)) {
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, file_mode_);
     if (fd < 0) return ErrnoStatus("create " + tmp, errno);
     st = WriteAll(fd, data, rel, max_write_);
     if (st.ok() && fsync(fd) != 0) st = ErrnoStatus("fsync " + rel, errno);
     if (close(fd) != 0 && st.ok()) st = ErrnoStatus("close " + rel, errno);
   }
+  if (st.ok() && chown_ && chown(tmp.c_str(), uid_, gid_) != 0) st = ErrnoStatus("chown " + tmp, errno);
   if (st.ok() && Rename(tmp.c_str(), final_path.c_str()) != 0) {
     st = ErrnoStatus("rename into " + rel, errno);
   }
@@ -223,9 +246,11 @@ Result<uint64_t> LocalStorage::Size(FileType type, std::string_view name) {
   std::string rel = RelPath(type, name);
   struct stat st;
   if (stat((root_ + "/" + rel).c_str(), &st) != 0) {
-    if (errno == ENOENT) return NotFound(rel + " in " + root_ + ": no such file");
+    if (errno == ENOENT || errno == ENOTDIR) return NotFound(rel + " in " + root_ + ": no such file");
     return ErrnoStatus("stat " + root_ + "/" + rel, errno);
   }
+  // A directory named like an object (a project's config/) is no object.
+  if (!S_ISREG(st.st_mode)) return NotFound(rel + " in " + root_ + ": not a file");
   return static_cast<uint64_t>(st.st_size);
 }
 

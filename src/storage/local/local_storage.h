@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
+#include <sys/types.h>
 #include <string>
 
 #include "storage/storage.h"
@@ -33,6 +35,19 @@ class LocalStorage final : public Storage {
 
  private:
   int Rename(const char* from, const char* to);
+  // New files and directories take the repository's owner (when root writes
+  // into a repository another user owns: a repository that root's backup
+  // and the postgres user's wal-push share) and, as restic does, group
+  // read access when the config file has it (0440 files, 0770 directories;
+  // else 0400 and 0700).
+  void LearnOwnership();
+  Status MakeDir(const std::string& path);
+  std::once_flag owner_once_;
+  bool chown_ = false;
+  uid_t uid_ = 0;
+  gid_t gid_ = 0;
+  mode_t file_mode_ = 0400;
+  mode_t dir_mode_ = 0700;
   // Path of a file relative to the root ("data/ab/abcd...").
   std::string RelPath(FileType type, std::string_view name) const;
   std::string root_;

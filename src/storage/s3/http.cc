@@ -123,9 +123,15 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
     curl_easy_cleanup(curl);  // the connection may be half-used: do not reuse it
     std::string reason = error[0] != 0 ? error : curl_easy_strerror(rc);
     Code code = Code::kUnavailable;
-    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
-        rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
-      code = Code::kIoError;  // retrying cannot help
+    // Retrying cannot help these: a certificate that does not verify, a TLS
+    // handshake with a server that speaks another protocol (https against
+    // plain HTTP: "wrong version number"), a malformed URL.
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CONNECT_ERROR ||
+        rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) {
+      code = Code::kIoError;
+    }
+    if (rc == CURLE_SSL_CONNECT_ERROR && reason.find("wrong version number") != std::string::npos) {
+      reason += " (the endpoint does not speak TLS: for plain HTTP write s3:http://HOST/BUCKET)";
     }
     return Status(code, req.method + " " + req.url + ": " + reason);
   }

@@ -336,6 +336,14 @@ Result<uint64_t> S3Storage::Size(FileType type, std::string_view name) {
     }
   }
   if (r.status == 404) return NotFound(std::string(FileTypeName(type)) + " " + std::string(name) + " not found");
+  if (r.status == 403) {
+    // A HEAD answer has no body, so no error code: a wrong access key and a
+    // missing permission look alike. A one-byte GET of the same object says
+    // which.
+    Call get{"GET", head.key, {}, {{"Range", "bytes=0-0"}}, {}};
+    auto g = Send(get);
+    if (g.ok() && g->status == 403) return ErrorFor(get, *g);
+  }
   if (r.status != 200) return ErrorFor(head, r);
   std::string len = r.Header("content-length");
   if (len.empty()) return IoError("s3 HEAD " + head.key + ": no Content-Length");

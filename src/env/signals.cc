@@ -1,0 +1,46 @@
+#include "env/signals.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+namespace lifeboat {
+namespace {
+
+int g_pipe[2] = {-1, -1};
+std::atomic<bool> g_cleaning{false};
+
+void OnSignal(int sig) {
+  if (g_cleaning.exchange(true)) _exit(128 + sig);  // the second one: no more waiting
+  unsigned char b = static_cast<unsigned char>(sig);
+  ssize_t n = write(g_pipe[1], &b, 1);
+  (void)n;
+}
+
+}  // namespace
+
+void InstallInterruptHandler(std::function<void(int)> on_signal) {
+  if (pipe2(g_pipe, O_CLOEXEC) != 0) return;  // no handler: the default (exit) stays
+  std::thread([fn = std::move(on_signal)] {
+    unsigned char b = 0;
+    while (read(g_pipe[0], &b, 1) != 1) {
+    }
+    fn(b);
+  }).detach();
+  struct sigaction sa = {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  // A signal ignored when we started (nohup, a shell's background job) stays
+  // ignored.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old = {};
+    if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    sigaction(sig, &sa, nullptr);
+  }
+}
+
+}  // namespace lifeboat
