@@ -14,6 +14,12 @@
 namespace lifeboat::cli {
 namespace {
 
+std::string JoinPaths(const std::vector<std::string>& paths) {
+  std::string out;
+  for (const auto& p : paths) out += (out.empty() ? "" : " ") + p;
+  return out;
+}
+
 Result<std::vector<std::string>> ReadPatternFile(const std::string& path) {
   LB_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
   std::vector<std::string> out;
@@ -87,7 +93,7 @@ int RunBackupCmd(Context& ctx) {
   ProgressCounters counters;
   StderrWarnings warnings(ctx.json());
   ProgressPrinter printer(&counters, ctx.json(), ctx.quiet() || opts.use_stdin, "backup");
-  auto result = RunBackup(**repo, opts, &counters, &warnings);
+  auto result = RunBackupWithHooks(ctx, **repo, opts, &counters, &warnings, opts.use_stdin ? "stdin:" + opts.stdin_filename : JoinPaths(opts.paths));
   printer.Stop();
   if (!result.ok()) return Fail(ctx, result.status().WithContext("backup"));
   const BackupSummary& s = *result;
@@ -162,6 +168,7 @@ Command BackupCommand() {
       {"no-globals", 0, false, "PostgreSQL: do not dump roles and tablespaces (pg_dumpall --globals-only)"},
       {"database", 0, true, "PostgreSQL, with a URL naming no database: back up these (a,b or repeat)", "NAMES"},
   };
+  AddHookFlags(&flags);
   return {"backup", "backup [flags] PATH... | --stdin [--stdin-filename NAME] | postgres://USER@HOST:PORT/[DB]",
           "back up files and directories, or standard input", flags, RunBackupCmd};
 }

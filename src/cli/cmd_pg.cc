@@ -83,7 +83,7 @@ int RunBaseBackup(Context& ctx, const std::string& url) {
   }
   ProgressCounters counters;
   ProgressPrinter printer(&counters, ctx.json(), ctx.quiet(), "basebackup");
-  auto result = RunBackup(**repo, opts, &counters, &warnings);
+  auto result = RunBackupWithHooks(ctx, **repo, opts, &counters, &warnings, target->Display(""));
   printer.Stop();
   if (!result.ok()) return Fail(ctx, result.status().WithContext("pg basebackup of " + target->Display("")));
   const BackupSummary& s = *result;
@@ -501,6 +501,7 @@ Command PgCommand() {
       {"dry-run", 'n', false, "expire-wal: only say what would go"},
   };
   AddFilterFlags(&flags);
+  AddHookFlags(&flags);
   return {"pg",
           "pg basebackup URL | wal-push PATH | wal-fetch NAME DEST | restore [SNAPSHOT] --data-dir DIR "
           "[--to-time T | --to-lsn L | --latest] | expire-wal | wal-list",

@@ -51,7 +51,7 @@ int RunPgLogicalBackup(Context& ctx, BackupOptions opts, const std::string& url)
   ProgressCounters counters;
   StderrWarnings warnings(ctx.json());
   ProgressPrinter printer(&counters, ctx.json(), ctx.quiet(), "backup");
-  auto result = RunBackup(**repo, opts, &counters, &warnings);
+  auto result = RunBackupWithHooks(ctx, **repo, opts, &counters, &warnings, target->Display());
   printer.Stop();
   if (!result.ok()) return Fail(ctx, result.status().WithContext("backup of " + target->Display()));
   const BackupSummary& s = *result;

@@ -41,6 +41,13 @@ Command PgCommand();
 
 // PostgreSQL forms of backup, restore and dump (cmd_postgres.cc).
 int RunPgLogicalBackup(Context& ctx, BackupOptions opts, const std::string& url);
+// RunBackup between the --pre-hook and --post-hook commands (jobs/hooks.h).
+// A failing pre-hook: its error, no backup. A failing post-hook after a
+// backup that succeeded: the summary, then the hook's error (DeferError).
+Result<BackupSummary> RunBackupWithHooks(Context& ctx, Repository& repo, const BackupOptions& opts,
+                                         ProgressCounters* progress, WarningSink* warnings, const std::string& source);
+// The hook flags of every command that backs up.
+void AddHookFlags(std::vector<FlagSpec>* flags);
 int RunPgLogicalRestore(Context& ctx, const std::string& snapshot, const std::string& url);
 int RunPgDump(Context& ctx, const Snapshot& snapshot);
 // `name`, where "latest" means the newest logical PostgreSQL snapshot.

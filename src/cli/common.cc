@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "base/bytes.h"
+#include "cli/commands.h"
 #include "env/env.h"
+#include "jobs/hooks.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -236,6 +238,50 @@ void ProgressPrinter::PrintOnce(bool) {
                 eta > 0 ? "  ETA " : "", eta > 0 ? Clock(eta).c_str() : "");
   std::fprintf(stderr, "\r\033[K%s", line);
   std::fflush(stderr);
+}
+
+void AddHookFlags(std::vector<FlagSpec>* flags) {
+  flags->push_back(
+      {"pre-hook", 0, true, "run CMD before the backup's consistent point (repeatable; no shell)", "CMD"});
+  flags->push_back(
+      {"post-hook", 0, true, "run CMD after it, also after a failure (repeatable; no shell)", "CMD"});
+  flags->push_back({"hook-timeout", 0, true, "stop a hook that runs longer (default 5m)", "DURATION"});
+}
+
+Result<BackupSummary> RunBackupWithHooks(Context& ctx, Repository& repo, const BackupOptions& opts,
+                                         ProgressCounters* progress, WarningSink* warnings,
+                                         const std::string& source) {
+  const Args& a = ctx.args();
+  double timeout = 300;
+  if (a.Has("hook-timeout")) {
+    auto secs = ParseDuration(a.Get("hook-timeout"));
+    if (!secs || *secs <= 0)
+      return InvalidArgument("--hook-timeout takes a duration (30s, 5m), not \"" + a.Get("hook-timeout") +
+                             "\"");
+    timeout = *secs;
+  }
+  for (const auto& cmd : a.All("pre-hook")) LB_RETURN_IF_ERROR(SplitCommandLine(cmd).status());
+  for (const auto& cmd : a.All("post-hook")) LB_RETURN_IF_ERROR(SplitCommandLine(cmd).status());
+  Status pre;
+  for (const auto& cmd : a.All("pre-hook")) {
+    HookRun run{"pre", source, "", "", ""};
+    pre = RunHook(cmd, run, timeout);
+    if (!pre.ok()) break;
+  }
+  Result<BackupSummary> result =
+      pre.ok() ? RunBackup(repo, opts, progress, warnings) : Result<BackupSummary>(pre);
+  for (const auto& cmd : a.All("post-hook")) {
+    HookRun run{"post", source, result.ok() ? "success" : "failure",
+                result.ok() ? result->snapshot_id.Hex() : "", result.ok() ? "" : result.status().message()};
+    Status s = RunHook(cmd, run, timeout);
+    if (s.ok()) continue;
+    if (result.ok()) {
+      ctx.DeferError(s);
+    } else {
+      std::fprintf(stderr, "lifeboat: %s\n", s.message().c_str());
+    }
+  }
+  return result;
 }
 
 }  // namespace lifeboat::cli

@@ -74,12 +74,18 @@ class Context {
 
   // Prints an error line (to stderr, as one line).
   void PrintError(const Status& s) const;
+  // An error found after the command's own work succeeded (a failing
+  // post-hook): the command prints its summary, then main reports this and
+  // exits with its code.
+  void DeferError(Status s) { if (deferred_.ok()) deferred_ = std::move(s); }
+  const Status& deferred() const { return deferred_; }
 
  private:
   Args args_;
   std::unique_ptr<Repository> repo_;
   std::unique_ptr<RepoLock> lock_;
   RetryingStorage* retrying_ = nullptr;  // owned by repo_ once opened
+  Status deferred_;
 };
 
 // Prints warnings on stderr and counts them.

@@ -126,7 +126,9 @@ int Main(int argc, char** argv) {
       return kExitOk;
     }
     Context ctx(std::move(*parsed));
-    return c.run(ctx);
+    int rc = c.run(ctx);
+    if (rc == kExitOk && !ctx.deferred().ok()) return Fail(ctx, ctx.deferred());
+    return rc;
   }
   std::fprintf(stderr, "lifeboat: unknown command \"%s\" (see \"lifeboat --help\")\n", name.c_str());
   return kExitUsage;
