@@ -10,6 +10,7 @@
 #include "engine/backup.h"
 #include "env/env.h"
 #include "source/postgres/target.h"
+#include "source/redis/client.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -58,12 +59,18 @@ int RunBackupCmd(Context& ctx) {
     if (!t) return Fail(ctx, InvalidArgument("--time: cannot parse \"" + a.Get("time") + "\""));
     opts.time = *t;
   }
+  if (opts.paths.size() == 1 && redis::IsRedisUrl(opts.paths[0])) {
+    std::string url = opts.paths[0];
+    return RunRedisBackup(ctx, std::move(opts), url);
+  }
   if (opts.paths.size() == 1 && pg::IsPgUrl(opts.paths[0])) {
     std::string url = opts.paths[0];
     return RunPgLogicalBackup(ctx, std::move(opts), url);
   }
   for (const auto& p : opts.paths) {
-    if (pg::IsPgUrl(p)) return Fail(ctx, InvalidArgument("a PostgreSQL URL is backed up on its own, without other paths"));
+    if (pg::IsPgUrl(p) || redis::IsRedisUrl(p)) {
+      return Fail(ctx, InvalidArgument("a database URL is backed up on its own, without other paths"));
+    }
     // A URL of a source this build has no driver for, rather than "no such
     // file" for a path nobody meant.
     size_t colon = p.find("://");
@@ -71,7 +78,7 @@ int RunBackupCmd(Context& ctx) {
     if (colon != std::string::npos && colon > 0 && p.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789+.-") == colon &&
         lstat(p.c_str(), &st) != 0) {
       return Fail(ctx, InvalidArgument("backup: " + p.substr(0, colon + 3) +
-                                       " is not a source this lifeboat backs up (paths, --stdin and postgres:// are)"));
+                                       " is not a source this lifeboat backs up (paths, --stdin, postgres:// and redis:// are)"));
     }
   }
   if (opts.use_stdin && !opts.paths.empty()) {
@@ -167,9 +174,14 @@ Command BackupCommand() {
       {"no-fingerprint", 0, false, "PostgreSQL: take no per-table fingerprint (verify can then only restore)"},
       {"no-globals", 0, false, "PostgreSQL: do not dump roles and tablespaces (pg_dumpall --globals-only)"},
       {"database", 0, true, "PostgreSQL, with a URL naming no database: back up these (a,b or repeat)", "NAMES"},
+      {"redis-password-file", 0, true, "Redis: read the password from FILE (else the URL or REDISCLI_AUTH)", "FILE"},
+      {"cacert", 0, true, "Redis over TLS (rediss://): trust this CA file", "FILE"},
+      {"redis-data-dir", 0, true, "Redis: the server's data directory, for the BGSAVE fallback when it refuses "
+                                  "replication", "DIR"},
   };
   AddHookFlags(&flags);
-  return {"backup", "backup [flags] PATH... | --stdin [--stdin-filename NAME] | postgres://USER@HOST:PORT/[DB]",
+  return {"backup", "backup [flags] PATH... | --stdin [--stdin-filename NAME] | postgres://USER@HOST:PORT/[DB] | "
+          "redis://[[USER]:PASSWORD@]HOST:PORT",
           "back up files and directories, or standard input", flags, RunBackupCmd};
 }
 

@@ -41,6 +41,7 @@ Command PgCommand();
 
 // PostgreSQL forms of backup, restore and dump (cmd_postgres.cc).
 int RunPgLogicalBackup(Context& ctx, BackupOptions opts, const std::string& url);
+int RunRedisBackup(Context& ctx, BackupOptions opts, const std::string& url);
 // RunBackup between the --pre-hook and --post-hook commands (jobs/hooks.h).
 // A failing pre-hook: its error, no backup. A failing post-hook after a
 // backup that succeeded: the summary, then the hook's error (DeferError).

@@ -19,6 +19,7 @@
 #include "repo/repository.h"
 #include "repo/snapshot.h"
 #include "repo/tree.h"
+#include "source/redis/rdb.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -66,6 +67,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (type == FileType::kIndex) (void)ParseIndexJson(*plain, nullptr);
     else (void)Snapshot::FromJson(*plain);
   }
+#elif defined(FUZZ_RDB)
+  // An RDB stream from a Redis server (or a snapshot): seeds in
+  // tests/fuzz/seeds/rdb, among them what redis-server 7.0 saves.
+  redis::StringInput rin(in);
+  redis::RdbOptions ro;
+  ro.capture_raw = true;
+  ro.max_string = 1 << 20;
+  (void)redis::ParseRdb(rin, ro, [](redis::RdbEntry& e) {
+    if (e.raw.empty() || static_cast<unsigned char>(e.raw[0]) != e.rdb_type) __builtin_trap();
+    return Status::Ok();
+  });
 #elif defined(FUZZ_PACK_HEADER)
   // A decrypted pack header; the data before it may be any length.
   uint64_t data_end = size > 0 ? data[0] * 977u : 0;

@@ -13,6 +13,7 @@ cleanup() {
     [[ -f $d/postmaster.pid ]] && as_pg "$PG_BIN/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1
   done
   if [[ -n ${PG_DIR:-} ]]; then stop_postgres; rm -rf "$PG_DIR"; fi
+  for pid in "${CLEANUP_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   for d in "${CLEANUP_DIRS[@]}"; do rm -rf "$d"; done
   if mountpoint -q "$WORK/small" 2>/dev/null; then umount "$WORK/small" || true; fi
   rm -rf "$WORK"
@@ -20,6 +21,7 @@ cleanup() {
 }
 CLEANUP_PG_DATA=()  # data directories of servers a test started itself
 CLEANUP_DIRS=()     # more directories to remove
+CLEANUP_PIDS=()     # servers (redis-server) to kill
 trap cleanup EXIT
 
 export LIFEBOAT_PASSWORD=correct-horse-battery
@@ -165,6 +167,34 @@ stop_s3rver() {
 # free_port: prints a TCP port on loopback that nobody listens on now.
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# start_redis NAME [ARGS...]: a redis-server 7 on a free loopback port in
+# $WORK/redis-NAME, with the debug command (DEBUG DIGEST, POPULATE) and no
+# persistence of its own. Sets REDIS_PORT; `rcli NAME ARGS` talks to it.
+declare -A REDIS_PORTS
+start_redis() {
+  local name=$1
+  shift
+  local dir=$WORK/redis-$name port
+  mkdir -p "$dir"
+  port=$(free_port)
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize no --save '' --appendonly no \
+    --repl-diskless-sync-delay 0 --enable-debug-command local "$@" >"$dir/log" 2>&1 &
+  CLEANUP_PIDS+=($!)
+  for _ in $(seq 1 200); do
+    redis-cli -p "$port" --no-auth-warning -a "${REDIS_TEST_PASSWORD:-}" PING 2>/dev/null | grep -q PONG && break
+    grep -q "NOAUTH\|Ready to accept" "$dir/log" 2>/dev/null && break
+    sleep 0.05
+  done
+  grep -q "Ready to accept" "$dir/log" || { cat "$dir/log" >&2; fail "redis-server $name did not start"; }
+  REDIS_PORTS[$name]=$port
+  REDIS_PORT=$port
+}
+rcli() {
+  local name=$1
+  shift
+  redis-cli -p "${REDIS_PORTS[$name]}" "$@"
 }
 
 # as_pg CMD...: runs CMD as the unprivileged "postgres" user (PostgreSQL

@@ -1,0 +1,300 @@
+#include "source/redis/backup.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "env/env.h"
+#include "env/process.h"
+#include "source/redis/rdb.h"
+
+namespace lifeboat::redis {
+namespace {
+
+// The value of `field` in an INFO reply ("redis_version:7.0.15").
+std::string InfoField(const std::string& info, const std::string& field) {
+  size_t at = info.find(field + ":");
+  if (at == std::string::npos) return "";
+  size_t start = at + field.size() + 1;
+  size_t end = info.find_first_of("\r\n", start);
+  return info.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// The RDB of a replication transfer, passed on to `out` as the parser reads
+// it. A "$<len>" payload ends after len bytes; a diskless "$EOF:<mark>" one
+// where the 40-byte mark appears, which is held back from the output.
+class ReplicationInput final : public RdbInput {
+ public:
+  ReplicationInput(Connection& c, int out, std::string mark, uint64_t len)
+      : c_(c), out_(out), mark_(std::move(mark)), remaining_(len) {}
+
+  Result<size_t> ReadSome(char* buf, size_t n) override {
+    size_t k = 0;
+    if (mark_.empty()) {
+      if (remaining_ == 0) return size_t{0};
+      LB_ASSIGN_OR_RETURN(k, c_.ReadSome(buf, std::min<uint64_t>(n, remaining_)));
+      remaining_ -= k;
+    } else {
+      while (!ended_ && pending_.size() <= mark_.size()) LB_RETURN_IF_ERROR(More());
+      size_t ready = ended_ ? pending_.size() : pending_.size() - mark_.size();
+      k = std::min(n, ready);
+      std::memcpy(buf, pending_.data(), k);
+      pending_.erase(0, k);
+    }
+    LB_RETURN_IF_ERROR(WriteAll(out_, std::string_view(buf, k), "the RDB stream"));
+    bytes_ += k;
+    return k;
+  }
+
+  // After the parser saw the RDB's end: nothing of the payload may remain.
+  Status Finish() {
+    if (mark_.empty()) {
+      if (remaining_ != 0) return Corrupt("RDB from the server continues past its end marker");
+      return Status::Ok();
+    }
+    while (!ended_) LB_RETURN_IF_ERROR(More());
+    if (!pending_.empty()) return Corrupt("RDB from the server continues past its end marker");
+    return Status::Ok();
+  }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  Status More() {
+    char buf[65536];
+    LB_ASSIGN_OR_RETURN(size_t k, c_.ReadSome(buf, sizeof buf));
+    size_t old = pending_.size();
+    pending_.append(buf, k);
+    size_t from = old > mark_.size() ? old - mark_.size() : 0;
+    size_t at = pending_.find(mark_, from);
+    if (at != std::string::npos) {
+      pending_.resize(at);  // what follows the mark is the replication stream
+      ended_ = true;
+    }
+    return Status::Ok();
+  }
+
+  Connection& c_;
+  int out_;
+  std::string mark_;
+  uint64_t remaining_;
+  std::string pending_;
+  bool ended_ = false;
+  uint64_t bytes_ = 0;
+};
+
+// A file (the BGSAVE fallback), passed on to `out` as it is read.
+class FileInput final : public RdbInput {
+ public:
+  FileInput(int fd, int out) : fd_(fd), out_(out) {}
+  Result<size_t> ReadSome(char* buf, size_t n) override {
+    ssize_t k;
+    do {
+      k = read(fd_, buf, n);
+    } while (k < 0 && errno == EINTR);
+    if (k < 0) return ErrnoStatus("read the RDB file", errno);
+    LB_RETURN_IF_ERROR(WriteAll(out_, std::string_view(buf, static_cast<size_t>(k)), "the RDB stream"));
+    return static_cast<size_t>(k);
+  }
+
+ private:
+  int fd_, out_;
+};
+
+}  // namespace
+
+std::string RedisManifest::ToJson() const {
+  nlohmann::json j{{"kind", kind},
+                   {"source", source},
+                   {"redis_version", redis_version},
+                   {"rdb_version", rdb_version},
+                   {"method", method},
+                   {"rdb_bytes", rdb_bytes},
+                   {"functions", functions},
+                   {"fingerprint", nlohmann::json::parse(fingerprint.ToJson())}};
+  return j.dump(1) + "\n";
+}
+
+Result<RedisManifest> RedisManifest::FromJson(std::string_view json) {
+  auto j = nlohmann::json::parse(json, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || j.value("kind", std::string()) != "redis") {
+    return Corrupt("redis manifest: damaged");
+  }
+  RedisManifest m;
+  try {
+    m.source = j.value("source", std::string());
+    m.redis_version = j.value("redis_version", std::string());
+    m.rdb_version = j.value("rdb_version", 0);
+    m.method = j.value("method", std::string());
+    m.rdb_bytes = j.value("rdb_bytes", uint64_t{0});
+    m.functions = j.value("functions", uint64_t{0});
+  } catch (const nlohmann::json::exception&) {
+    return Corrupt("redis manifest: a field has the wrong type");
+  }
+  if (!j.contains("fingerprint") || !Fingerprint::FromJson(j["fingerprint"].dump(), &m.fingerprint)) {
+    return Corrupt("redis manifest: damaged fingerprint");
+  }
+  return m;
+}
+
+Result<std::unique_ptr<RedisBackup>> RedisBackup::Prepare(const Endpoint& ep,
+                                                          const RedisBackupOptions& options) {
+  std::unique_ptr<RedisBackup> b(new RedisBackup());
+  b->ep_ = ep;
+  b->options_ = options;
+  b->manifest_.source = ep.Display();
+  LB_ASSIGN_OR_RETURN(auto c, Connection::Open(ep, options.timeout));
+  LB_ASSIGN_OR_RETURN(Reply info, c->Command({"INFO", "server"}));
+  if (info.ok()) b->manifest_.redis_version = InfoField(info.str, "redis_version");
+  return b;
+}
+
+RedisBackup::~RedisBackup() {
+  if (producer_.joinable()) producer_.join();
+}
+
+Result<int> RedisBackup::OpenRdb() {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return ErrnoStatus("pipe for the RDB stream", errno);
+  fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+  producer_ = std::thread([this, out = p[1]] {
+    producer_status_ = Transfer(out);
+    close(out);
+  });
+  return p[0];
+}
+
+Status RedisBackup::FinishRdb() {
+  if (producer_.joinable()) producer_.join();
+  return producer_status_;
+}
+
+Status RedisBackup::Transfer(int out) {
+  bool refused = false;
+  Status s = TransferByReplication(out, &refused);
+  if (!refused) return s;
+  if (options_.data_dir.empty()) {
+    return Status(Code::kAccessDenied, ep_.Display() + " refuses replication (" + s.message() +
+                                           ") and no --redis-data-dir was given for the BGSAVE fallback");
+  }
+  return TransferByBgsave(out);
+}
+
+Status RedisBackup::TransferByReplication(int out, bool* refused) {
+  LB_ASSIGN_OR_RETURN(auto c, Connection::Open(ep_, options_.timeout));
+  // Redis 7: send the RDB and nothing after it. Older servers answer an
+  // error, and stream commands after the RDB, which we do not read.
+  LB_RETURN_IF_ERROR(c->Command({"REPLCONF", "rdb-only", "1"}).status());
+  LB_RETURN_IF_ERROR(c->Command({"REPLCONF", "capa", "eof"}).status());  // diskless, if the server does it
+  std::string header;
+  for (const char* cmd : {"SYNC", "PSYNC"}) {
+    if (std::string(cmd) == "SYNC")
+      LB_RETURN_IF_ERROR(c->Append({"SYNC"}));
+    else
+      LB_RETURN_IF_ERROR(c->Append({"PSYNC", "?", "-1"}));
+    LB_RETURN_IF_ERROR(c->Flush());
+    // The master sends newlines while it prepares the RDB.
+    char first = '\n';
+    while (first == '\n') LB_RETURN_IF_ERROR(c->ReadExact(&first, 1));
+    LB_ASSIGN_OR_RETURN(std::string rest, c->ReadLine());
+    std::string line = std::string(1, first) + rest;
+    if (line.starts_with("+FULLRESYNC")) {
+      first = '\n';
+      while (first == '\n') LB_RETURN_IF_ERROR(c->ReadExact(&first, 1));
+      LB_ASSIGN_OR_RETURN(rest, c->ReadLine());
+      line = std::string(1, first) + rest;
+    }
+    if (line.starts_with("$")) {
+      header = line;
+      break;
+    }
+    if (line.starts_with("-ERR unknown command") || line.starts_with("-NOPERM")) {
+      *refused = true;
+      s_refusal_ = line.substr(1);
+      continue;
+    }
+    return IoError(ep_.Display() + " answered " + cmd + " with: " + line.substr(0, 200));
+  }
+  if (header.empty()) return Status(Code::kAccessDenied, s_refusal_);
+  *refused = false;
+  std::string mark;
+  uint64_t len = 0;
+  if (header.starts_with("$EOF:")) {
+    mark = header.substr(5);
+    if (mark.size() != 40) return Corrupt(ep_.Display() + ": diskless transfer with a malformed end mark");
+  } else {
+    char* end = nullptr;
+    len = std::strtoull(header.c_str() + 1, &end, 10);
+    if (*end != '\0') return Corrupt(ep_.Display() + ": replication payload header \"" + header + "\"");
+  }
+  manifest_.method = "replication";
+  ReplicationInput in(*c, out, mark, len);
+  auto sum = ParseRdb(in, RdbOptions{}, [](RdbEntry&) { return Status::Ok(); });
+  if (!sum.ok()) return sum.status().WithContext("the RDB from " + ep_.Display());
+  LB_RETURN_IF_ERROR(in.Finish());
+  manifest_.rdb_version = sum->version;
+  manifest_.rdb_bytes = in.bytes();
+  manifest_.functions = sum->functions;
+  manifest_.fingerprint = std::move(sum->fingerprint);
+  return Status::Ok();
+}
+
+Status RedisBackup::TransferByBgsave(int out) {
+  LB_ASSIGN_OR_RETURN(auto c, Connection::Open(ep_, options_.timeout));
+  std::string filename = "dump.rdb";
+  auto cfg = c->Command({"CONFIG", "GET", "dbfilename"});
+  if (cfg.ok() && cfg->type == Reply::kArray && cfg->elements.size() == 2) filename = cfg->elements[1].str;
+  LB_ASSIGN_OR_RETURN(Reply before, c->Command({"INFO", "persistence"}));
+  std::string last_save = InfoField(before.str, "rdb_last_save_time");
+  LB_ASSIGN_OR_RETURN(Reply started, c->Command({"BGSAVE"}));
+  if (!started.ok() && started.str.find("already in progress") == std::string::npos) {
+    return IoError(ep_.Display() + ": BGSAVE: " + started.str);
+  }
+  // Wait for the save to finish: rdb_bgsave_in_progress back to 0 with a
+  // newer rdb_last_save_time (LASTSAVE has a one-second resolution too, so
+  // the fork counter decides: rdb_saves in Redis 7).
+  std::string saves_before = InfoField(before.str, "rdb_saves");
+  auto start = std::chrono::steady_clock::now();
+  int delay_ms = 10;
+  while (true) {
+    LB_ASSIGN_OR_RETURN(Reply p, c->Command({"INFO", "persistence"}));
+    bool done = InfoField(p.str, "rdb_bgsave_in_progress") == "0" &&
+                (saves_before.empty() ? InfoField(p.str, "rdb_last_save_time") != last_save
+                                      : InfoField(p.str, "rdb_saves") != saves_before);
+    if (done) {
+      if (InfoField(p.str, "rdb_last_bgsave_status") != "ok")
+        return IoError(ep_.Display() + ": BGSAVE failed (see the server log)");
+      break;
+    }
+    double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (waited > options_.timeout * 60) return IoError(ep_.Display() + ": BGSAVE did not finish in time");
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    delay_ms = std::min(delay_ms * 2, 500);
+  }
+  std::string path = options_.data_dir + "/" + filename;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open " + path + " (--redis-data-dir)", errno);
+  manifest_.method = "bgsave";
+  FileInput in(fd, out);
+  auto sum = ParseRdb(in, RdbOptions{}, [](RdbEntry&) { return Status::Ok(); });
+  close(fd);
+  if (!sum.ok()) return sum.status().WithContext(path);
+  manifest_.rdb_version = sum->version;
+  manifest_.rdb_bytes = sum->bytes;
+  manifest_.functions = sum->functions;
+  manifest_.fingerprint = std::move(sum->fingerprint);
+  return Status::Ok();
+}
+
+std::vector<StreamItem> RedisBackup::Items() {
+  std::vector<StreamItem> items;
+  items.push_back(
+      {std::string(kRdbPath).substr(1), [this] { return OpenRdb(); }, [this] { return FinishRdb(); }});
+  items.push_back(
+      {std::string(kManifestPath).substr(1), [this] { return FdFromString(manifest_.ToJson()); }, nullptr});
+  return items;
+}
+
+}  // namespace lifeboat::redis

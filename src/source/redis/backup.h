@@ -1,0 +1,78 @@
+// Redis backups. The RDB comes over the replication protocol, as
+// `redis-cli --rdb` gets it (REPLCONF rdb-only, SYNC, or PSYNC ? -1;
+// diskless "$EOF:" transfers too), and goes straight into the repository:
+// no file on the Redis host, none here. Where the server refuses
+// replication (SYNC and PSYNC renamed away, as managed services do), BGSAVE
+// and the dump file in --redis-data-dir. The RDB is parsed as it streams:
+// the fingerprint (per database: keys, keys with a TTL, a canonical digest)
+// goes into the manifest, stored last.
+//
+// A snapshot (tag "redis") holds:
+//   /redis/dump.rdb        the RDB as the server sent it
+//   /redis/manifest.json   RedisManifest
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/backup.h"
+#include "source/redis/client.h"
+#include "source/redis/digest.h"
+
+namespace lifeboat::redis {
+
+constexpr const char* kRedisTag = "redis";
+constexpr const char* kRdbPath = "/redis/dump.rdb";
+constexpr const char* kManifestPath = "/redis/manifest.json";
+
+struct RedisManifest {
+  std::string kind = "redis";
+  std::string source;         // redis://host:port, no password
+  std::string redis_version;  // INFO server
+  int rdb_version = 0;
+  std::string method;  // "replication" or "bgsave"
+  uint64_t rdb_bytes = 0;
+  uint64_t functions = 0;
+  Fingerprint fingerprint;
+
+  std::string ToJson() const;
+  static Result<RedisManifest> FromJson(std::string_view json);
+};
+
+struct RedisBackupOptions {
+  std::string data_dir;  // for the BGSAVE fallback: the server's dir, readable here
+  double timeout = 60;   // seconds without a byte from the server before giving up
+};
+
+class RedisBackup {
+ public:
+  // Connects and reads INFO. kAccessDenied for a wrong password,
+  // kUnavailable for a server that cannot be reached.
+  static Result<std::unique_ptr<RedisBackup>> Prepare(const Endpoint& ep, const RedisBackupOptions& options);
+  ~RedisBackup();
+
+  std::vector<StreamItem> Items();
+  std::vector<std::string> SnapshotPaths() const { return {manifest_.source}; }
+  const RedisManifest& manifest() const { return manifest_; }
+
+ private:
+  RedisBackup() = default;
+  Result<int> OpenRdb();
+  Status FinishRdb();
+  // Producer thread: fetches the RDB, parses it, writes it to `out`.
+  Status Transfer(int out);
+  Status TransferByReplication(int out, bool* refused);
+  Status TransferByBgsave(int out);
+
+  Endpoint ep_;
+  RedisBackupOptions options_;
+  RedisManifest manifest_;
+  std::thread producer_;
+  Status producer_status_;
+  std::string s_refusal_;  // the server's answer to SYNC / PSYNC when it refused both
+};
+
+}  // namespace lifeboat::redis

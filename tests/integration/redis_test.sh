@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Redis backups against a real redis-server 7 (Debian's), started here on
+# loopback: the RDB over the replication protocol into the repository, its
+# fingerprint, the stored RDB compared with the source independently of
+# lifeboat (redis-check-rdb, and DEBUG DIGEST of a server loaded from it),
+# the BGSAVE fallback when SYNC and PSYNC are renamed away, wrong password,
+# dead server, and a backup killed mid-transfer.
+source "$(dirname "$0")/lib.sh"
+command -v redis-server >/dev/null || fail "redis-server is not installed (scripts/bootstrap installs it)"
+
+REPO=$WORK/repo
+lb -r "$REPO" init >/dev/null
+
+# Data of every type, small (listpack/intset) and large (quicklist, hash
+# table, skiplist) encodings, TTLs, three databases, binary keys and values.
+populate() {
+  local n=$1
+  {
+    echo "SET str:plain hello"
+    echo "SET str:int 12345"
+    echo "SETEX str:ttl 100000 expiring"
+    echo "RPUSH list:small a b 3 -4"
+    for i in $(seq 1 300); do echo "RPUSH list:big element-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; done
+    echo "SADD set:int 1 2 3 1000000 -5"
+    echo "SADD set:small a b c"
+    for i in $(seq 1 300); do echo "SADD set:big member-$i"; done
+    echo "HSET hash:small f1 v1 f2 2"
+    for i in $(seq 1 300); do echo "HSET hash:big field-$i value-$i-yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"; done
+    echo "ZADD zset:small 1 a 2.5 b -3 c"
+    for i in $(seq 1 300); do echo "ZADD zset:big $i.25 m$i"; done
+    echo "XADD stream:s * f1 v1 f2 v2"
+    echo "XADD stream:s * f1 v3 f2 v4"
+    echo "XADD stream:s * other 1"
+    echo "XGROUP CREATE stream:s g1 0"
+    echo "PEXPIRE hash:small 86400000"
+    echo "SELECT 2"
+    echo "SET db2:key value2"
+    echo "SELECT 5"
+    echo "SET db5:key value5"
+    echo "EXPIRE db5:key 86400"
+  } | rcli "$n" >/dev/null
+  printf 'bin\x00\xffkey' | rcli "$n" -x SET bin:value >/dev/null
+  printf 'v\x00\x01' | rcli "$n" -x SET "$(printf 'key\xe9\x01')" >/dev/null
+  rcli "$n" DEBUG POPULATE 20000 pop 64 >/dev/null
+}
+
+step "backup over the replication protocol: nothing written on the server"
+start_redis src
+populate src
+lb -r "$REPO" --json backup "redis://127.0.0.1:$REDIS_PORT" >"$WORK/b1.json" || fail "redis backup"
+[[ $(jq -r .method "$WORK/b1.json") == replication ]] || fail "not taken over the replication protocol"
+[[ ! -e $WORK/redis-src/dump.rdb ]] || fail "the backup left a dump.rdb on the server"
+want_keys=$(( $(rcli src -n 0 DBSIZE) + $(rcli src -n 2 DBSIZE) + $(rcli src -n 5 DBSIZE) ))
+[[ $(jq -r .keys "$WORK/b1.json") -eq $want_keys ]] || fail "fingerprint counts $(jq -r .keys "$WORK/b1.json") keys, server has $want_keys"
+[[ $(jq -r '.fingerprint["0"].expires' "$WORK/b1.json") -eq 2 ]] || fail "db0 keys with a TTL: $(jq -r '.fingerprint["0"].expires' "$WORK/b1.json")"
+[[ $(jq -r '.fingerprint["5"].expires' "$WORK/b1.json") -eq 1 ]] || fail "db5 TTL not counted"
+lb -r "$REPO" snapshots --tag redis | grep -q "redis://127.0.0.1:$REDIS_PORT" || fail "snapshot path is not the server"
+
+step "the stored RDB is the server's data: redis-check-rdb, and DEBUG DIGEST of a server loaded from it"
+lb -r "$REPO" dump latest /redis/dump.rdb >"$WORK/got.rdb"
+redis-check-rdb "$WORK/got.rdb" >"$WORK/check-rdb.out" 2>&1 || { cat "$WORK/check-rdb.out"; fail "redis-check-rdb refuses the stored RDB"; }
+mkdir -p "$WORK/redis-loaded" && cp "$WORK/got.rdb" "$WORK/redis-loaded/dump.rdb"
+start_redis loaded
+[[ $(rcli loaded DEBUG DIGEST) == $(rcli src DEBUG DIGEST) ]] || fail "DEBUG DIGEST of the loaded RDB differs from the source's"
+lb -r "$REPO" dump latest /redis/manifest.json | jq -e '.kind == "redis" and .rdb_version >= 10' >/dev/null || fail "manifest"
+
+step "an unchanged server backs up again with almost nothing added"
+lb -r "$REPO" --json backup "redis://127.0.0.1:${REDIS_PORTS[src]}" >"$WORK/b2.json"
+[[ $(jq -r .data_added "$WORK/b2.json") -lt 200000 ]] || fail "second backup of unchanged data added $(jq -r .data_added "$WORK/b2.json") bytes"
+
+step "password: from the URL, REDISCLI_AUTH and --redis-password-file; a wrong one is exit 15 and never printed"
+start_redis auth --requirepass 's3cret-pass'
+echo "SET k v" | rcli auth -a 's3cret-pass' --no-auth-warning >/dev/null
+lb -r "$REPO" backup "redis://:s3cret-pass@127.0.0.1:$REDIS_PORT" >/dev/null || fail "password in the URL"
+REDISCLI_AUTH=s3cret-pass lb -r "$REPO" backup "redis://127.0.0.1:$REDIS_PORT" >/dev/null || fail "REDISCLI_AUTH"
+echo 's3cret-pass' >"$WORK/redis-pw"
+lb -r "$REPO" backup --redis-password-file "$WORK/redis-pw" "redis://127.0.0.1:$REDIS_PORT" >/dev/null || fail "--redis-password-file"
+expect_exit 15 lb -r "$REPO" backup "redis://:wrong-pass-xyz@127.0.0.1:$REDIS_PORT"
+expect_stderr "AUTH refused"
+! grep -q "wrong-pass-xyz\|s3cret" "$WORK/last.err" || fail "a password reached the error message"
+expect_exit 15 lb -r "$REPO" backup "redis://127.0.0.1:$REDIS_PORT"
+expect_stderr "NOAUTH"
+
+step "a dead server: exit 16, one line"
+dead=$(free_port)
+expect_exit 16 lb -r "$REPO" backup "redis://127.0.0.1:$dead"
+expect_stderr "connect to redis://127.0.0.1:$dead: Connection refused"
+[[ $(wc -l <"$WORK/last.err") -eq 1 ]] || fail "not one line"
+
+step "SYNC and PSYNC renamed away: BGSAVE with --redis-data-dir, else a clear refusal"
+start_redis nosync --rename-command SYNC "" --rename-command PSYNC ""
+echo "SET only here" | rcli nosync >/dev/null
+before=$(lb -r "$REPO" --json snapshots | jq length)
+expect_exit 15 lb -r "$REPO" backup "redis://127.0.0.1:$REDIS_PORT"
+expect_stderr "refuses replication .* no --redis-data-dir"
+[[ $(lb -r "$REPO" --json snapshots | jq length) -eq $before ]] || fail "a refused backup saved a snapshot"
+lb -r "$REPO" --json backup --redis-data-dir "$WORK/redis-nosync" "redis://127.0.0.1:$REDIS_PORT" >"$WORK/b3.json" \
+  || fail "BGSAVE fallback"
+[[ $(jq -r .method "$WORK/b3.json") == bgsave ]] || fail "the fallback is not reported"
+[[ $(jq -r .keys "$WORK/b3.json") -eq 1 ]] || fail "the fallback's RDB does not hold the key"
+
+step "killed mid-transfer: no snapshot, the repository checks clean, the next backup works"
+before=$(lb -r "$REPO" --json snapshots | jq length)
+rcli src DEBUG POPULATE 300000 big 200 >/dev/null
+set +e
+(LIFEBOAT_TEST_KILL_AT=after:1 "$LIFEBOAT" -r "$REPO" -q backup "redis://127.0.0.1:${REDIS_PORTS[src]}" >/dev/null 2>&1) 2>/dev/null
+rc=$?
+set -e
+[[ $rc -eq 137 ]] || fail "the backup was not killed (exit $rc)"
+lb -r "$REPO" unlock >/dev/null
+[[ $(lb -r "$REPO" --json snapshots | jq length) -eq $before ]] || fail "a killed backup saved a snapshot"
+lb -r "$REPO" check >/dev/null || fail "check after the killed backup"
+lb -r "$REPO" backup "redis://127.0.0.1:${REDIS_PORTS[src]}" >/dev/null || fail "backup after the killed one"
+lb -r "$REPO" check --read-data >/dev/null || fail "check --read-data"
+restic -r "$REPO" check --read-data >/dev/null 2>&1 || fail "restic check"
+echo "redis: ok"
