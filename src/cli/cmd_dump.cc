@@ -7,6 +7,7 @@
 #include "engine/select.h"
 #include "engine/walk.h"
 #include "source/postgres/restore.h"
+#include "source/redis/restore.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -15,8 +16,9 @@ int RunDump(Context& ctx) {
   const auto& pos = ctx.args().positional();
   if (pos.empty() || pos.size() > 2) return Fail(ctx, InvalidArgument("dump needs a snapshot ID and a file path"));
   bool pg_form = pos.size() == 1 || ctx.args().Has("format");
-  auto snap = pg_form ? OpenLogicalSnapshot(ctx, pos[0]) : ctx.OpenSnapshot(pos[0]);
+  auto snap = pg_form ? OpenDatabaseSnapshot(ctx, pos[0], false) : ctx.OpenSnapshot(pos[0]);
   if (!snap.ok()) return Fail(ctx, snap.status());
+  if (pos.size() == 1 && redis::IsRedisSnapshot(*snap)) return RunRedisDump(ctx, *snap);  // the RDB
   if (pg_form) {
     if (!pg::IsLogicalSnapshot(*snap)) {
       return Fail(ctx, InvalidArgument("dump needs a file path (snapshot " + snap->id.Short() +

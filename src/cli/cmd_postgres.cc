@@ -10,6 +10,7 @@
 #include "source/postgres/logical.h"
 #include "source/postgres/restore.h"
 #include "source/postgres/verify.h"
+#include "source/redis/restore.h"
 
 namespace lifeboat::cli {
 
@@ -151,8 +152,9 @@ void PrintReport(const pg::VerifyReport& r) {
 int RunVerify(Context& ctx) {
   const auto& pos = ctx.args().positional();
   if (pos.size() > 1) return Fail(ctx, InvalidArgument("verify takes at most one snapshot ID"));
-  Result<Snapshot> snap = OpenLogicalSnapshot(ctx, pos.empty() ? "latest" : pos[0]);
+  Result<Snapshot> snap = OpenDatabaseSnapshot(ctx, pos.empty() ? "latest" : pos[0], false);
   if (!snap.ok()) return Fail(ctx, snap.status());
+  if (redis::IsRedisSnapshot(*snap)) return RunRedisVerify(ctx, *snap);
   if (!pg::IsLogicalSnapshot(*snap)) {
     return Fail(ctx, InvalidArgument("snapshot " + snap->id.Short() +
                                      " is not a PostgreSQL backup; for files use check --read-data or restore --verify"));
@@ -199,7 +201,7 @@ Command VerifyCommand() {
   };
   AddFilterFlags(&flags);
   return {"verify", "verify [flags] [SNAPSHOT]",
-          "restore test: restore a PostgreSQL snapshot into a scratch server and compare its fingerprint",
+          "restore test: load a PostgreSQL or Redis snapshot into a scratch server and compare its fingerprint",
           flags, RunVerify};
 }
 

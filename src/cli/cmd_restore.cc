@@ -6,6 +6,7 @@
 #include "engine/restore.h"
 #include "engine/select.h"
 #include "source/postgres/target.h"
+#include "source/redis/client.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -13,9 +14,12 @@ namespace {
 int RunRestoreCmd(Context& ctx) {
   const auto& pos = ctx.args().positional();
   if (pos.size() != 1) return Fail(ctx, InvalidArgument("restore needs exactly one snapshot ID (or \"latest\")"));
+  if (ctx.args().Has("data-dir") || (ctx.args().Has("to") && redis::IsRedisUrl(ctx.args().Get("to")))) {
+    return RunRedisRestore(ctx, pos[0]);
+  }
   if (ctx.args().Has("to")) {
     std::string to = ctx.args().Get("to");
-    if (!pg::IsPgUrl(to)) return Fail(ctx, InvalidArgument("--to takes a postgres:// URL; for files use --target DIR"));
+    if (!pg::IsPgUrl(to)) return Fail(ctx, InvalidArgument("--to takes a postgres:// or redis:// URL; for files use --target DIR"));
     return RunPgLogicalRestore(ctx, pos[0], to);
   }
   RestoreOptions opts;
@@ -73,9 +77,14 @@ Command RestoreCommand() {
       {"clean", 0, false, "PostgreSQL: replace the contents of a non-empty target database"},
       {"no-owner", 0, false, "PostgreSQL: do not restore object ownership"},
       {"jobs", 'j', true, "PostgreSQL: parallel pg_restore jobs (default: one per core)", "N"},
+      {"flush", 0, false, "Redis: empty the target server (FLUSHALL) first"},
+      {"replace", 0, false, "Redis: overwrite keys the target has (and, with --data-dir, an existing dump.rdb)"},
+      {"data-dir", 0, true, "Redis: write dump.rdb into this stopped server's directory", "DIR"},
+      {"redis-password-file", 0, true, "Redis: the target's password from FILE (else the URL or REDISCLI_AUTH)", "FILE"},
+      {"cacert", 0, true, "Redis over TLS (rediss://): trust this CA file", "FILE"},
   };
   AddFilterFlags(&flags);
-  return {"restore", "restore [flags] SNAPSHOT --target DIR | --to postgres://USER@HOST:PORT/DB", "restore a snapshot", flags, RunRestoreCmd};
+  return {"restore", "restore [flags] SNAPSHOT --target DIR | --to postgres://USER@HOST:PORT/DB | --to redis://HOST:PORT | --data-dir DIR", "restore a snapshot", flags, RunRestoreCmd};
 }
 
 }  // namespace lifeboat::cli

@@ -42,6 +42,13 @@ Command PgCommand();
 // PostgreSQL forms of backup, restore and dump (cmd_postgres.cc).
 int RunPgLogicalBackup(Context& ctx, BackupOptions opts, const std::string& url);
 int RunRedisBackup(Context& ctx, BackupOptions opts, const std::string& url);
+// restore --to redis://... or --data-dir DIR; dump and verify of a Redis snapshot.
+int RunRedisRestore(Context& ctx, const std::string& snapshot);
+int RunRedisDump(Context& ctx, const Snapshot& snapshot);
+int RunRedisVerify(Context& ctx, const Snapshot& snapshot);
+// "latest" as the newest Redis snapshot (redis_only) or the newest logical
+// PostgreSQL or Redis one; an id otherwise.
+Result<Snapshot> OpenDatabaseSnapshot(Context& ctx, const std::string& name, bool redis_only);
 // RunBackup between the --pre-hook and --post-hook commands (jobs/hooks.h).
 // A failing pre-hook: its error, no backup. A failing post-hook after a
 // backup that succeeded: the summary, then the hook's error (DeferError).

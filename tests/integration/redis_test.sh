@@ -68,6 +68,39 @@ step "an unchanged server backs up again with almost nothing added"
 lb -r "$REPO" --json backup "redis://127.0.0.1:${REDIS_PORTS[src]}" >"$WORK/b2.json"
 [[ $(jq -r .data_added "$WORK/b2.json") -lt 200000 ]] || fail "second backup of unchanged data added $(jq -r .data_added "$WORK/b2.json") bytes"
 
+step "restore into a live server by RESTORE: the same data as the source (DEBUG DIGEST), TTLs kept"
+start_redis target
+lb -r "$REPO" --json restore latest --tag redis --to "redis://127.0.0.1:$REDIS_PORT" >"$WORK/r1.json" || fail "restore --to redis://"
+[[ $(rcli target DEBUG DIGEST) == $(rcli src DEBUG DIGEST) ]] || fail "the restored server's DEBUG DIGEST differs from the source's"
+[[ $(jq -r .keys_restored "$WORK/r1.json") -eq $want_keys ]] || fail "restored $(jq -r .keys_restored "$WORK/r1.json") keys, want $want_keys"
+ttl=$(rcli target PTTL str:ttl)
+[[ $ttl -gt 0 && $ttl -le 100000000 ]] || fail "TTL not kept: $ttl"
+expect_exit 1 lb -r "$REPO" restore latest --tag redis --to "redis://127.0.0.1:$REDIS_PORT"
+expect_stderr "is not empty \(db0: [0-9]+ keys.*give --flush"
+echo "SET extra 1" | rcli target >/dev/null
+lb -r "$REPO" restore latest --tag redis --to "redis://127.0.0.1:$REDIS_PORT" --replace >/dev/null || fail "--replace"
+[[ $(rcli target GET extra) == 1 ]] || fail "--replace removed a key the snapshot does not have"
+lb -r "$REPO" restore latest --tag redis --to "redis://127.0.0.1:$REDIS_PORT" --flush >/dev/null || fail "--flush"
+[[ $(rcli target DEBUG DIGEST) == $(rcli src DEBUG DIGEST) ]] || fail "after --flush the data differs"
+
+step "restore --data-dir for a stopped server, and dump of a Redis snapshot"
+mkdir -p "$WORK/redis-fromdir"
+lb -r "$REPO" restore latest --tag redis --data-dir "$WORK/redis-fromdir" >/dev/null || fail "--data-dir"
+expect_exit 1 lb -r "$REPO" restore latest --tag redis --data-dir "$WORK/redis-fromdir"
+expect_stderr "dump.rdb exists"
+start_redis fromdir
+[[ $(rcli fromdir DEBUG DIGEST) == $(rcli src DEBUG DIGEST) ]] || fail "a server started on the restored dump.rdb differs"
+lb -r "$REPO" dump latest --tag redis >"$WORK/dumped.rdb"
+lb -r "$REPO" dump latest --tag redis /redis/dump.rdb >"$WORK/dumped-by-path.rdb"
+cmp "$WORK/dumped.rdb" "$WORK/dumped-by-path.rdb" || fail "dump of a Redis snapshot is not its RDB"
+
+step "verify: redis-check-rdb, a scratch server, every key read back and compared with the fingerprint"
+lb -r "$REPO" verify latest --tag redis >"$WORK/verify.out" || { cat "$WORK/verify.out"; fail "verify of a good snapshot"; }
+grep -q "^PASS redis-check-rdb" "$WORK/verify.out" || fail "verify did not run redis-check-rdb"
+grep -q "^PASS db0: $(rcli src -n 0 DBSIZE) keys" "$WORK/verify.out" || { cat "$WORK/verify.out"; fail "verify db0"; }
+grep -q "^PASS db5: 1 keys (1 at backup), 1 with a TTL" "$WORK/verify.out" || { cat "$WORK/verify.out"; fail "verify db5"; }
+lb -r "$REPO" --json verify latest --tag redis | jq -e '.ok and (.databases | length) == 3' >/dev/null || fail "verify --json"
+
 step "password: from the URL, REDISCLI_AUTH and --redis-password-file; a wrong one is exit 15 and never printed"
 start_redis auth --requirepass 's3cret-pass'
 echo "SET k v" | rcli auth -a 's3cret-pass' --no-auth-warning >/dev/null

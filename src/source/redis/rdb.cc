@@ -789,6 +789,7 @@ Result<RdbSummary> Parser::Run(const std::function<Status(RdbEntry&)>& on_entry)
     RdbEntry e;
     e.db = db;
     e.rdb_type = op;
+    e.rdb_version = version_;
     e.expire_ms = expire;
     expire = -1;
     LB_ASSIGN_OR_RETURN(e.key, String());

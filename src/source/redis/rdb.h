@@ -50,6 +50,7 @@ struct RdbEntry {
   std::string key;
   Kind kind = Kind::kString;
   int rdb_type = 0;        // the RDB type byte
+  int rdb_version = 0;     // of the file (DUMP payloads carry it)
   int64_t expire_ms = -1;  // absolute Unix time in ms; -1: none
   Digest128 digest;        // of the value
   uint64_t elements = 0;   // strings: 1

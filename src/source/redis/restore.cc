@@ -1,0 +1,173 @@
+#include "source/redis/restore.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <deque>
+#include <thread>
+
+#include "base/bytes.h"
+#include "engine/walk.h"
+#include "source/redis/backup.h"
+#include "source/redis/rdb.h"
+
+namespace lifeboat::redis {
+namespace {
+
+class FdInput final : public RdbInput {
+ public:
+  explicit FdInput(int fd) : fd_(fd) {}
+  Result<size_t> ReadSome(char* buf, size_t n) override {
+    ssize_t k;
+    do {
+      k = read(fd_, buf, n);
+    } while (k < 0 && errno == EINTR);
+    if (k < 0) return ErrnoStatus("read the stored RDB", errno);
+    return static_cast<size_t>(k);
+  }
+
+ private:
+  int fd_;
+};
+
+// Parses the snapshot's RDB as the engine reads it from the repository.
+Result<RdbSummary> ParseStored(Repository& repo, const Snapshot& snap, const RdbOptions& o,
+                               const std::function<Status(RdbEntry&)>& on_entry) {
+  LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snap.tree, kRdbPath));
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return ErrnoStatus("pipe", errno);
+  Status wrote;
+  std::thread writer([&] {
+    wrote = WriteFileContents(repo, node, p[1], "the RDB stream");
+    close(p[1]);
+  });
+  FdInput in(p[0]);
+  auto sum = ParseRdb(in, o, on_entry);
+  close(p[0]);  // a writer still going gets EPIPE and stops
+  writer.join();
+  if (!sum.ok()) return sum.status().WithContext("snapshot " + snap.id.Short() + " " + kRdbPath);
+  if (!wrote.ok()) return wrote;
+  return sum;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "db0:keys=12,expires=0,avg_ttl=0" lines of INFO keyspace.
+std::map<int, uint64_t> Keyspace(const std::string& info) {
+  std::map<int, uint64_t> out;
+  size_t at = 0;
+  while ((at = info.find("\ndb", at)) != std::string::npos) {
+    ++at;
+    int db = std::atoi(info.c_str() + at + 2);
+    size_t k = info.find("keys=", at);
+    if (k == std::string::npos) break;
+    out[db] = std::strtoull(info.c_str() + k + 5, nullptr, 10);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool IsRedisSnapshot(const Snapshot& s) { return s.HasTag(kRedisTag); }
+
+uint64_t RestoreSummary::total() const {
+  uint64_t n = 0;
+  for (const auto& [db, k] : keys) n += k;
+  return n;
+}
+
+Result<RestoreSummary> RestoreToServer(Repository& repo, const Snapshot& snap, const Endpoint& target,
+                                       const RestoreOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  LB_ASSIGN_OR_RETURN(auto c, Connection::Open(target));
+  LB_ASSIGN_OR_RETURN(Reply info, c->Command({"INFO", "keyspace"}));
+  auto held = Keyspace(info.str);
+  if (!held.empty() && !options.flush && !options.replace) {
+    std::string what;
+    for (const auto& [db, n] : held)
+      what += (what.empty() ? "" : ", ") + ("db" + std::to_string(db)) + ": " + std::to_string(n) + " keys";
+    return Status(Code::kAlreadyExists,
+                  target.Display() + " is not empty (" + what +
+                      "): give --flush to empty it first, or --replace to overwrite the keys "
+                      "the snapshot holds");
+  }
+  if (options.flush) {
+    LB_ASSIGN_OR_RETURN(Reply r, c->Command({"FLUSHALL"}));
+    if (!r.ok()) return IoError(target.Display() + ": FLUSHALL: " + r.str);
+  }
+  RestoreSummary sum;
+  int db = -1;
+  const int64_t now = NowMs();
+  std::deque<std::string> pending;  // keys awaiting their reply, for the message
+  size_t queued_bytes = 0;
+  auto drain = [&]() -> Status {
+    LB_RETURN_IF_ERROR(c->Flush());
+    while (!pending.empty()) {
+      LB_ASSIGN_OR_RETURN(Reply r, c->ReadReply());
+      std::string key = std::move(pending.front());
+      pending.pop_front();
+      if (!r.ok()) {
+        return IoError(target.Display() + ": RESTORE of key \"" + key.substr(0, 100) +
+                       "\" refused: " + r.str);
+      }
+    }
+    queued_bytes = 0;
+    return Status::Ok();
+  };
+  RdbOptions o;
+  o.capture_raw = true;
+  auto parsed = ParseStored(repo, snap, o, [&](RdbEntry& e) -> Status {
+    if (e.expire_ms >= 0 && e.expire_ms <= now) {
+      ++sum.expired;
+      return Status::Ok();
+    }
+    if (e.db != db) {
+      LB_RETURN_IF_ERROR(c->Append({"SELECT", std::to_string(e.db)}));
+      pending.push_back("(SELECT " + std::to_string(e.db) + ")");
+      db = e.db;
+    }
+    std::vector<std::string> cmd = {"RESTORE", e.key, std::to_string(e.expire_ms >= 0 ? e.expire_ms : 0),
+                                    DumpPayload(e.raw, e.rdb_version)};
+    if (options.replace) cmd.push_back("REPLACE");
+    if (e.expire_ms >= 0) cmd.push_back("ABSTTL");
+    queued_bytes += cmd[3].size() + e.key.size();
+    LB_RETURN_IF_ERROR(c->Append(cmd));
+    pending.push_back(e.key);
+    sum.keys[e.db]++;
+    if (pending.size() >= 512 || queued_bytes >= (8u << 20)) return drain();
+    return Status::Ok();
+  });
+  if (!parsed.ok()) return parsed.status();
+  LB_RETURN_IF_ERROR(drain());
+  sum.bytes = parsed->bytes;
+  sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return sum;
+}
+
+Status RestoreToDataDir(Repository& repo, const Snapshot& snap, const std::string& dir, bool replace) {
+  std::string path = dir + "/dump.rdb", tmp = dir + "/.dump.rdb.lifeboat-tmp";
+  if (!replace && access(path.c_str(), F_OK) == 0) {
+    return Status(Code::kAlreadyExists,
+                  path + " exists: give --replace to overwrite it (with the server stopped)");
+  }
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus("create " + tmp, errno);
+  Status s = WriteRdb(repo, snap, fd, tmp);
+  if (s.ok() && fsync(fd) != 0) s = ErrnoStatus("fsync " + tmp, errno);
+  close(fd);
+  if (s.ok() && rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("rename into " + path, errno);
+  if (!s.ok()) unlink(tmp.c_str());
+  return s;
+}
+
+Status WriteRdb(Repository& repo, const Snapshot& snap, int fd, const std::string& what) {
+  LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snap.tree, kRdbPath));
+  return WriteFileContents(repo, node, fd, what);
+}
+
+}  // namespace lifeboat::redis

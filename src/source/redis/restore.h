@@ -1,0 +1,42 @@
+// Restoring a Redis snapshot: into a live server by RESTORE commands built
+// from the RDB's own value bytes (pipelined; works where files cannot be
+// placed, keeps TTLs as absolute times), into a stopped server's data
+// directory as dump.rdb, or as the RDB itself to a descriptor (dump).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "base/status.h"
+#include "repo/repository.h"
+#include "repo/snapshot.h"
+#include "source/redis/client.h"
+
+namespace lifeboat::redis {
+
+bool IsRedisSnapshot(const Snapshot& s);
+
+struct RestoreOptions {
+  bool flush = false;    // FLUSHALL the target first
+  bool replace = false;  // overwrite keys the target has (RESTORE ... REPLACE)
+};
+
+struct RestoreSummary {
+  std::map<int, uint64_t> keys;  // restored, per database
+  uint64_t expired = 0;          // keys whose TTL had passed: not restored
+  uint64_t bytes = 0;            // RDB bytes read
+  double seconds = 0;
+  uint64_t total() const;
+};
+
+// Refuses a target that holds keys unless flush or replace.
+Result<RestoreSummary> RestoreToServer(Repository& repo, const Snapshot& snap, const Endpoint& target,
+                                       const RestoreOptions& options);
+// Writes DIR/dump.rdb (through a temporary file); refuses an existing one
+// unless replace.
+Status RestoreToDataDir(Repository& repo, const Snapshot& snap, const std::string& dir, bool replace);
+// The stored RDB, byte for byte, to `fd`.
+Status WriteRdb(Repository& repo, const Snapshot& snap, int fd, const std::string& what);
+
+}  // namespace lifeboat::redis

@@ -1,0 +1,317 @@
+#include "source/redis/verify.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+#include <unordered_set>
+
+#include "engine/walk.h"
+#include "env/process.h"
+#include "source/redis/backup.h"
+#include "source/redis/rdb.h"
+#include "source/redis/restore.h"
+
+namespace lifeboat::redis {
+namespace {
+
+std::string FindProgram(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (true) {
+    size_t end = dirs.find(':', start);
+    std::string c =
+        dirs.substr(start, end == std::string::npos ? std::string::npos : end - start) + "/" + name;
+    if (access(c.c_str(), X_OK) == 0) return c;
+    if (end == std::string::npos) return "";
+    start = end + 1;
+  }
+}
+
+Result<int> FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ErrnoStatus("socket", errno);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    int err = errno;
+    close(fd);
+    return ErrnoStatus("find a free port", err);
+  }
+  close(fd);
+  return static_cast<int>(ntohs(a.sin_port));
+}
+
+Result<Reply> Must(Connection& c, const std::vector<std::string>& cmd) {
+  LB_ASSIGN_OR_RETURN(Reply r, c.Command(cmd));
+  if (!r.ok()) return IoError(cmd[0] + ": " + r.str);
+  return r;
+}
+
+// The value digest of one key as the server returns it.
+Result<std::optional<Digest128>> LiveValue(Connection& c, const std::string& key, const std::string& type,
+                                           Kind* kind) {
+  if (type == "string") {
+    *kind = Kind::kString;
+    LB_ASSIGN_OR_RETURN(Reply r, Must(c, {"GET", key}));
+    ValueDigest d(Kind::kString);
+    d.String(r.str);
+    return std::optional<Digest128>(d.Finish());
+  }
+  if (type == "list") {
+    *kind = Kind::kList;
+    ValueDigest d(Kind::kList);
+    for (long start = 0;; start += 1000) {
+      LB_ASSIGN_OR_RETURN(Reply r,
+                          Must(c, {"LRANGE", key, std::to_string(start), std::to_string(start + 999)}));
+      for (const auto& e : r.elements) d.ListElement(e.str);
+      if (r.elements.size() < 1000) break;
+    }
+    return std::optional<Digest128>(d.Finish());
+  }
+  if (type == "set") {
+    *kind = Kind::kSet;
+    ValueDigest d(Kind::kSet);
+    LB_ASSIGN_OR_RETURN(Reply r, Must(c, {"SMEMBERS", key}));
+    for (const auto& e : r.elements) d.SetMember(e.str);
+    return std::optional<Digest128>(d.Finish());
+  }
+  if (type == "hash") {
+    *kind = Kind::kHash;
+    ValueDigest d(Kind::kHash);
+    LB_ASSIGN_OR_RETURN(Reply r, Must(c, {"HGETALL", key}));
+    for (size_t i = 0; i + 1 < r.elements.size(); i += 2)
+      d.HashField(r.elements[i].str, r.elements[i + 1].str);
+    return std::optional<Digest128>(d.Finish());
+  }
+  if (type == "zset") {
+    *kind = Kind::kZset;
+    ValueDigest d(Kind::kZset);
+    LB_ASSIGN_OR_RETURN(Reply r, Must(c, {"ZRANGE", key, "0", "-1", "WITHSCORES"}));
+    for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+      d.ZsetMember(r.elements[i].str, std::strtod(r.elements[i + 1].str.c_str(), nullptr));
+    }
+    return std::optional<Digest128>(d.Finish());
+  }
+  if (type == "stream") {
+    *kind = Kind::kStream;
+    ValueDigest d(Kind::kStream);
+    LB_ASSIGN_OR_RETURN(Reply r, Must(c, {"XRANGE", key, "-", "+"}));
+    for (const auto& e : r.elements) {
+      if (e.elements.size() != 2) return Corrupt("XRANGE " + key + ": unexpected reply");
+      const std::string& id = e.elements[0].str;
+      uint64_t ms = std::strtoull(id.c_str(), nullptr, 10);
+      uint64_t seq = std::strtoull(id.c_str() + id.find('-') + 1, nullptr, 10);
+      std::string fv;
+      for (const auto& f : e.elements[1].elements) AppendField(&fv, f.str);
+      d.StreamEntry(ms, seq, fv);
+    }
+    return std::optional<Digest128>(d.Finish());
+  }
+  *kind = Kind::kModule;
+  return std::optional<Digest128>();  // a module type: not comparable by commands
+}
+
+}  // namespace
+
+bool VerifyReport::ok() const {
+  if (!check_rdb.empty()) return false;
+  for (const auto& d : dbs) {
+    if (!d.ok) return false;
+  }
+  return true;
+}
+
+Result<Fingerprint> FingerprintLive(Connection& c, const std::vector<int>& dbs,
+                                    std::map<int, std::map<std::string, Digest128>>* per_key) {
+  Fingerprint fp;
+  for (int db : dbs) {
+    LB_RETURN_IF_ERROR(Must(c, {"SELECT", std::to_string(db)}).status());
+    fp.dbs[db];                            // present even when empty
+    std::unordered_set<std::string> seen;  // SCAN may return a key twice
+    std::string cursor = "0";
+    do {
+      LB_ASSIGN_OR_RETURN(Reply r, Must(c, {"SCAN", cursor, "COUNT", "1000"}));
+      if (r.elements.size() != 2) return Corrupt("SCAN: unexpected reply");
+      cursor = r.elements[0].str;
+      for (const auto& k : r.elements[1].elements) {
+        if (!seen.insert(k.str).second) continue;
+        LB_ASSIGN_OR_RETURN(Reply type, Must(c, {"TYPE", k.str}));
+        LB_ASSIGN_OR_RETURN(Reply ttl, Must(c, {"PTTL", k.str}));
+        Kind kind;
+        LB_ASSIGN_OR_RETURN(std::optional<Digest128> v, LiveValue(c, k.str, type.str, &kind));
+        Digest128 value = v ? *v : Digest128{};
+        fp.AddKey(db, k.str, kind, value, ttl.integer >= 0);
+        if (per_key) (*per_key)[db][k.str] = KeyRecordDigest(k.str, kind, value);
+      }
+    } while (cursor != "0");
+  }
+  return fp;
+}
+
+Result<VerifyReport> VerifySnapshot(Repository& repo, const Snapshot& snap) {
+  auto start = std::chrono::steady_clock::now();
+  VerifyReport rep;
+  rep.snapshot = snap.id.Short();
+  LB_ASSIGN_OR_RETURN(std::string mtext, ReadSnapshotFile(repo, snap.tree, kManifestPath));
+  LB_ASSIGN_OR_RETURN(RedisManifest m, RedisManifest::FromJson(mtext));
+  rep.source = m.source;
+  std::string server = FindProgram("redis-server"), checker = FindProgram("redis-check-rdb");
+  if (server.empty()) return NotFound("verify needs redis-server (apt-get install redis-server)");
+  std::string dir =
+      std::filesystem::temp_directory_path() / ("lifeboat-verify-redis-" + std::to_string(getpid()));
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return ErrnoStatus("create " + dir, ec.value());
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code e;
+      std::filesystem::remove_all(dir, e);
+    }
+  } cleanup{dir};
+  LB_RETURN_IF_ERROR(RestoreToDataDir(repo, snap, dir, false));
+  if (!checker.empty()) {
+    SubprocessOptions co;
+    co.argv = {checker, dir + "/dump.rdb"};
+    co.stdout_mode = SubprocessOptions::Io::kNull;
+    LB_ASSIGN_OR_RETURN(auto p, Subprocess::Start(co));
+    Status s = p->Wait();
+    if (!s.ok()) rep.check_rdb = s.message();
+  }
+  LB_ASSIGN_OR_RETURN(int port, FreePort());
+  SubprocessOptions so;
+  so.argv = {server,
+             "--port",
+             std::to_string(port),
+             "--bind",
+             "127.0.0.1",
+             "--dir",
+             dir,
+             "--daemonize",
+             "no",
+             "--save",
+             "",
+             "--appendonly",
+             "no",
+             "--protected-mode",
+             "yes"};
+  so.stdout_mode = SubprocessOptions::Io::kNull;
+  LB_ASSIGN_OR_RETURN(auto proc, Subprocess::Start(so));
+  Endpoint ep;
+  ep.port = port;
+  std::unique_ptr<Connection> c;
+  for (int i = 0; i < 600 && !c; ++i) {  // until it accepts and has loaded the RDB (bounded: 60 s)
+    auto conn = Connection::Open(ep, 2);
+    if (conn.ok()) {
+      auto ping = (*conn)->Command({"PING"});
+      if (ping.ok() && ping->ok()) c = std::move(*conn);
+    } else if (conn.status().code() != Code::kUnavailable &&
+               conn.status().message().find("LOADING") == std::string::npos) {
+      return conn.status().WithContext("scratch redis-server");
+    }
+    if (!c) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!c) {
+    proc->Terminate();
+    (void)proc->Wait();
+    rep.check_rdb = rep.check_rdb.empty()
+                        ? "the scratch redis-server did not load the RDB: " + proc->stderr_tail()
+                        : rep.check_rdb;
+    rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return rep;
+  }
+  std::vector<int> dbs;
+  for (const auto& [db, f] : m.fingerprint.dbs) dbs.push_back(db);
+  LB_ASSIGN_OR_RETURN(Reply ks, c->Command({"INFO", "keyspace"}));
+  for (size_t at = 0; (at = ks.str.find("\ndb", at)) != std::string::npos; ++at) {
+    int db = std::atoi(ks.str.c_str() + at + 3);
+    if (!m.fingerprint.dbs.count(db)) dbs.push_back(db);
+  }
+  std::map<int, std::map<std::string, Digest128>> live_keys;
+  auto live = FingerprintLive(*c, dbs, &live_keys);
+  c->Command({"SHUTDOWN", "NOSAVE"}).status().IgnoreError();
+  c.reset();
+  (void)proc->Wait();
+  if (!live.ok()) return live.status().WithContext("read back from the scratch redis-server");
+  std::map<int, std::string> first_bad;
+  for (int db : dbs) {
+    DbVerdict v;
+    v.db = db;
+    v.want = m.fingerprint.dbs.count(db) ? m.fingerprint.dbs.at(db) : DbFingerprint{};
+    v.got = live->dbs[db];
+    v.ok = v.want.keys == v.got.keys && v.want.expires == v.got.expires && v.want.digest == v.got.digest;
+    rep.dbs.push_back(v);
+  }
+  // Name a key for each database that differs: the stored RDB's own
+  // records against the server's.
+  bool any_bad = false;
+  for (const auto& v : rep.dbs) any_bad = any_bad || !v.ok;
+  if (any_bad) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) == 0) {
+      LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snap.tree, kRdbPath));
+      std::thread writer([&] {
+        WriteFileContents(repo, node, p[1], "the RDB stream").IgnoreError();
+        close(p[1]);
+      });
+      class In final : public RdbInput {
+       public:
+        explicit In(int fd) : fd_(fd) {}
+        Result<size_t> ReadSome(char* b, size_t n) override {
+          ssize_t k = read(fd_, b, n);
+          if (k < 0) return ErrnoStatus("read", errno);
+          return static_cast<size_t>(k);
+        }
+        int fd_;
+      } in(p[0]);
+      std::map<int, std::unordered_set<std::string>> in_rdb;
+      auto parsed = ParseRdb(in, RdbOptions{}, [&](RdbEntry& e) {
+        in_rdb[e.db].insert(e.key);
+        if (first_bad.count(e.db)) return Status::Ok();
+        auto& lk = live_keys[e.db];
+        auto it = lk.find(e.key);
+        if (it == lk.end())
+          first_bad[e.db] = "key \"" + e.key.substr(0, 100) + "\" is missing after the load";
+        else if (e.kind != Kind::kModule && !(it->second == KeyRecordDigest(e.key, e.kind, e.digest)))
+          first_bad[e.db] = "key \"" + e.key.substr(0, 100) + "\" differs";
+        return Status::Ok();
+      });
+      close(p[0]);
+      writer.join();
+      for (auto& v : rep.dbs) {
+        if (v.ok) continue;
+        if (!parsed.ok()) {
+          v.detail = "the stored RDB does not parse: " + parsed.status().message();
+          continue;
+        }
+        if (first_bad.count(v.db)) {
+          v.detail = first_bad[v.db];
+        } else {
+          for (const auto& [k, d] : live_keys[v.db]) {
+            if (!in_rdb[v.db].count(k)) {
+              v.detail = "key \"" + k.substr(0, 100) + "\" is not in the RDB";
+              break;
+            }
+          }
+          if (v.detail.empty()) v.detail = "the stored RDB does not match its fingerprint";
+        }
+      }
+    }
+  }
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return rep;
+}
+
+}  // namespace lifeboat::redis
