@@ -4,7 +4,7 @@ BUILD      ?= build
 TEST_BUILD ?= build-asan
 JOBS       ?= 2
 
-.PHONY: all bootstrap build demo test unit bench bench-scale bench-postgres fuzz clean format
+.PHONY: all bootstrap build demo test unit bench bench-scale bench-postgres bench-redis fuzz clean format
 
 all: build
 
@@ -55,6 +55,10 @@ bench-scale: bootstrap
 # lifeboat against pgBackRest and pg_dump/pg_restore on one PostgreSQL 15 (bench/README.md).
 bench-postgres: build
 	bench/postgres $(BUILD)
+
+# lifeboat against redis-cli --rdb (plain and gzip -9) on one redis-server (bench/redis).
+bench-redis: build
+	bench/redis $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc')
