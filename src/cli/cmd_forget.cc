@@ -9,16 +9,11 @@
 #include "engine/select.h"
 #include "env/env.h"
 
-#include <map>
-
 namespace lifeboat::cli {
 
 nlohmann::json SnapshotJson(const Snapshot& s);
 
 namespace {
-
-// Snapshots with this tag are never removed, by any rule or by ID.
-constexpr char kHoldTag[] = "hold";
 
 std::string Join(const std::vector<std::string>& v, const char* sep) {
   std::string out;
@@ -128,10 +123,7 @@ int RunForget(Context& ctx) {
         continue;
       }
       if (!snap.ok()) return Fail(ctx, snap.status());
-      if (snap->HasTag(kHoldTag)) {
-        return Fail(ctx, InvalidArgument("snapshot " + snap->id.Short() + " is tagged \"" + kHoldTag +
-                                         "\" and is never removed; remove the tag first"));
-      }
+      if (Status held = CheckRemovable(*snap); !held.ok()) return Fail(ctx, held);
       removals.push_back({*snap, false, {"named on the command line"}});
     }
   } else {
@@ -139,64 +131,37 @@ int RunForget(Context& ctx) {
     if (!all.ok()) return Fail(ctx, all.status());
     std::vector<Snapshot> chosen = FilterSnapshots(std::move(*all), ctx.Filter());
     // One run per policy: the flags' policy over everything, or each named
-    // policy of --policy-file over the snapshots with its tag. A snapshot
-    // goes only if some policy applies to it and none keeps it.
-    std::vector<NamedPolicy> runs;
-    if (!named.empty()) {
-      runs = named;
-    } else {
-      runs.push_back(NamedPolicy{"", "", *policy});
-    }
-    std::map<Id, std::pair<bool, RetentionDecision>> verdict;  // id -> (kept by some policy, decision)
-    for (const NamedPolicy& run : runs) {
-      std::vector<Snapshot> subset;
-      for (const Snapshot& snap : chosen) {
-        if (run.tag.empty() || snap.HasTag(run.tag)) subset.push_back(snap);
-      }
-      auto groups = GroupSnapshots(std::move(subset), args.Get("group-by", "host,paths"));
-      if (!groups.ok()) return Fail(ctx, groups.status());
-      for (auto& [key, snaps] : *groups) {
-        std::vector<RetentionDecision> decisions = ApplyRetention(std::move(snaps), run.policy);
-        std::vector<RetentionDecision> keep, remove;
-        for (auto& d : decisions) {
-          if (!d.keep && d.snapshot.HasTag(kHoldTag)) {
-            d.keep = true;
-            d.reasons.push_back("on hold (tag \"" + std::string(kHoldTag) + "\")");
-          }
-          auto [it, fresh] = verdict.try_emplace(d.snapshot.id, d.keep, d);
-          if (!fresh) it->second.first = it->second.first || d.keep;
-          (d.keep ? keep : remove).push_back(d);
+    // policy of --policy-file over the snapshots with its tag (engine/forget).
+    std::vector<NamedPolicy> runs = named;
+    if (runs.empty()) runs.push_back(NamedPolicy{"", "", *policy});
+    auto plan = PlanForget(chosen, runs, args.Get("group-by", "host,paths"));
+    if (!plan.ok()) return Fail(ctx, plan.status());
+    for (const ForgetGroup& g : plan->groups) {
+      if (ctx.json()) {
+        nlohmann::json j{{"host", g.key.host}, {"paths", g.key.paths}, {"tags", g.key.tags}};
+        if (!g.policy.empty()) j["policy"] = g.policy;
+        j["keep"] = nlohmann::json::array();
+        j["remove"] = nlohmann::json::array();
+        j["reasons"] = nlohmann::json::array();
+        for (const auto& d : g.keep) {
+          j["keep"].push_back(SnapshotJson(d.snapshot));
+          j["reasons"].push_back({{"snapshot", SnapshotJson(d.snapshot)}, {"matches", d.reasons}});
         }
-        if (ctx.json()) {
-          nlohmann::json g{{"host", key.host}, {"paths", key.paths}, {"tags", key.tags}};
-          if (!run.name.empty()) g["policy"] = run.name;
-          g["keep"] = nlohmann::json::array();
-          g["remove"] = nlohmann::json::array();
-          g["reasons"] = nlohmann::json::array();
-          for (const auto& d : keep) {
-            g["keep"].push_back(SnapshotJson(d.snapshot));
-            g["reasons"].push_back({{"snapshot", SnapshotJson(d.snapshot)}, {"matches", d.reasons}});
-          }
-          for (const auto& d : remove) g["remove"].push_back(SnapshotJson(d.snapshot));
-          out.push_back(g);
-        } else if (!ctx.quiet()) {
-          std::string title = run.name.empty() ? "" : "policy " + run.name + " (tag " + run.tag + "), ";
-          std::string tags = key.tags.empty() ? "" : ", tags [" + Join(key.tags, ", ") + "]";
-          std::printf("%ssnapshots for host \"%s\", paths [%s]%s:\n%s\n", title.c_str(), key.host.c_str(),
-                      Join(key.paths, ", ").c_str(), tags.c_str(), run.policy.ToString().c_str());
-          PrintTable("keep", keep, true);
-          PrintTable(dry_run ? "would remove" : "remove", remove, false);
-          std::printf("\n");
-        }
+        for (const auto& d : g.remove) j["remove"].push_back(SnapshotJson(d.snapshot));
+        out.push_back(j);
+      } else if (!ctx.quiet()) {
+        std::string title = g.policy.empty() ? "" : "policy " + g.policy + " (tag " + g.tag + "), ";
+        std::string tags = g.key.tags.empty() ? "" : ", tags [" + Join(g.key.tags, ", ") + "]";
+        std::printf("%ssnapshots for host \"%s\", paths [%s]%s:\n%s\n", title.c_str(), g.key.host.c_str(),
+                    Join(g.key.paths, ", ").c_str(), tags.c_str(), g.rules.ToString().c_str());
+        PrintTable("keep", g.keep, true);
+        PrintTable(dry_run ? "would remove" : "remove", g.remove, false);
+        std::printf("\n");
       }
     }
-    for (auto& [id, v] : verdict) {
-      if (!v.first) removals.push_back(std::move(v.second));
-    }
-    if (!named.empty() && !ctx.quiet() && !ctx.json()) {
-      size_t untouched = 0;
-      for (const Snapshot& snap : chosen) untouched += verdict.count(snap.id) ? 0 : 1;
-      if (untouched > 0) std::printf("%zu snapshot(s) carry no policy's tag and stay\n", untouched);
+    removals = std::move(plan->removals);
+    if (!named.empty() && !ctx.quiet() && !ctx.json() && plan->untouched > 0) {
+      std::printf("%zu snapshot(s) carry no policy's tag and stay\n", plan->untouched);
     }
   }
   int removed = 0;

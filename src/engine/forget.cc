@@ -300,4 +300,41 @@ Result<std::vector<std::pair<SnapshotGroupKey, std::vector<Snapshot>>>> GroupSna
   return out;
 }
 
+Status CheckRemovable(const Snapshot& snapshot) {
+  if (!snapshot.HasTag(kHoldTag)) return Status::Ok();
+  return InvalidArgument("snapshot " + snapshot.id.Short() + " is tagged \"" + kHoldTag +
+                         "\" and is never removed; remove the tag first");
+}
+
+Result<ForgetPlan> PlanForget(const std::vector<Snapshot>& snapshots, const std::vector<NamedPolicy>& policies,
+                              std::string_view group_by) {
+  ForgetPlan plan;
+  std::map<Id, std::pair<bool, RetentionDecision>> verdict;  // id -> (kept by some policy, decision)
+  for (const NamedPolicy& run : policies) {
+    std::vector<Snapshot> subset;
+    for (const Snapshot& snap : snapshots) {
+      if (run.tag.empty() || snap.HasTag(run.tag)) subset.push_back(snap);
+    }
+    LB_ASSIGN_OR_RETURN(auto groups, GroupSnapshots(std::move(subset), group_by));
+    for (auto& [key, snaps] : groups) {
+      ForgetGroup g{run.name, run.tag, run.policy, key, {}, {}};
+      for (RetentionDecision& d : ApplyRetention(std::move(snaps), run.policy)) {
+        if (!d.keep && d.snapshot.HasTag(kHoldTag)) {
+          d.keep = true;
+          d.reasons.push_back("on hold (tag \"" + std::string(kHoldTag) + "\")");
+        }
+        auto [it, fresh] = verdict.try_emplace(d.snapshot.id, d.keep, d);
+        if (!fresh) it->second.first = it->second.first || d.keep;
+        (d.keep ? g.keep : g.remove).push_back(std::move(d));
+      }
+      plan.groups.push_back(std::move(g));
+    }
+  }
+  for (auto& [id, v] : verdict) {
+    if (!v.first) plan.removals.push_back(std::move(v.second));
+  }
+  for (const Snapshot& snap : snapshots) plan.untouched += verdict.count(snap.id) ? 0 : 1;
+  return plan;
+}
+
 }  // namespace lifeboat

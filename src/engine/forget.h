@@ -75,4 +75,33 @@ struct SnapshotGroupKey {
 Result<std::vector<std::pair<SnapshotGroupKey, std::vector<Snapshot>>>> GroupSnapshots(
     std::vector<Snapshot> snapshots, std::string_view group_by);
 
+// Snapshots with this tag are never removed: not by any policy, not by ID.
+constexpr char kHoldTag[] = "hold";
+
+// What forget decided for one group under one policy.
+struct ForgetGroup {
+  std::string policy;  // the named policy; "" for the one given by flags
+  std::string tag;     // the snapshots it applies to; "" = all
+  RetentionPolicy rules;
+  SnapshotGroupKey key;
+  std::vector<RetentionDecision> keep, remove;
+};
+
+struct ForgetPlan {
+  std::vector<ForgetGroup> groups;
+  // The snapshots to remove: some policy applies to each, none keeps it,
+  // and none is on hold.
+  std::vector<RetentionDecision> removals;
+  size_t untouched = 0;  // snapshots no policy applies to (they stay)
+};
+
+// Plans a forget over `snapshots` for each policy in turn (one with an
+// empty tag applies to every snapshot), grouped by `group_by`. The hold tag
+// wins over every policy. Nothing is changed.
+Result<ForgetPlan> PlanForget(const std::vector<Snapshot>& snapshots, const std::vector<NamedPolicy>& policies,
+                              std::string_view group_by);
+
+// kInvalidArgument for a snapshot on hold (forget by ID refuses it).
+Status CheckRemovable(const Snapshot& snapshot);
+
 }  // namespace lifeboat

@@ -109,3 +109,80 @@ TEST_F(Forget, Groups) {
 
 }  // namespace
 }  // namespace lifeboat
+
+namespace lifeboat {
+namespace {
+
+Snapshot Tagged(const char* rfc3339, const char* name, std::vector<std::string> tags) {
+  Snapshot s;
+  s.time = *ParseRfc3339(rfc3339);
+  s.id = Id::Hash(name);
+  s.hostname = "db1";
+  s.paths = {"redis://db1:6379"};
+  s.tags = std::move(tags);
+  return s;
+}
+
+bool Removed(const ForgetPlan& plan, const char* name) {
+  for (const auto& d : plan.removals) {
+    if (d.snapshot.id == Id::Hash(name)) return true;
+  }
+  return false;
+}
+
+class PlanForgetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("TZ", "UTC", 1);
+    tzset();
+  }
+};
+
+// The daemon and every other caller of the engine get the hold rule, not
+// only the forget command.
+TEST_F(PlanForgetTest, HoldWinsOverEveryPolicy) {
+  std::vector<Snapshot> all = {Tagged("2026-11-01T00:00:00Z", "old", {"redis"}),
+                               Tagged("2026-11-02T00:00:00Z", "held", {"redis", "hold"}),
+                               Tagged("2026-12-01T00:00:00Z", "new", {"redis"})};
+  RetentionPolicy last;
+  last.last = 1;
+  auto plan = PlanForget(all, {NamedPolicy{"", "", last}}, "host,paths");
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_TRUE(Removed(*plan, "old"));
+  EXPECT_FALSE(Removed(*plan, "held"));
+  EXPECT_FALSE(Removed(*plan, "new"));
+  EXPECT_EQ(plan->removals.size(), 1u);
+  EXPECT_FALSE(CheckRemovable(all[1]).ok());
+  EXPECT_TRUE(CheckRemovable(all[0]).ok());
+}
+
+// Several named policies: a snapshot goes only if a policy applies to it
+// and none keeps it; a snapshot no policy's tag names stays.
+TEST_F(PlanForgetTest, NamedPoliciesMergeAndUntaggedSnapshotsStay) {
+  std::vector<Snapshot> all = {Tagged("2026-10-01T00:00:00Z", "both", {"cache", "compliance"}),
+                               Tagged("2026-10-02T00:00:00Z", "cache-old", {"cache"}),
+                               Tagged("2026-12-01T00:00:00Z", "cache-new", {"cache"}),
+                               Tagged("2026-10-03T00:00:00Z", "nobody", {"misc"})};
+  RetentionPolicy cache, compliance;
+  cache.last = 1;
+  compliance.monthly = 12;
+  auto plan = PlanForget(all, {NamedPolicy{"cache", "cache", cache}, NamedPolicy{"compliance", "compliance", compliance}},
+                         "host,paths");
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_FALSE(Removed(*plan, "both"));  // the cache policy drops it, compliance keeps it
+  EXPECT_TRUE(Removed(*plan, "cache-old"));
+  EXPECT_FALSE(Removed(*plan, "cache-new"));
+  EXPECT_FALSE(Removed(*plan, "nobody"));
+  EXPECT_EQ(plan->untouched, 1u);
+  EXPECT_EQ(plan->groups.size(), 2u);
+}
+
+TEST_F(PlanForgetTest, AnUnknownGroupingIsRefused) {
+  RetentionPolicy last;
+  last.last = 1;
+  auto plan = PlanForget({Tagged("2026-10-01T00:00:00Z", "a", {})}, {NamedPolicy{"", "", last}}, "colour");
+  EXPECT_FALSE(plan.ok());
+}
+
+}  // namespace
+}  // namespace lifeboat
