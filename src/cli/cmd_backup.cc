@@ -9,17 +9,11 @@
 #include "cli/commands.h"
 #include "engine/backup.h"
 #include "env/env.h"
-#include "source/postgres/target.h"
-#include "source/redis/client.h"
+#include "source/fs/files.h"
+#include "source/registry.h"
 
 namespace lifeboat::cli {
 namespace {
-
-std::string JoinPaths(const std::vector<std::string>& paths) {
-  std::string out;
-  for (const auto& p : paths) out += (out.empty() ? "" : " ") + p;
-  return out;
-}
 
 Result<std::vector<std::string>> ReadPatternFile(const std::string& path) {
   LB_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
@@ -36,74 +30,41 @@ Result<std::vector<std::string>> ReadPatternFile(const std::string& path) {
   return out;
 }
 
-int RunBackupCmd(Context& ctx) {
-  const Args& a = ctx.args();
-  BackupOptions opts;
-  opts.paths = a.positional();
-  opts.excludes = a.All("exclude");
-  for (const auto& file : a.All("exclude-file")) {
-    auto patterns = ReadPatternFile(file);
-    if (!patterns.ok()) return Fail(ctx, InvalidArgument("--exclude-file: " + patterns.status().message()));
-    opts.excludes.insert(opts.excludes.end(), patterns->begin(), patterns->end());
+int ExitFor(Context& ctx, const BackupSummary& s) {
+  if (s.errors > 0) {
+    std::fprintf(stderr, "lifeboat: backup finished, but %llu item(s) could not be read (see warnings)\n",
+                 (unsigned long long)s.errors);
+    return kExitIncomplete;
   }
-  for (const auto& t : a.All("tag")) {
-    for (auto& one : SplitList(t)) opts.tags.push_back(std::move(one));
-  }
-  opts.host = a.Get("host");
-  opts.one_file_system = a.Has("one-file-system");
-  opts.use_stdin = a.Has("stdin");
-  opts.stdin_filename = a.Get("stdin-filename", "stdin");
-  opts.force = a.Has("force");
-  if (a.Has("time")) {
-    auto t = ParseUserTime(a.Get("time"));
-    if (!t) return Fail(ctx, InvalidArgument("--time: cannot parse \"" + a.Get("time") + "\""));
-    opts.time = *t;
-  }
-  if (opts.paths.size() == 1 && redis::IsRedisUrl(opts.paths[0])) {
-    std::string url = opts.paths[0];
-    return RunRedisBackup(ctx, std::move(opts), url);
-  }
-  if (opts.paths.size() == 1 && pg::IsPgUrl(opts.paths[0])) {
-    std::string url = opts.paths[0];
-    return RunPgLogicalBackup(ctx, std::move(opts), url);
-  }
-  for (const auto& p : opts.paths) {
-    if (pg::IsPgUrl(p) || redis::IsRedisUrl(p)) {
-      return Fail(ctx, InvalidArgument("a database URL is backed up on its own, without other paths"));
-    }
-    // A URL of a source this build has no driver for, rather than "no such
-    // file" for a path nobody meant.
-    size_t colon = p.find("://");
-    struct stat st;
-    if (colon != std::string::npos && colon > 0 && p.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789+.-") == colon &&
-        lstat(p.c_str(), &st) != 0) {
-      return Fail(ctx, InvalidArgument("backup: " + p.substr(0, colon + 3) +
-                                       " is not a source this lifeboat backs up (paths, --stdin, postgres:// and redis:// are)"));
-    }
-  }
-  if (opts.use_stdin && !opts.paths.empty()) {
-    return Fail(ctx, InvalidArgument("--stdin takes no paths"));
-  }
-  if (!opts.use_stdin && opts.paths.empty()) {
-    return Fail(ctx, InvalidArgument("nothing to back up: give paths or --stdin"));
-  }
+  (void)ctx;
+  return kExitOk;
+}
+
+void PrintSummary(Context& ctx, const BackupSummary& s, const Report* source);
+
+Status ResolveParent(Context& ctx, Repository& repo, BackupOptions* opts) {
+  if (!ctx.args().Has("parent")) return Status::Ok();
+  auto id = repo.ResolvePrefix(FileType::kSnapshot, ctx.args().Get("parent"));
+  if (!id.ok()) return id.status().WithContext("--parent");
+  opts->parent = *id;
+  return Status::Ok();
+}
+
+int RunStdinBackup(Context& ctx, BackupOptions opts) {
   auto repo = ctx.Open(Context::LockMode::kShared);
   if (!repo.ok()) return Fail(ctx, repo.status());
-  if (a.Has("parent")) {
-    auto id = (*repo)->ResolvePrefix(FileType::kSnapshot, a.Get("parent"));
-    if (!id.ok()) return Fail(ctx, id.status().WithContext("--parent"));
-    opts.parent = *id;
-  }
+  Status parent = ResolveParent(ctx, **repo, &opts);
+  if (!parent.ok()) return Fail(ctx, parent);
   Status loaded = (*repo)->LoadIndex(/*adopt_orphans=*/true);
   if (!loaded.ok()) return Fail(ctx, loaded);
-
-  ProgressCounters counters;
   StderrWarnings warnings(ctx.json());
-  ProgressPrinter printer(&counters, ctx.json(), ctx.quiet() || opts.use_stdin, "backup");
-  auto result = RunBackupWithHooks(ctx, **repo, opts, &counters, &warnings, opts.use_stdin ? "stdin:" + opts.stdin_filename : JoinPaths(opts.paths));
-  printer.Stop();
+  auto result = RunBackupWithHooks(ctx, **repo, nullptr, opts, nullptr, &warnings, "stdin:" + opts.stdin_filename);
   if (!result.ok()) return Fail(ctx, result.status().WithContext("backup"));
-  const BackupSummary& s = *result;
+  PrintSummary(ctx, *result, nullptr);
+  return ExitFor(ctx, *result);
+}
+
+void PrintSummary(Context& ctx, const BackupSummary& s, const Report* source) {
   if (ctx.json()) {
     nlohmann::json j{{"message_type", "summary"},
                      {"files_new", s.files_new},
@@ -128,36 +89,108 @@ int RunBackupCmd(Context& ctx) {
       j["storage_retries"] = c->retries.load();
       j["storage_bytes_written"] = c->bytes_written.load();
     }
+    if (source) j.update(nlohmann::json::parse(source->json));
     std::printf("%s\n", j.dump().c_str());
-  } else if (!ctx.quiet()) {
-    if (s.parent) std::printf("using parent snapshot %s\n", s.parent->Short().c_str());
-    std::printf("Files:       %llu new, %llu changed, %llu unmodified\n",
-                (unsigned long long)s.files_new, (unsigned long long)s.files_changed,
-                (unsigned long long)s.files_unmodified);
+    return;
+  }
+  if (ctx.quiet()) return;
+  if (source) {
+    for (const auto& line : source->lines) std::printf("%s\n", line.c_str());
+  }
+  if (s.parent) std::printf("using parent snapshot %s\n", s.parent->Short().c_str());
+  if (s.files_changed + s.files_unmodified + s.dirs_changed + s.dirs_unmodified > 0 || !source) {
+    std::printf("Files:       %llu new, %llu changed, %llu unmodified\n", (unsigned long long)s.files_new,
+                (unsigned long long)s.files_changed, (unsigned long long)s.files_unmodified);
     std::printf("Dirs:        %llu new, %llu changed, %llu unmodified\n", (unsigned long long)s.dirs_new,
                 (unsigned long long)s.dirs_changed, (unsigned long long)s.dirs_unmodified);
-    std::printf("Read:        %s from disk (of %s in %llu files)\n", HumanBytes(s.bytes_read).c_str(),
-                HumanBytes(s.total_bytes_processed).c_str(),
-                (unsigned long long)s.total_files_processed);
-    std::printf("Added:       %s stored (%s before compression, %llu data + %llu tree blobs)\n",
-                HumanBytes(s.data_added).c_str(), HumanBytes(s.data_added_plain).c_str(),
-                (unsigned long long)s.data_blobs, (unsigned long long)s.tree_blobs);
-    if (const StorageCounters* c = ctx.storage_counters(); c != nullptr && c->retries.load() > 0) {
-      std::printf("Storage:     %llu requests, %llu retried\n", (unsigned long long)c->requests.load(),
-                  (unsigned long long)c->retries.load());
+  }
+  std::printf("Read:        %s%s (of %s in %llu files)\n", HumanBytes(s.bytes_read).c_str(), source ? "" : " from disk",
+              HumanBytes(s.total_bytes_processed).c_str(), (unsigned long long)s.total_files_processed);
+  std::printf("Added:       %s stored (%s before compression, %llu data + %llu tree blobs)\n",
+              HumanBytes(s.data_added).c_str(), HumanBytes(s.data_added_plain).c_str(),
+              (unsigned long long)s.data_blobs, (unsigned long long)s.tree_blobs);
+  if (const StorageCounters* c = ctx.storage_counters(); c != nullptr && c->retries.load() > 0) {
+    std::printf("Storage:     %llu requests, %llu retried\n", (unsigned long long)c->requests.load(),
+                (unsigned long long)c->retries.load());
+  }
+  std::printf("snapshot %s saved in %s\n", s.snapshot_id.Short().c_str(), HumanDuration(s.duration_seconds).c_str());
+}
+
+int RunBackupCmd(Context& ctx) {
+  const Args& a = ctx.args();
+  BackupOptions opts;
+  std::vector<std::string> paths = a.positional();
+  opts.excludes = a.All("exclude");
+  for (const auto& file : a.All("exclude-file")) {
+    auto patterns = ReadPatternFile(file);
+    if (!patterns.ok()) return Fail(ctx, InvalidArgument("--exclude-file: " + patterns.status().message()));
+    opts.excludes.insert(opts.excludes.end(), patterns->begin(), patterns->end());
+  }
+  for (const auto& t : a.All("tag")) {
+    for (auto& one : SplitList(t)) opts.tags.push_back(std::move(one));
+  }
+  opts.host = a.Get("host");
+  opts.one_file_system = a.Has("one-file-system");
+  opts.use_stdin = a.Has("stdin");
+  opts.stdin_filename = a.Get("stdin-filename", "stdin");
+  opts.force = a.Has("force");
+  if (a.Has("time")) {
+    auto t = ParseUserTime(a.Get("time"));
+    if (!t) return Fail(ctx, InvalidArgument("--time: cannot parse \"" + a.Get("time") + "\""));
+    opts.time = *t;
+  }
+  // A data system, by its URL's scheme (source/registry.h).
+  if (paths.size() == 1 && DriverForUrl(paths[0]) != nullptr) {
+    const Driver* d = DriverForUrl(paths[0]);
+    auto source = d->source(paths[0], ArgsOptions(a));
+    if (!source.ok()) return Fail(ctx, source.status());
+    return RunSourceBackupCmd(ctx, **source, std::move(opts), "backup");
+  }
+  for (const auto& p : paths) {
+    if (DriverForUrl(p) != nullptr) {
+      return Fail(ctx, InvalidArgument("a database URL is backed up on its own, without other paths"));
     }
-    std::printf("snapshot %s saved in %s\n", s.snapshot_id.Short().c_str(),
-                HumanDuration(s.duration_seconds).c_str());
+    // A URL of a source this build has no driver for, rather than "no such
+    // file" for a path nobody meant.
+    struct stat st;
+    std::string scheme = UrlScheme(p);
+    if (!scheme.empty() && lstat(p.c_str(), &st) != 0) {
+      return Fail(ctx, InvalidArgument("backup: " + scheme + ":// is not a source this lifeboat backs up (paths, --stdin, " +
+                                       RegisteredSchemes() + " are)"));
+    }
   }
-  if (s.errors > 0) {
-    std::fprintf(stderr, "lifeboat: backup finished, but %llu item(s) could not be read (see warnings)\n",
-                 (unsigned long long)s.errors);
-    return kExitIncomplete;
+  if (opts.use_stdin && !paths.empty()) {
+    return Fail(ctx, InvalidArgument("--stdin takes no paths"));
   }
-  return kExitOk;
+  if (!opts.use_stdin && paths.empty()) {
+    return Fail(ctx, InvalidArgument("nothing to back up: give paths or --stdin"));
+  }
+  if (opts.use_stdin) return RunStdinBackup(ctx, std::move(opts));
+  fs::FilesSource files(paths);
+  return RunSourceBackupCmd(ctx, files, std::move(opts), "backup");
 }
 
 }  // namespace
+
+int RunSourceBackupCmd(Context& ctx, Source& source, BackupOptions opts, const std::string& verb) {
+  auto repo = ctx.Open(Context::LockMode::kShared);
+  if (!repo.ok()) return Fail(ctx, repo.status());
+  Status parent = ResolveParent(ctx, **repo, &opts);
+  if (!parent.ok()) return Fail(ctx, parent);
+  Status loaded = (*repo)->LoadIndex(/*adopt_orphans=*/true);
+  if (!loaded.ok()) return Fail(ctx, loaded);
+  ProgressCounters counters;
+  StderrWarnings warnings(ctx.json());
+  ProgressPrinter printer(&counters, ctx.json(), ctx.quiet(), verb);
+  std::string what = source.Display();
+  auto result = RunBackupWithHooks(ctx, **repo, &source, opts, &counters, &warnings, what);
+  printer.Stop();
+  bool files = dynamic_cast<fs::FilesSource*>(&source) != nullptr;
+  if (!result.ok()) return Fail(ctx, result.status().WithContext(files ? verb : verb + " of " + what));
+  Report report = source.Summary();
+  PrintSummary(ctx, *result, files ? nullptr : &report);
+  return ExitFor(ctx, *result);
+}
 
 Command BackupCommand() {
   std::vector<FlagSpec> flags = {

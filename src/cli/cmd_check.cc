@@ -4,6 +4,7 @@
 #include "base/bytes.h"
 #include "cli/commands.h"
 #include "engine/check.h"
+#include "engine/snapshot_reader.h"
 #include "source/postgres/wal_map.h"
 
 namespace lifeboat::cli {
@@ -22,7 +23,8 @@ int RunCheckCmd(Context& ctx) {
   CheckReport& r = *report;
   // The WAL archive (wal/): gaps a recovery would stop at, and with
   // --read-data every archived file authenticated.
-  auto wal = pg::CheckWalArchive(**repo, opts.read_data);
+  RepoCatalog catalog(**repo);
+  auto wal = pg::CheckWalArchive(**repo, catalog, opts.read_data);
   if (!wal.ok()) return Fail(ctx, wal.status().WithContext("check the WAL archive"));
   r.errors.insert(r.errors.end(), wal->errors.begin(), wal->errors.end());
   r.hints.insert(r.hints.end(), wal->hints.begin(), wal->hints.end());

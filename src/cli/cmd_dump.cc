@@ -5,9 +5,9 @@
 
 #include "cli/commands.h"
 #include "engine/select.h"
+#include "engine/snapshot_reader.h"
 #include "engine/walk.h"
-#include "source/postgres/restore.h"
-#include "source/redis/restore.h"
+#include "source/registry.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -15,17 +15,22 @@ namespace {
 int RunDump(Context& ctx) {
   const auto& pos = ctx.args().positional();
   if (pos.empty() || pos.size() > 2) return Fail(ctx, InvalidArgument("dump needs a snapshot ID and a file path"));
-  bool pg_form = pos.size() == 1 || ctx.args().Has("format");
-  auto snap = pg_form ? OpenDatabaseSnapshot(ctx, pos[0], false) : ctx.OpenSnapshot(pos[0]);
+  // SNAPSHOT alone (or --format): the data of a database snapshot, in its
+  // system's own format, by the snapshot's driver.
+  bool db_form = pos.size() == 1 || ctx.args().Has("format");
+  auto snap = db_form ? OpenDatabaseSnapshot(ctx, pos[0], nullptr) : ctx.OpenSnapshot(pos[0]);
   if (!snap.ok()) return Fail(ctx, snap.status());
-  if (pos.size() == 1 && redis::IsRedisSnapshot(*snap)) return RunRedisDump(ctx, *snap);  // the RDB
-  if (pg_form) {
-    if (!pg::IsLogicalSnapshot(*snap)) {
+  if (db_form) {
+    const Driver* d = DriverForSnapshot(*snap);
+    if (d == nullptr || !d->dump) {
       return Fail(ctx, InvalidArgument("dump needs a file path (snapshot " + snap->id.Short() +
-                                       " is not a PostgreSQL backup)"));
+                                       " is not a database backup)"));
     }
-    if (pos.size() == 2) return Fail(ctx, InvalidArgument("dump of a PostgreSQL backup takes --database, not a path"));
-    return RunPgDump(ctx, *snap);
+    if (pos.size() == 2) return Fail(ctx, InvalidArgument("dump of a " + d->name + " backup takes no path"));
+    RepoSnapshotReader reader(ctx.repo(), *snap);
+    Status s = d->dump(reader, ArgsOptions(ctx.args()), STDOUT_FILENO);
+    if (!s.ok()) return Fail(ctx, s.WithContext("dump"));
+    return kExitOk;
   }
   Repository& repo = ctx.repo();
   auto node = FindPath(repo, snap->tree, pos[1]);
@@ -46,8 +51,8 @@ Command DumpCommand() {
       {"database", 0, true, "PostgreSQL: which database of the snapshot (if it holds several)", "NAME"},
   };
   AddFilterFlags(&flags);
-  return {"dump", "dump [flags] SNAPSHOT FILE | SNAPSHOT [--format custom|sql] (PostgreSQL)",
-          "write a file from a snapshot (or a --stdin backup) to standard output", flags, RunDump};
+  return {"dump", "dump [flags] SNAPSHOT FILE | SNAPSHOT (a database backup: pg_dump's format, or the RDB)",
+          "write a file from a snapshot, or a database backup in its own format, to standard output", flags, RunDump};
 }
 
 }  // namespace lifeboat::cli

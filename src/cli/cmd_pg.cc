@@ -10,7 +10,8 @@
 
 #include "base/bytes.h"
 #include "cli/commands.h"
-#include "engine/backup.h"
+#include "engine/snapshot_reader.h"
+#include "source/postgres/driver.h"
 #include "env/env.h"
 #include "source/postgres/physical.h"
 #include "source/postgres/target_time.h"
@@ -20,130 +21,22 @@
 namespace lifeboat::cli {
 namespace {
 
-// A differential base backup builds on a full one at most this old.
-constexpr long kFullAfterDays = 7;
+Result<pg::PhysicalManifest> ManifestOf(Repository& repo, const Snapshot& s) {
+  RepoSnapshotReader reader(repo, s);
+  return pg::LoadPhysicalManifest(reader);
+}
 
+// pg basebackup URL: the physical Source (planning full or differential
+// is its Prepare) through the backup every source runs.
 int RunBaseBackup(Context& ctx, const std::string& url) {
-  auto target = pg::ParsePgTarget(url);
-  if (!target.ok()) return Fail(ctx, target.status());
-  auto plan = pg::PhysicalBackup::Prepare(*target);
-  if (!plan.ok()) return Fail(ctx, plan.status().WithContext("pg basebackup"));
-  std::string type = ctx.args().Has("type") ? ctx.args().Get("type") : "auto";
-  if (type != "auto" && type != "full" && type != "diff") {
-    return Fail(ctx, InvalidArgument("--type must be full, diff or auto, not \"" + type + "\""));
-  }
-  long full_after = kFullAfterDays;
-  if (ctx.args().Has("full-after")) {
-    char* end = nullptr;
-    std::string v = ctx.args().Get("full-after");
-    full_after = std::strtol(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0' || full_after < 0) {
-      return Fail(ctx, InvalidArgument("--full-after takes a number of days, not \"" + v + "\""));
-    }
-  }
-  if (ctx.args().Has("archive-timeout")) {
-    auto secs = ParseDuration(ctx.args().Get("archive-timeout"));
-    if (!secs || *secs <= 0) {
-      return Fail(ctx, InvalidArgument("--archive-timeout takes a duration (60s, 5m), not \"" +
-                                       ctx.args().Get("archive-timeout") + "\""));
-    }
-    (*plan)->set_archive_timeout(*secs);
-  }
-  StderrWarnings warnings(ctx.json());
-  for (const auto& w : (*plan)->warnings()) warnings.Warn(w);
-  auto repo = ctx.Open(Context::LockMode::kShared);
-  if (!repo.ok()) return Fail(ctx, repo.status());
-  Status loaded = (*repo)->LoadIndex(/*adopt_orphans=*/true);
-  if (!loaded.ok()) return Fail(ctx, loaded);
+  auto source = pg::PhysicalSourceFor(url, ArgsOptions(ctx.args()));
+  if (!source.ok()) return Fail(ctx, source.status());
   BackupOptions opts;
   opts.force = ctx.args().Has("force");
-  // Differential (page deltas against the newest full of this cluster)
-  // unless a full is asked for, there is none, or it is too old.
-  if (type != "full" && !opts.force) {
-    auto full = pg::NewestFullBaseBackup(**repo, (*plan)->manifest().system_identifier);
-    if (!full.ok()) return Fail(ctx, full.status().WithContext("pg basebackup"));
-    double age_days = full->has_value() ? static_cast<double>(Now().sec - (*full)->time.sec) / 86400.0 : 0;
-    if (!full->has_value()) {
-      if (type == "diff") warnings.Warn("no full base backup of this cluster in the repository: taking a full one");
-    } else if (type == "auto" && age_days >= static_cast<double>(full_after)) {
-      // A full is due.
-    } else {
-      Status planned = (*plan)->PlanDiff(**repo, **full);
-      if (!planned.ok()) return Fail(ctx, planned.WithContext("pg basebackup"));
-      opts.parent = (*full)->id;
-    }
-  }
-  opts.streams = (*plan)->Items();
-  opts.snapshot_paths = (*plan)->SnapshotPaths();
-  opts.excludes = (*plan)->Excludes();
-  opts.skip_paths = (*plan)->SkipPaths();
-  opts.tags = {pg::kBaseBackupTag};
   for (const auto& t : ctx.args().All("tag")) {
     for (auto& one : SplitList(t)) opts.tags.push_back(std::move(one));
   }
-  ProgressCounters counters;
-  ProgressPrinter printer(&counters, ctx.json(), ctx.quiet(), "basebackup");
-  auto result = RunBackupWithHooks(ctx, **repo, opts, &counters, &warnings, target->Display(""));
-  printer.Stop();
-  if (!result.ok()) return Fail(ctx, result.status().WithContext("pg basebackup of " + target->Display("")));
-  const BackupSummary& s = *result;
-  const pg::PhysicalManifest& m = (*plan)->manifest();
-  const pg::DeltaStats ds = (*plan)->delta_stats();
-  if (ctx.json()) {
-    nlohmann::json j{{"message_type", "summary"}, {"source", m.source}, {"data_directory", m.data_directory},
-                     {"start_lsn", m.start_lsn}, {"stop_lsn", m.stop_lsn}, {"start_wal", m.start_wal},
-                     {"stop_wal", m.stop_wal}, {"timeline", m.timeline},
-                     {"files_new", s.files_new}, {"files_changed", s.files_changed},
-                     {"files_unmodified", s.files_unmodified}, {"bytes_read", s.bytes_read},
-                     {"data_blobs", s.data_blobs}, {"data_added", s.data_added},
-                     {"total_bytes_processed", s.total_bytes_processed}, {"total_duration", s.duration_seconds},
-                     {"snapshot_id", s.snapshot_id.Hex()}};
-    if (s.parent) j["parent"] = s.parent->Hex();
-    j["type"] = m.type;
-    if (m.type == "diff") {
-      j["base_snapshot"] = m.base_snapshot;
-      j["delta_files"] = m.delta_files;
-      j["delta_pages"] = ds.pages;
-      j["delta_pages_equal"] = ds.same;
-      j["delta_pages_patched"] = ds.patched;
-      j["delta_pages_whole"] = ds.literal;
-      j["delta_bytes"] = ds.delta_bytes;
-    }
-    std::printf("%s\n", j.dump().c_str());
-  } else if (!ctx.quiet()) {
-    std::printf("base backup of %s (%s), WAL %s .. %s (LSN %s .. %s)\n", m.source.c_str(), m.data_directory.c_str(),
-                m.start_wal.c_str(), m.stop_wal.c_str(), m.start_lsn.c_str(), m.stop_lsn.c_str());
-    if (m.type == "diff") {
-      std::printf("differential, against full base backup %s: %llu relation files as page deltas\n"
-                  "Pages:       %llu equal, %llu changed in places, %llu stored whole (%s of deltas)\n",
-                  m.base_snapshot.substr(0, 8).c_str(), (unsigned long long)m.delta_files,
-                  (unsigned long long)ds.same, (unsigned long long)ds.patched, (unsigned long long)ds.literal,
-                  HumanBytes(ds.delta_bytes).c_str());
-    } else if (s.parent) {
-      std::printf("full, using parent snapshot %s\n", s.parent->Short().c_str());
-    } else {
-      std::printf("full\n");
-    }
-    std::printf("Files:       %llu new, %llu changed, %llu unmodified\n", (unsigned long long)s.files_new,
-                (unsigned long long)s.files_changed, (unsigned long long)s.files_unmodified);
-    if (m.type == "diff") {
-      // The engine read the deltas (from the pipes), not the files they came from.
-      uint64_t compared = ds.pages * pg::kPageSize;
-      std::printf("Read:        %s from disk, %s of it compared page by page with the full\n",
-                  HumanBytes(s.bytes_read - ds.delta_bytes + compared).c_str(), HumanBytes(compared).c_str());
-    } else {
-      std::printf("Read:        %s from disk (of %s)\n", HumanBytes(s.bytes_read).c_str(),
-                  HumanBytes(s.total_bytes_processed).c_str());
-    }
-    std::printf("Added:       %s stored\n", HumanBytes(s.data_added).c_str());
-    std::printf("snapshot %s saved in %s\n", s.snapshot_id.Short().c_str(), HumanDuration(s.duration_seconds).c_str());
-  }
-  if (s.errors > 0) {
-    std::fprintf(stderr, "lifeboat: base backup finished, but %llu file(s) could not be read: it may not be restorable\n",
-                 (unsigned long long)s.errors);
-    return kExitIncomplete;
-  }
-  return kExitOk;
+  return RunSourceBackupCmd(ctx, **source, std::move(opts), "pg basebackup");
 }
 
 int RunWalPush(Context& ctx, const std::string& path) {
@@ -291,7 +184,7 @@ Result<Snapshot> ChooseBaseBackup(Context& ctx, const std::string& name, std::st
     if (!target) return InvalidArgument("--to-lsn \"" + to_lsn + "\" is not an LSN like 0/A0000D8");
     std::string oldest;
     for (const Snapshot& s : candidates) {
-      LB_ASSIGN_OR_RETURN(pg::PhysicalManifest m, pg::LoadPhysicalManifest(*repo, s));
+      LB_ASSIGN_OR_RETURN(pg::PhysicalManifest m, ManifestOf(*repo, s));
       auto stop = pg::ParseLsn(m.stop_lsn);
       if (stop && *stop <= *target) return s;
       oldest = "base backup " + s.id.Short() + ", consistent at " + m.stop_lsn;
@@ -302,7 +195,7 @@ Result<Snapshot> ChooseBaseBackup(Context& ctx, const std::string& name, std::st
   std::string zone;  // the server's TimeZone, for a target without a zone
   std::string oldest;
   for (const Snapshot& s : candidates) {
-    LB_ASSIGN_OR_RETURN(pg::PhysicalManifest m, pg::LoadPhysicalManifest(*repo, s));
+    LB_ASSIGN_OR_RETURN(pg::PhysicalManifest m, ManifestOf(*repo, s));
     if (zone.empty()) zone = m.timezone;
     LB_ASSIGN_OR_RETURN(Timestamp target, pg::ParseTargetTime(*to_time, zone));
     auto stop = ParseRfc3339(m.stop_time);
@@ -324,7 +217,7 @@ Result<Snapshot> ChooseBaseBackup(Context& ctx, const std::string& name, std::st
 // lies inside the backup itself, which then never becomes consistent).
 Status CheckGapsBeforeTarget(Context& ctx, const Snapshot& snap, const pg::PhysicalRestoreOptions& o) {
   Repository& repo = ctx.repo();  // opened, index loaded, by ChooseBaseBackup
-  LB_ASSIGN_OR_RETURN(pg::PhysicalManifest m, pg::LoadPhysicalManifest(repo, snap));
+  LB_ASSIGN_OR_RETURN(pg::PhysicalManifest m, ManifestOf(repo, snap));
   LB_ASSIGN_OR_RETURN(std::vector<pg::WalFile> files, pg::ListWal(repo));
   pg::WalMap map = pg::MapWal(files);
   std::string target_segment;  // the last segment the target needs, "" for the end of the archive
@@ -362,7 +255,8 @@ int RunPhysicalRestore(Context& ctx, const std::string& name) {
   auto snap = ChooseBaseBackup(ctx, name, &o.to_time, o.to_lsn);
   if (!snap.ok()) return Fail(ctx, snap.status());
   if (Status gaps = CheckGapsBeforeTarget(ctx, *snap, o); !gaps.ok()) return Fail(ctx, gaps);
-  auto r = pg::RestorePhysical(ctx.repo(), *snap, o);
+  RepoSnapshotReader reader(ctx.repo(), *snap);
+  auto r = pg::RestorePhysical(reader, o);
   if (!r.ok()) return Fail(ctx, r.status().WithContext("pg restore"));
   if (ctx.json()) {
     nlohmann::json j{{"message_type", "summary"}, {"snapshot_id", snap->id.Hex()}, {"data_dir", o.data_dir},
@@ -396,7 +290,7 @@ int RunExpireWal(Context& ctx) {
   std::string oldest;
   for (const auto& s : *all) {
     if (!pg::IsBaseBackupSnapshot(s)) continue;
-    auto m = pg::LoadPhysicalManifest(**repo, s);
+    auto m = ManifestOf(**repo, s);
     if (!m.ok()) return Fail(ctx, m.status().WithContext("expire-wal: refusing to guess what a base backup needs"));
     if (oldest.empty() || m->start_wal.substr(8) < oldest.substr(8)) oldest = m->start_wal;
   }

@@ -5,23 +5,58 @@
 #include "cli/commands.h"
 #include "engine/restore.h"
 #include "engine/select.h"
-#include "source/postgres/target.h"
-#include "source/redis/client.h"
+#include "engine/snapshot_reader.h"
+#include "source/registry.h"
 
 namespace lifeboat::cli {
 namespace {
 
+// restore SNAPSHOT --to URL (a live server, by the URL's driver) or
+// --data-dir DIR (files for a stopped server, by the snapshot's driver).
+int RunTargetRestore(Context& ctx, const std::string& name) {
+  const Args& a = ctx.args();
+  ArgsOptions options(a);
+  const Driver* driver = nullptr;
+  Result<std::unique_ptr<RestoreTarget>> target = InvalidArgument("no target");
+  if (a.Has("to")) {
+    if (a.Has("data-dir")) return Fail(ctx, InvalidArgument("give --to or --data-dir, not both"));
+    driver = DriverForUrl(a.Get("to"));
+    if (driver == nullptr || !driver->target) {
+      return Fail(ctx, InvalidArgument("--to takes a URL of " + RegisteredSchemes() + "; for files use --target DIR"));
+    }
+    target = driver->target(a.Get("to"), options);
+  }
+  auto snap = OpenDatabaseSnapshot(ctx, name, driver);
+  if (!snap.ok()) return Fail(ctx, snap.status());
+  if (driver == nullptr) {
+    driver = DriverForSnapshot(*snap);
+    if (driver == nullptr || !driver->data_dir_target) {
+      return Fail(ctx, InvalidArgument("--data-dir: snapshot " + snap->id.Short() +
+                                       " is not a backup that restores into a data directory (Redis); "
+                                       "PostgreSQL base backups restore with lifeboat pg restore"));
+    }
+    target = driver->data_dir_target(a.Get("data-dir"), options);
+  }
+  if (!target.ok()) return Fail(ctx, target.status());
+  Status prepared = (*target)->Prepare(*snap);
+  if (!prepared.ok()) return Fail(ctx, prepared.WithContext("restore"));
+  RepoSnapshotReader reader(ctx.repo(), *snap);
+  auto report = (*target)->Restore(reader);
+  if (!report.ok()) return Fail(ctx, report.status().WithContext("restore"));
+  if (ctx.json()) {
+    nlohmann::json j{{"message_type", "summary"}, {"snapshot_id", snap->id.Hex()}};
+    j.update(nlohmann::json::parse(report->json));
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!ctx.quiet()) {
+    for (const auto& line : report->lines) std::printf("%s\n", line.c_str());
+  }
+  return kExitOk;
+}
+
 int RunRestoreCmd(Context& ctx) {
   const auto& pos = ctx.args().positional();
   if (pos.size() != 1) return Fail(ctx, InvalidArgument("restore needs exactly one snapshot ID (or \"latest\")"));
-  if (ctx.args().Has("data-dir") || (ctx.args().Has("to") && redis::IsRedisUrl(ctx.args().Get("to")))) {
-    return RunRedisRestore(ctx, pos[0]);
-  }
-  if (ctx.args().Has("to")) {
-    std::string to = ctx.args().Get("to");
-    if (!pg::IsPgUrl(to)) return Fail(ctx, InvalidArgument("--to takes a postgres:// or redis:// URL; for files use --target DIR"));
-    return RunPgLogicalRestore(ctx, pos[0], to);
-  }
+  if (ctx.args().Has("to") || ctx.args().Has("data-dir")) return RunTargetRestore(ctx, pos[0]);
   RestoreOptions opts;
   opts.target = ctx.args().Get("target");
   if (opts.target.empty()) return Fail(ctx, InvalidArgument("restore needs --target DIR"));

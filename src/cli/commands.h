@@ -40,26 +40,21 @@ Command VerifyCommand();
 Command PgCommand();
 
 // PostgreSQL forms of backup, restore and dump (cmd_postgres.cc).
-int RunPgLogicalBackup(Context& ctx, BackupOptions opts, const std::string& url);
-int RunRedisBackup(Context& ctx, BackupOptions opts, const std::string& url);
-// restore --to redis://... or --data-dir DIR; dump and verify of a Redis snapshot.
-int RunRedisRestore(Context& ctx, const std::string& snapshot);
-int RunRedisDump(Context& ctx, const Snapshot& snapshot);
-int RunRedisVerify(Context& ctx, const Snapshot& snapshot);
-// "latest" as the newest Redis snapshot (redis_only) or the newest logical
-// PostgreSQL or Redis one; an id otherwise.
-Result<Snapshot> OpenDatabaseSnapshot(Context& ctx, const std::string& name, bool redis_only);
-// RunBackup between the --pre-hook and --post-hook commands (jobs/hooks.h).
-// A failing pre-hook: its error, no backup. A failing post-hook after a
-// backup that succeeded: the summary, then the hook's error (DeferError).
-Result<BackupSummary> RunBackupWithHooks(Context& ctx, Repository& repo, const BackupOptions& opts,
-                                         ProgressCounters* progress, WarningSink* warnings, const std::string& source);
+// "latest" as the newest snapshot a driver made (of `driver` if given; of
+// any driver if null); an id otherwise.
+Result<Snapshot> OpenDatabaseSnapshot(Context& ctx, const std::string& name, const Driver* driver);
+// RunBackup (of `source`; of opts alone for --stdin when null) between the
+// --pre-hook and --post-hook commands (jobs/hooks.h). A failing pre-hook:
+// its error, no backup. A failing post-hook after a backup that succeeded:
+// the summary, then the hook's error (DeferError).
+Result<BackupSummary> RunBackupWithHooks(Context& ctx, Repository& repo, Source* source, const BackupOptions& opts,
+                                         ProgressCounters* progress, WarningSink* warnings, const std::string& what);
+// A backup of any Source, as every command that backs up runs it: the
+// repository opened with a shared lock, the hooks, progress, and one
+// summary (the engine's numbers and the source's report; text or JSON).
+int RunSourceBackupCmd(Context& ctx, Source& source, BackupOptions opts, const std::string& verb);
 // The hook flags of every command that backs up.
 void AddHookFlags(std::vector<FlagSpec>* flags);
-int RunPgLogicalRestore(Context& ctx, const std::string& snapshot, const std::string& url);
-int RunPgDump(Context& ctx, const Snapshot& snapshot);
-// `name`, where "latest" means the newest logical PostgreSQL snapshot.
-Result<Snapshot> OpenLogicalSnapshot(Context& ctx, const std::string& name);
 
 // Prune, shared by prune and forget --prune.
 Result<PruneOptions> PruneOptionsFromFlags(const Args& args);

@@ -248,7 +248,7 @@ void AddHookFlags(std::vector<FlagSpec>* flags) {
   flags->push_back({"hook-timeout", 0, true, "stop a hook that runs longer (default 5m)", "DURATION"});
 }
 
-Result<BackupSummary> RunBackupWithHooks(Context& ctx, Repository& repo, const BackupOptions& opts,
+Result<BackupSummary> RunBackupWithHooks(Context& ctx, Repository& repo, Source* src, const BackupOptions& opts,
                                          ProgressCounters* progress, WarningSink* warnings,
                                          const std::string& source) {
   const Args& a = ctx.args();
@@ -269,7 +269,9 @@ Result<BackupSummary> RunBackupWithHooks(Context& ctx, Repository& repo, const B
     if (!pre.ok()) break;
   }
   Result<BackupSummary> result =
-      pre.ok() ? RunBackup(repo, opts, progress, warnings) : Result<BackupSummary>(pre);
+      !pre.ok() ? Result<BackupSummary>(pre)
+      : src      ? RunBackup(repo, *src, opts, progress, warnings)
+                 : RunBackup(repo, opts, progress, warnings);
   for (const auto& cmd : a.All("post-hook")) {
     HookRun run{"post", source, result.ok() ? "success" : "failure",
                 result.ok() ? result->snapshot_id.Hex() : "", result.ok() ? "" : result.status().message()};
@@ -282,6 +284,27 @@ Result<BackupSummary> RunBackupWithHooks(Context& ctx, Repository& repo, const B
     }
   }
   return result;
+}
+
+}  // namespace lifeboat::cli
+
+namespace lifeboat::cli {
+
+Result<Snapshot> OpenDatabaseSnapshot(Context& ctx, const std::string& name, const Driver* driver) {
+  if (name != "latest") return ctx.OpenSnapshot(name);
+  LB_ASSIGN_OR_RETURN(Repository * repo, ctx.Open(Context::LockMode::kShared));
+  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo->LoadAllSnapshots());
+  SnapshotFilter f = ctx.Filter();
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    const Driver* made_by = DriverForSnapshot(*it);
+    bool kind = driver ? made_by == driver : made_by != nullptr;
+    if (kind && f.Matches(*it)) {
+      LB_RETURN_IF_ERROR(repo->LoadIndex());
+      return *it;
+    }
+  }
+  return NotFound("no " + (driver ? driver->name + " snapshot" : std::string("database snapshot")) +
+                  (f.empty() ? "" : " matches the filter"));
 }
 
 }  // namespace lifeboat::cli

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "env/signals.h"
 #include "repo/lock.h"
+#include "source/all/all.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -85,6 +86,7 @@ int Main(int argc, char** argv) {
   // speed gained; measured in docs/benchmarks.md).
   mallopt(M_ARENA_MAX, 1);
   std::vector<std::string> args(argv + 1, argv + argc);
+  RegisterAllDrivers();
   auto commands = AllCommands();
   std::string flag_error;
   int at = FindCommand(args, &flag_error);

@@ -18,10 +18,11 @@
 #include "chunker/chunker.h"
 #include "engine/pathmatch.h"
 #include "engine/select.h"
+#include "engine/snapshot_reader.h"
 #include "engine/walk.h"
 #include "env/env.h"
 #include "repo/tree.h"
-#include "source/fs/fs_node.h"
+#include "source/fs_node.h"
 
 namespace lifeboat {
 namespace {
@@ -440,48 +441,49 @@ struct StreamDir {
 Result<Id> Archiver::BackupStreams() {
   Timestamp now = Now();
   StreamDir root;
-  for (const StreamItem& item : options_.streams) {
-    std::vector<std::string> parts = SplitPath(item.path);
-    if (parts.empty()) return InvalidArgument("stream without a name");
+  auto store = [&](const Item& any) -> Status {
+    const std::string& path = ItemPath(any);
+    if (std::holds_alternative<HostFilesItem>(any)) {
+      return InvalidArgument("host files cannot be stored beside other items");
+    }
+    std::vector<std::string> parts = SplitPath(path);
+    if (parts.empty()) return InvalidArgument("an item without a name");
     StreamDir* dir = &root;
     for (size_t i = 0; i + 1 < parts.size(); ++i) dir = &dir->dirs[parts[i]];
-    if (item.node) {
-      Node node = *item.node;
+    if (const auto* stored = std::get_if<StoredFileItem>(&any)) {
+      Node node = stored->node;
       node.name = parts.back();
       for (const Id& id : node.content) {
         if (!repo_.KnowsBlob(BlobType::kData, id)) {
-          return Corrupt(item.path + ": data blob " + id.Short() + " is not in the repository");
+          return Corrupt(path + ": data blob " + id.Short() + " is not in the repository");
         }
       }
       dir->files.push_back(std::move(node));
-      continue;
+      return Status::Ok();
     }
-    if (!item.dir.empty()) {
-      if (item.open) {
-        LB_ASSIGN_OR_RETURN(int fd, item.open());
-        if (fd >= 0) close(fd);
-      }
+    if (const auto* item = std::get_if<DirectoryItem>(&any)) {
+      if (item->before) LB_RETURN_IF_ERROR(item->before());
       struct stat st;
-      if (lstat(item.dir.c_str(), &st) != 0) return ErrnoStatus("backup " + item.dir, errno);
-      if (!S_ISDIR(st.st_mode)) return InvalidArgument(item.dir + " is not a directory");
-      LB_ASSIGN_OR_RETURN(Node node, NodeFromStat(item.dir, parts.back(), st));
+      if (lstat(item->dir.c_str(), &st) != 0) return ErrnoStatus("backup " + item->dir, errno);
+      if (!S_ISDIR(st.st_mode)) return InvalidArgument(item->dir + " is not a directory");
+      LB_ASSIGN_OR_RETURN(Node node, NodeFromStat(item->dir, parts.back(), st));
       std::optional<Id> parent_subtree;
       if (parent_root_) {
-        auto p = FindPath(repo_, *parent_root_, "/" + item.path);
+        auto p = FindPath(repo_, *parent_root_, "/" + path);
         if (p.ok() && p->type == "dir") parent_subtree = p->subtree;
       }
-      LB_ASSIGN_OR_RETURN(node.subtree, SaveDirectory(item.dir, parent_subtree, st.st_dev));
+      LB_ASSIGN_OR_RETURN(node.subtree, SaveDirectory(item->dir, parent_subtree, st.st_dev));
       (parent_subtree ? summary_.dirs_changed : summary_.dirs_new)++;
-      if (item.finish) LB_RETURN_IF_ERROR(item.finish());
       dir->files.push_back(std::move(node));
-      continue;
+      return Status::Ok();
     }
+    const StreamItem& item = std::get<StreamItem>(any);
     Node node = SyntheticNode(parts.back(), "file", item.mode, now);
-    if (progress_) progress_->SetCurrent(item.path);
+    if (progress_) progress_->SetCurrent(path);
     Result<int> opened = item.open();
-    if (!opened.ok() && item.optional && opened.status().code() == Code::kNotFound) continue;
+    if (!opened.ok() && item.optional && opened.status().code() == Code::kNotFound) return Status::Ok();
     LB_ASSIGN_OR_RETURN(int fd, std::move(opened));
-    Status read = ChunkStream(fd, &node, item.path);
+    Status read = ChunkStream(fd, &node, path);
     close(fd);
     Status done = item.finish ? item.finish() : Status::Ok();
     LB_RETURN_IF_ERROR(done.ok() ? read : done);
@@ -490,6 +492,12 @@ Result<Id> Archiver::BackupStreams() {
     summary_.total_bytes_processed += node.size;
     if (progress_) progress_->files_done++;
     dir->files.push_back(std::move(node));
+    return Status::Ok();
+  };
+  for (const Item& item : options_.streams) LB_RETURN_IF_ERROR(store(item));
+  if (options_.closing) {
+    LB_ASSIGN_OR_RETURN(std::vector<Item> last, options_.closing());
+    for (const Item& item : last) LB_RETURN_IF_ERROR(store(item));
   }
   std::function<Result<Id>(StreamDir&)> save = [&](StreamDir& dir) -> Result<Id> {
     Tree tree;
@@ -560,11 +568,6 @@ void ScanTotals(const std::vector<std::string>& roots, const std::vector<PathPat
 }
 
 }  // namespace
-
-bool SameFileMetadata(const Node& before, const Node& now) {
-  return before.size == now.size && before.mtime == now.mtime && before.ctime == now.ctime &&
-         before.inode == now.inode;
-}
 
 Result<BackupSummary> RunBackup(Repository& repo, const BackupOptions& options,
                                 ProgressCounters* progress, WarningSink* warnings) {
@@ -677,6 +680,49 @@ Result<BackupSummary> RunBackup(Repository& repo, const BackupOptions& options,
   s.duration_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;
+}
+
+Result<BackupSummary> RunBackup(Repository& repo, Source& source, BackupOptions options,
+                                ProgressCounters* progress, WarningSink* warnings) {
+  RepoCatalog catalog(repo);
+  auto fail = [&source](Status s) -> Result<BackupSummary> {
+    source.Abort();
+    return s;
+  };
+  Status prepared = source.Prepare(catalog);
+  if (!prepared.ok()) return fail(prepared);
+  if (warnings) {
+    for (const auto& w : source.Warnings()) warnings->Warn(w);
+  }
+  std::vector<std::string> tags = source.Tags();
+  for (auto& t : options.tags) {
+    if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(std::move(t));
+  }
+  options.tags = std::move(tags);
+  for (auto& e : source.Excludes()) options.excludes.push_back(std::move(e));
+  options.skip_paths = source.SkipPaths();
+  if (std::optional<Id> parent = source.Parent()) options.parent = *parent;
+  Status started = source.Start();
+  if (!started.ok()) return fail(started);
+  std::vector<Item> items = source.Items();
+  Result<BackupSummary> result = InvalidArgument("nothing to back up");
+  if (items.size() == 1 && std::holds_alternative<HostFilesItem>(items[0])) {
+    options.paths = std::get<HostFilesItem>(items[0]).paths;
+    result = RunBackup(repo, options, progress, warnings);
+    if (result.ok()) {
+      auto last = source.Stop();
+      if (!last.ok()) return fail(last.status());
+      if (!last->empty()) return fail(InvalidArgument("a files backup stores nothing after its files"));
+    }
+  } else {
+    options.paths.clear();
+    options.streams = std::move(items);
+    options.snapshot_paths = source.SnapshotPaths();
+    options.closing = [&source] { return source.Stop(); };
+    result = RunBackup(repo, options, progress, warnings);
+  }
+  if (!result.ok()) return fail(result.status());
+  return result;
 }
 
 }  // namespace lifeboat

@@ -18,28 +18,9 @@
 #include "engine/progress.h"
 #include "repo/repository.h"
 #include "repo/tree.h"
+#include "source/source.h"
 
 namespace lifeboat {
-
-// One file of a snapshot whose bytes come from a stream: a program's output
-// (pg_dump), or a document made at backup time (a fingerprint).
-//
-// A directory item (dir set) saves a directory on disk with everything in
-// it (minus the excludes) as `path`, incremental against the same path in
-// the parent snapshot; `open`, if set, runs first and returns -1.
-//
-// A node item (node set) is stored as given: a file whose blobs the
-// repository has already (taken from another snapshot), so that this
-// snapshot keeps them.
-struct StreamItem {
-  std::string path;                    // inside the snapshot: "postgres/app.dump"
-  std::function<Result<int>()> open;   // returns a descriptor to read until EOF
-  std::function<Status()> finish;      // after EOF (waits for the program); may be empty
-  uint32_t mode = 0600;
-  std::string dir;                     // a directory item: the directory on disk
-  std::optional<Node> node;            // a node item
-  bool optional = false;               // open() failing with kNotFound skips the item
-};
 
 struct BackupOptions {
   std::vector<std::string> paths;
@@ -50,9 +31,11 @@ struct BackupOptions {
   bool use_stdin = false;        // back up standard input as one file
   std::string stdin_filename = "stdin";
   int stdin_fd = 0;
-  // Streams instead of paths (database sources): read one after another,
-  // in order. snapshot_paths are recorded as the snapshot's paths.
-  std::vector<StreamItem> streams;
+  // Items instead of paths (database sources, source/source.h): stored one
+  // after another, in order, then those `closing` returns (a Source's
+  // Stop). snapshot_paths are recorded as the snapshot's paths.
+  std::vector<Item> streams;
+  std::function<Result<std::vector<Item>>()> closing;
   std::vector<std::string> snapshot_paths;
   // Files (absolute paths) that directory items leave out: stream items
   // store them another way.
@@ -81,11 +64,13 @@ struct BackupSummary {
 // Runs a backup. Items that cannot be read are reported to `warnings` and
 // counted in summary.errors; the snapshot is saved with the rest. Fails (and
 // saves no snapshot) if nothing at all could be read.
-// True if a file's size, mtime, ctime and inode match its node in an earlier
-// snapshot: the rule by which a backup does not read it again.
-bool SameFileMetadata(const Node& before, const Node& now);
-
 Result<BackupSummary> RunBackup(Repository& repo, const BackupOptions& options,
+                                ProgressCounters* progress, WarningSink* warnings);
+
+// Backs up a Source (source/source.h): Prepare (its warnings go to
+// `warnings`), Start, Items, Stop, then the snapshot; Abort on any failure.
+// The source's tags, excludes, skipped files and parent join `options`.
+Result<BackupSummary> RunBackup(Repository& repo, Source& source, BackupOptions options,
                                 ProgressCounters* progress, WarningSink* warnings);
 
 }  // namespace lifeboat

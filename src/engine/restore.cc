@@ -16,7 +16,7 @@
 #include "crypto/crypto.h"
 #include "engine/pathmatch.h"
 #include "repo/tree.h"
-#include "source/fs/fs_node.h"
+#include "source/fs_node.h"
 
 namespace lifeboat {
 namespace {

@@ -308,4 +308,9 @@ const Node* FindNode(const Tree& tree, std::string_view name) {
   return it != tree.nodes.end() && it->name == name ? &*it : nullptr;
 }
 
+bool SameFileMetadata(const Node& before, const Node& now) {
+  return before.size == now.size && before.mtime == now.mtime && before.ctime == now.ctime &&
+         before.inode == now.inode;
+}
+
 }  // namespace lifeboat

@@ -66,6 +66,9 @@ struct Tree {
 std::string EncodeTree(const Tree& tree);
 // The node named `name` in a tree (nodes sorted by name), or nullptr.
 const Node* FindNode(const Tree& tree, std::string_view name);
+// True if a file's size, mtime, ctime and inode match its node in an earlier
+// snapshot: the rule by which a backup does not read it again.
+bool SameFileMetadata(const Node& before, const Node& now);
 Result<Tree> DecodeTree(std::string_view json);
 
 // Appends s as a JSON string literal; invalid UTF-8 becomes U+FFFD.

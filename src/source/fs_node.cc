@@ -1,4 +1,4 @@
-#include "source/fs/fs_node.h"
+#include "source/fs_node.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -26,7 +26,7 @@ export LIFEBOAT_PASSWORD_FILE=$WORK/pw
 step "order and environment"
 lb -r "$REPO" --json backup --pre-hook "$WORK/hook.sh first" --pre-hook "$WORK/hook.sh second" \
   --post-hook "$WORK/hook.sh after" "$SRC" >"$WORK/b1.json"
-snap=$(jq -r .snapshot_id "$WORK/b1.json")
+snap=$(json_field snapshot_id <"$WORK/b1.json")  # the summary: status lines may come first
 [[ $(sed -n 1p "$LOG") == "first hook=pre source=$SRC result= snap= snapshots=0 pw=none error=" ]] || { cat "$LOG"; fail "first pre-hook"; }
 [[ $(sed -n 2p "$LOG") == "second hook=pre source=$SRC result= snap= snapshots=0 pw=none error=" ]] || { cat "$LOG"; fail "second pre-hook"; }
 [[ $(sed -n 3p "$LOG") == "after hook=post source=$SRC result=success snap=$snap snapshots=1 pw=none error=" ]] || { cat "$LOG"; fail "post-hook"; }

@@ -17,7 +17,7 @@
 
 #include "base/bytes.h"
 #include "crypto/sha256.h"
-#include "source/fs/fs_node.h"
+#include "source/fs_node.h"
 
 namespace {
 

@@ -89,11 +89,14 @@ Result<const DatabaseEntry*> LogicalManifest::Find(const std::string& name) cons
   return NotFound("database " + name + " is not in the snapshot");
 }
 
-Result<std::unique_ptr<LogicalBackup>> LogicalBackup::Prepare(const PgTarget& target,
-                                                              const LogicalOptions& options) {
-  std::unique_ptr<LogicalBackup> b(new LogicalBackup());
-  b->target_ = target;
-  b->options_ = options;
+LogicalBackup::LogicalBackup(PgTarget target, LogicalOptions options)
+    : target_(std::move(target)), options_(std::move(options)) {
+  manifest_.source = target_.Display();
+}
+
+Status LogicalBackup::Prepare(SnapshotCatalog&) {
+  const PgTarget& target = target_;
+  const LogicalOptions& options = options_;
   // Every database: list them from the maintenance database.
   std::string list_db = target.dbname.empty() ? "postgres" : target.dbname;
   LB_ASSIGN_OR_RETURN(auto conn, PgConn::Connect(target, list_db));
@@ -119,14 +122,14 @@ Result<std::unique_ptr<LogicalBackup>> LogicalBackup::Prepare(const PgTarget& ta
     for (size_t i = 0; i < rows.size(); ++i) found = found || rows.at(i, 0) == want;
     if (!found) return NotFound("database " + want + " does not exist on " + target.Display(""));
   }
-  b->manifest_.source = target.Display();
-  b->manifest_.server_version = conn->server_version();
-  LB_ASSIGN_OR_RETURN(b->pg_dump_, FindTool("pg_dump", conn->major_version()));
+  manifest_.source = target.Display();
+  manifest_.server_version = conn->server_version();
+  LB_ASSIGN_OR_RETURN(pg_dump_, FindTool("pg_dump", conn->major_version()));
   if (options.globals) {
-    LB_ASSIGN_OR_RETURN(b->pg_dumpall_, FindTool("pg_dumpall", conn->major_version()));
+    LB_ASSIGN_OR_RETURN(pg_dumpall_, FindTool("pg_dumpall", conn->major_version()));
   }
   // pg_dump's version, for the manifest (and to fail early if it cannot run).
-  SubprocessOptions v = ToolProcess({b->pg_dump_, "--version"});
+  SubprocessOptions v = ToolProcess({pg_dump_, "--version"});
   v.stdout_mode = SubprocessOptions::Io::kPipe;
   LB_ASSIGN_OR_RETURN(auto proc, Subprocess::Start(v));
   std::string out;
@@ -135,17 +138,17 @@ Result<std::unique_ptr<LogicalBackup>> LogicalBackup::Prepare(const PgTarget& ta
   while ((n = read(proc->stdout_fd(), buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
   LB_RETURN_IF_ERROR(proc->Wait());
   while (!out.empty() && out.back() == '\n') out.pop_back();
-  b->manifest_.pg_dump_version = out;
-  if (options.globals) b->manifest_.globals = "/postgres/globals.sql";
+  manifest_.pg_dump_version = out;
+  if (options.globals) manifest_.globals = "/postgres/globals.sql";
   for (size_t i = 0; i < rows.size(); ++i) {
     auto db = std::make_unique<Database>();
     std::string file = FileNameFor(rows.at(i, 0));
     db->entry = {rows.at(i, 0), rows.at(i, 1), rows.at(i, 2), rows.at(i, 3), "/postgres/" + file + ".dump",
                  options.fingerprint ? "/postgres/" + file + ".fingerprint.json" : ""};
-    b->manifest_.databases.push_back(db->entry);
-    b->dbs_.push_back(std::move(db));
+    manifest_.databases.push_back(db->entry);
+    dbs_.push_back(std::move(db));
   }
-  return b;
+  return Status::Ok();
 }
 
 LogicalBackup::~LogicalBackup() = default;
@@ -197,21 +200,42 @@ Result<int> LogicalBackup::OpenGlobals() {
   return globals_proc_->ReleaseStdout();
 }
 
-std::vector<StreamItem> LogicalBackup::Items() {
-  std::vector<StreamItem> items;
+std::vector<Item> LogicalBackup::Items() {
+  std::vector<Item> items;
   if (options_.globals) {
-    items.push_back({manifest_.globals, [this] { return OpenGlobals(); },
-                     [this] { return globals_proc_->Wait().WithContext("dump of the cluster's globals"); }});
+    items.push_back(StreamItem{manifest_.globals, [this] { return OpenGlobals(); },
+                               [this] { return globals_proc_->Wait().WithContext("dump of the cluster's globals"); }});
   }
   for (auto& db : dbs_) {
     Database* d = db.get();
-    items.push_back({d->entry.dump, [this, d] { return OpenDump(*d); }, [this, d] { return FinishDump(*d); }});
+    items.push_back(StreamItem{d->entry.dump, [this, d] { return OpenDump(*d); }, [this, d] { return FinishDump(*d); }});
     if (options_.fingerprint) {
-      items.push_back({d->entry.fingerprint, [d] { return FdFromString(d->fingerprint_json); }, nullptr});
+      items.push_back(StreamItem{d->entry.fingerprint, [d] { return FdFromString(d->fingerprint_json); }, nullptr});
     }
   }
-  items.push_back({kManifestPath, [this] { return FdFromString(manifest_.ToJson()); }, nullptr});
   return items;
+}
+
+Result<std::vector<Item>> LogicalBackup::Stop() {
+  std::vector<Item> items;
+  items.push_back(StreamItem{kManifestPath, [this] { return FdFromString(manifest_.ToJson()); }, nullptr});
+  return items;
+}
+
+Report LogicalBackup::Summary() const {
+  const LogicalManifest& m = manifest_;
+  Report r;
+  std::string names;
+  nlohmann::json dbs = nlohmann::json::array();
+  for (const auto& d : m.databases) {
+    names += (names.empty() ? "" : ", ") + d.name;
+    dbs.push_back(d.name);
+  }
+  r.lines.push_back("PostgreSQL:  " + m.source + " (server " + std::to_string(m.server_version) + "), " +
+                    std::to_string(m.databases.size()) + " database(s): " + names +
+                    (m.globals.empty() ? "" : " + globals") + "; pg_dump custom format, uncompressed");
+  r.json = nlohmann::json{{"source", m.source}, {"databases", dbs}, {"server_version", m.server_version}}.dump();
+  return r;
 }
 
 }  // namespace lifeboat::pg

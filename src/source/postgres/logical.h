@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "engine/backup.h"
+#include "source/source.h"
 #include "env/process.h"
 #include "source/postgres/target.h"
 
@@ -51,21 +51,23 @@ struct LogicalOptions {
   bool globals = true;
 };
 
-class LogicalBackup {
+// The logical PostgreSQL Source: a pg_dump stream per database.
+class LogicalBackup final : public Source {
  public:
+  LogicalBackup(PgTarget target, LogicalOptions options);
+  ~LogicalBackup() override;
+  std::string Display() const override { return target_.Display(); }
   // Connects, lists the databases to dump (the named one, or every one that
   // accepts connections) and finds a pg_dump for the server's version.
-  static Result<std::unique_ptr<LogicalBackup>> Prepare(const PgTarget& target, const LogicalOptions& options);
-  ~LogicalBackup();
-
-  // The streams for RunBackup, in order; valid while this object lives.
-  std::vector<StreamItem> Items();
-  std::vector<std::string> SnapshotPaths() const { return {target_.Display()}; }
+  Status Prepare(SnapshotCatalog& catalog) override;
+  // The streams, in order; valid while this object lives.
+  std::vector<Item> Items() override;
+  Result<std::vector<Item>> Stop() override;
+  Report Summary() const override;
   const LogicalManifest& manifest() const { return manifest_; }
 
  private:
   struct Database;
-  LogicalBackup() = default;
   Result<int> OpenDump(Database& db);
   Status FinishDump(Database& db);
   Result<int> OpenGlobals();

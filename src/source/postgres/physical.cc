@@ -15,11 +15,9 @@
 
 #include "base/bytes.h"
 #include "base/thread_pool.h"
-#include "engine/restore.h"
-#include "engine/walk.h"
 #include "env/env.h"
 #include "env/process.h"
-#include "source/fs/fs_node.h"
+#include "source/fs_node.h"
 
 namespace lifeboat::pg {
 namespace {
@@ -49,11 +47,11 @@ bool AllDigits(const std::string& s) {
 }
 
 // The tree at `path` below `root`; empty if there is none.
-Result<Tree> LoadTreeAt(Repository& repo, const Id& root, const std::string& path) {
-  auto node = FindPath(repo, root, path);
+Result<Tree> LoadTreeAt(SnapshotReader& reader, const std::string& path) {
+  auto node = reader.Find(path);
   if (!node.ok()) return node.status().code() == Code::kNotFound ? Result<Tree>(Tree{}) : node.status();
   if (node->type != "dir" || !node->subtree) return Tree{};
-  LB_ASSIGN_OR_RETURN(std::string json, repo.LoadBlob(BlobType::kTree, *node->subtree));
+  LB_ASSIGN_OR_RETURN(std::string json, reader.repository().LoadBlob(BlobType::kTree, *node->subtree));
   return DecodeTree(json);
 }
 
@@ -108,18 +106,28 @@ Result<PhysicalManifest> PhysicalManifest::FromJson(std::string_view json) {
   return m;
 }
 
-Result<std::unique_ptr<PhysicalBackup>> PhysicalBackup::Prepare(const PgTarget& target) {
-  std::unique_ptr<PhysicalBackup> b(new PhysicalBackup());
-  b->target_ = target;
-  LB_ASSIGN_OR_RETURN(b->conn_, PgConn::Connect(target, target.dbname.empty() ? "postgres" : target.dbname));
-  PgConn& c = *b->conn_;
+struct PhysicalBackup::DeltaJob {
+  std::thread thread;
+  Status status;
+  DeltaStats stats;
+};
+
+PhysicalBackup::PhysicalBackup(PgTarget target, PhysicalOptions options)
+    : target_(std::move(target)), options_(std::move(options)) {
+  manifest_.source = target_.Display("");
+}
+
+Status PhysicalBackup::Connect() {
+  const PgTarget& target = target_;
+  LB_ASSIGN_OR_RETURN(conn_, PgConn::Connect(target, target.dbname.empty() ? "postgres" : target.dbname));
+  PgConn& c = *conn_;
   LB_ASSIGN_OR_RETURN(Rows r, c.Query("SELECT current_setting('data_directory'), current_setting('archive_mode'), "
                                       "current_setting('archive_command'), current_setting('wal_level'), "
                                       "(SELECT system_identifier::text FROM pg_control_system()), "
                                       "(SELECT count(*) FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')), "
                                       "pg_is_in_recovery()::text, "
                                       "(SELECT reset_val FROM pg_settings WHERE name = 'TimeZone')"));
-  PhysicalManifest& m = b->manifest_;
+  PhysicalManifest& m = manifest_;
   m.source = target.Display("");
   m.server_version = c.server_version();
   m.data_directory = r.at(0, 0);
@@ -133,7 +141,7 @@ Result<std::unique_ptr<PhysicalBackup>> PhysicalBackup::Prepare(const PgTarget& 
                                    "(archive_command = 'lifeboat pg wal-push %p', see docs/postgres.md)");
   }
   if (r.at(0, 2).find("wal-push") == std::string::npos) {
-    b->warnings_.push_back("archive_command of " + where + " does not run lifeboat pg wal-push; restores need the WAL in this repository");
+    warnings_.push_back("archive_command of " + where + " does not run lifeboat pg wal-push; restores need the WAL in this repository");
   }
   if (r.at(0, 5) != "0") {
     return InvalidArgument(where + " has tablespaces outside the data directory; lifeboat's base backups do not cover them yet");
@@ -145,14 +153,35 @@ Result<std::unique_ptr<PhysicalBackup>> PhysicalBackup::Prepare(const PgTarget& 
   // No statement may hang the backup for ever (pg_backup_stop's wait for
   // the archive is ours, bounded by --archive-timeout).
   LB_RETURN_IF_ERROR(c.Exec("SET statement_timeout = '15min'"));
-  return b;
+  return Status::Ok();
 }
 
-struct PhysicalBackup::DeltaJob {
-  std::thread thread;
-  Status status;
-  DeltaStats stats;
-};
+Status PhysicalBackup::Prepare(SnapshotCatalog& catalog) {
+  LB_RETURN_IF_ERROR(Connect());
+  if (options_.type == "full" || options_.force) return Status::Ok();
+  // Differential (page deltas against the newest full of this cluster)
+  // unless there is none, or (auto) it is too old.
+  LB_ASSIGN_OR_RETURN(std::optional<Snapshot> full, NewestFullBaseBackup(catalog, manifest_.system_identifier));
+  if (!full) {
+    if (options_.type == "diff") warnings_.push_back("no full base backup of this cluster in the repository: taking a full one");
+    return Status::Ok();
+  }
+  double age_days = static_cast<double>(Now().sec - full->time.sec) / 86400.0;
+  if (options_.type == "auto" && age_days >= static_cast<double>(options_.full_after_days)) return Status::Ok();
+  LB_ASSIGN_OR_RETURN(std::unique_ptr<SnapshotReader> reader, catalog.Open(*full));
+  LB_RETURN_IF_ERROR(PlanDiff(*reader));
+  parent_ = full->id;
+  return Status::Ok();
+}
+
+void PhysicalBackup::Abort() {
+  for (auto& job : jobs_) {
+    if (job->thread.joinable()) job->thread.join();
+  }
+  // Closing the session ends a non-exclusive backup begun on it.
+  conn_.reset();
+  started_ = false;
+}
 
 // A backup never stopped ends with the connection.
 PhysicalBackup::~PhysicalBackup() {
@@ -161,7 +190,9 @@ PhysicalBackup::~PhysicalBackup() {
   }
 }
 
-Status PhysicalBackup::PlanDiff(Repository& repo, const Snapshot& full) {
+Status PhysicalBackup::PlanDiff(SnapshotReader& reader) {
+  const Snapshot& full = reader.snapshot();
+  Repository& repo = reader.repository();
   repo_ = &repo;
   manifest_.type = "diff";
   manifest_.base_snapshot = full.id.Hex();
@@ -172,7 +203,7 @@ Status PhysicalBackup::PlanDiff(Repository& repo, const Snapshot& full) {
     if (AllDigits(db)) dirs.push_back("base/" + db);
   }
   for (const std::string& dir : dirs) {
-    LB_ASSIGN_OR_RETURN(Tree was, LoadTreeAt(repo, full.tree, "/pgdata/" + dir));
+    LB_ASSIGN_OR_RETURN(Tree was, LoadTreeAt(reader, "/pgdata/" + dir));
     if (was.nodes.empty()) continue;
     auto names = ReadDirNames(data + "/" + dir);
     if (!names.ok()) continue;  // a database dropped meanwhile
@@ -214,7 +245,7 @@ DeltaStats PhysicalBackup::delta_stats() const {
   return sum;
 }
 
-Status PhysicalBackup::Start() {
+Status PhysicalBackup::StartBackup() {
   manifest_.label = "lifeboat " + FormatRfc3339(Now());
   LB_ASSIGN_OR_RETURN(Rows r, conn_->Query("SELECT lsn::text, pg_walfile_name(lsn) FROM pg_backup_start(" +
                                            QuoteLiteral(manifest_.label) + ", true) AS lsn"));
@@ -225,7 +256,7 @@ Status PhysicalBackup::Start() {
   return Status::Ok();
 }
 
-Status PhysicalBackup::Stop() {
+Status PhysicalBackup::StopBackup() {
   // pg_backup_stop(false) and our own wait, not the server's: its wait has
   // no end when archive_command fails, and says nothing about why.
   auto r = conn_->Query("SELECT lsn::text, pg_walfile_name(lsn), labelfile, coalesce(spcmapfile, '') FROM pg_backup_stop(false)");
@@ -257,13 +288,13 @@ Status PhysicalBackup::WaitForArchive(const std::string& segment) {
       return Status::Ok();
     }
     double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (waited >= archive_timeout_seconds_) {
+    if (waited >= options_.archive_timeout_seconds) {
       std::string why = a.at(0, 1).empty()
                             ? "the archiver reports no failure (is it running, and is archive_command set?)"
                             : "the archiver last failed on " + a.at(0, 1) + " at " + a.at(0, 2) + " (" + a.at(0, 3) +
                                   " failures): check archive_command and the server log";
       return Status(Code::kIoError, "WAL segment " + segment + " of the base backup was not archived within " +
-                                        HumanDuration(archive_timeout_seconds_) + " (--archive-timeout); " + why);
+                                        HumanDuration(options_.archive_timeout_seconds) + " (--archive-timeout); " + why);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     delay_ms = std::min(delay_ms * 2, 1000);
@@ -284,16 +315,9 @@ std::vector<std::string> PhysicalBackup::Excludes() const {
   return out;
 }
 
-std::vector<StreamItem> PhysicalBackup::Items() {
-  std::vector<StreamItem> items;
-  StreamItem data;
-  data.path = "pgdata";
-  data.dir = manifest_.data_directory;
-  data.open = [this]() -> Result<int> {
-    LB_RETURN_IF_ERROR(Start());
-    return -1;
-  };
-  items.push_back(std::move(data));
+std::vector<Item> PhysicalBackup::Items() {
+  std::vector<Item> items;
+  items.push_back(DirectoryItem{"pgdata", manifest_.data_directory, [this] { return StartBackup(); }});
   // The page deltas: each computed by a thread of its own into a pipe that
   // the backup reads like any stream, against the full's file read from
   // the repository.
@@ -330,25 +354,55 @@ std::vector<StreamItem> PhysicalBackup::Items() {
       return job->status;
     };
     items.push_back(std::move(delta));
-    StreamItem base;
-    base.path = "pgdata-base/" + f.rel;
-    base.node = f.base;
-    items.push_back(std::move(base));
+    items.push_back(StoredFileItem{"pgdata-base/" + f.rel, f.base});
   }
-  items.push_back({"postgres/backup_label", [this]() -> Result<int> {
-                     LB_RETURN_IF_ERROR(Stop());
-                     return FdFromString(label_file_);
-                   },
-                   nullptr});
-  items.push_back({"postgres/tablespace_map", [this] { return FdFromString(spc_map_file_); }, nullptr});
-  items.push_back({kPhysicalManifestPath, [this] { return FdFromString(manifest_.ToJson()); }, nullptr});
   return items;
+}
+
+Result<std::vector<Item>> PhysicalBackup::Stop() {
+  LB_RETURN_IF_ERROR(StopBackup());
+  std::vector<Item> items;
+  items.push_back(StreamItem{"postgres/backup_label", [this] { return FdFromString(label_file_); }, nullptr});
+  items.push_back(StreamItem{"postgres/tablespace_map", [this] { return FdFromString(spc_map_file_); }, nullptr});
+  items.push_back(StreamItem{kPhysicalManifestPath, [this] { return FdFromString(manifest_.ToJson()); }, nullptr});
+  return items;
+}
+
+Report PhysicalBackup::Summary() const {
+  const PhysicalManifest& m = manifest_;
+  const DeltaStats ds = delta_stats();
+  Report r;
+  r.lines.push_back("base backup of " + m.source + " (" + m.data_directory + "), WAL " + m.start_wal + " .. " +
+                    m.stop_wal + " (LSN " + m.start_lsn + " .. " + m.stop_lsn + ")");
+  nlohmann::json j{{"source", m.source},       {"data_directory", m.data_directory}, {"start_lsn", m.start_lsn},
+                   {"stop_lsn", m.stop_lsn},   {"start_wal", m.start_wal},           {"stop_wal", m.stop_wal},
+                   {"timeline", m.timeline},   {"type", m.type}};
+  if (m.type == "diff") {
+    r.lines.push_back("differential, against full base backup " + m.base_snapshot.substr(0, 8) + ": " +
+                      std::to_string(m.delta_files) + " relation files as page deltas");
+    r.lines.push_back("Pages:       " + std::to_string(ds.same) + " equal, " + std::to_string(ds.patched) +
+                      " changed in places, " + std::to_string(ds.literal) + " stored whole (" +
+                      HumanBytes(ds.delta_bytes) + " of deltas, " + HumanBytes(ds.pages * kPageSize) +
+                      " compared page by page with the full)");
+    j["base_snapshot"] = m.base_snapshot;
+    j["delta_files"] = m.delta_files;
+    j["delta_pages"] = ds.pages;
+    j["delta_pages_equal"] = ds.same;
+    j["delta_pages_patched"] = ds.patched;
+    j["delta_pages_whole"] = ds.literal;
+    j["delta_bytes"] = ds.delta_bytes;
+  } else {
+    r.lines.push_back("full");
+  }
+  r.json = j.dump();
+  return r;
 }
 
 bool IsBaseBackupSnapshot(const Snapshot& snapshot) { return snapshot.HasTag(kBaseBackupTag); }
 
-Result<PhysicalManifest> LoadPhysicalManifest(Repository& repo, const Snapshot& snapshot) {
-  auto text = ReadSnapshotFile(repo, snapshot.tree, kPhysicalManifestPath);
+Result<PhysicalManifest> LoadPhysicalManifest(SnapshotReader& reader) {
+  const Snapshot& snapshot = reader.snapshot();
+  auto text = reader.ReadFile(kPhysicalManifestPath);
   if (!text.ok()) {
     if (text.status().code() == Code::kNotFound) {
       return InvalidArgument("snapshot " + snapshot.id.Short() + " is not a PostgreSQL base backup");
@@ -358,11 +412,12 @@ Result<PhysicalManifest> LoadPhysicalManifest(Repository& repo, const Snapshot& 
   return PhysicalManifest::FromJson(*text);
 }
 
-Result<std::optional<Snapshot>> NewestFullBaseBackup(Repository& repo, const std::string& system_identifier) {
-  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo.LoadAllSnapshots());
+Result<std::optional<Snapshot>> NewestFullBaseBackup(SnapshotCatalog& catalog, const std::string& system_identifier) {
+  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, catalog.List());
   for (auto it = all.rbegin(); it != all.rend(); ++it) {
     if (!IsBaseBackupSnapshot(*it)) continue;
-    auto m = LoadPhysicalManifest(repo, *it);
+    LB_ASSIGN_OR_RETURN(std::unique_ptr<SnapshotReader> reader, catalog.Open(*it));
+    auto m = LoadPhysicalManifest(*reader);
     if (m.ok() && m->type == "full" && m->system_identifier == system_identifier) return std::optional<Snapshot>(*it);
   }
   return std::optional<Snapshot>();
@@ -377,20 +432,21 @@ struct AppliedDeltas {
   uint64_t files = 0, bytes = 0;
 };
 
-Result<AppliedDeltas> ApplyDeltas(Repository& repo, const Snapshot& snapshot, const std::string& dir, uid_t uid,
-                                  gid_t gid) {
-  auto deltas = FindPath(repo, snapshot.tree, "/pgdata-delta");
+Result<AppliedDeltas> ApplyDeltas(SnapshotReader& reader, const std::string& dir, uid_t uid, gid_t gid) {
+  const Snapshot& snapshot = reader.snapshot();
+  Repository& repo = reader.repository();
+  auto deltas = reader.Find("/pgdata-delta");
   if (!deltas.ok() && deltas.status().code() == Code::kNotFound) return AppliedDeltas{};  // nothing had changed
   if (!deltas.ok()) return deltas.status();
-  LB_ASSIGN_OR_RETURN(Node bases, FindPath(repo, snapshot.tree, "/pgdata-base"));
+  LB_ASSIGN_OR_RETURN(Node bases, reader.Find("/pgdata-base"));
   if (!deltas->subtree || !bases.subtree) return Corrupt("snapshot " + snapshot.id.Short() + ": page deltas without their base");
   std::map<std::string, Node> base_of;
-  LB_RETURN_IF_ERROR(WalkTree(repo, *bases.subtree, "", [&](const std::string& path, const Node& n) {
+  LB_RETURN_IF_ERROR(reader.Walk("/pgdata-base", [&](const std::string& path, const Node& n) {
     if (n.type == "file") base_of[path] = n;
     return true;
   }));
   std::vector<std::pair<std::string, Node>> files;
-  LB_RETURN_IF_ERROR(WalkTree(repo, *deltas->subtree, "", [&](const std::string& path, const Node& n) {
+  LB_RETURN_IF_ERROR(reader.Walk("/pgdata-delta", [&](const std::string& path, const Node& n) {
     if (n.type == "file") files.emplace_back(path, n);
     return true;
   }));
@@ -441,10 +497,10 @@ Result<AppliedDeltas> ApplyDeltas(Repository& repo, const Snapshot& snapshot, co
 
 }  // namespace
 
-Result<PhysicalRestoreSummary> RestorePhysical(Repository& repo, const Snapshot& snapshot,
-                                               const PhysicalRestoreOptions& o) {
+Result<PhysicalRestoreSummary> RestorePhysical(SnapshotReader& reader, const PhysicalRestoreOptions& o) {
+  const Snapshot& snapshot = reader.snapshot();
   auto start = std::chrono::steady_clock::now();
-  LB_ASSIGN_OR_RETURN(PhysicalManifest m, LoadPhysicalManifest(repo, snapshot));
+  LB_ASSIGN_OR_RETURN(PhysicalManifest m, LoadPhysicalManifest(reader));
   const std::string& dir = o.data_dir;
   if (dir.empty()) return InvalidArgument("pg restore needs --data-dir DIR");
   std::error_code ec;
@@ -452,10 +508,8 @@ Result<PhysicalRestoreSummary> RestorePhysical(Repository& repo, const Snapshot&
     return AlreadyExists("data directory " + dir + " is not empty: restore into an empty or new directory");
   }
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoStatus("create " + dir, errno);
-  LB_ASSIGN_OR_RETURN(Node pgdata, FindPath(repo, snapshot.tree, "/pgdata"));
+  LB_ASSIGN_OR_RETURN(Node pgdata, reader.Find("/pgdata"));
   if (pgdata.type != "dir" || !pgdata.subtree) return Corrupt("snapshot " + snapshot.id.Short() + ": /pgdata is not a directory");
-  Snapshot data = snapshot;
-  data.tree = *pgdata.subtree;
   // The data directory belongs to the server's user, as in the backup.
   uid_t uid = pgdata.uid;
   gid_t gid = pgdata.gid;
@@ -463,11 +517,9 @@ Result<PhysicalRestoreSummary> RestorePhysical(Repository& repo, const Snapshot&
   // the rest of the data directory is restored.
   std::future<Result<AppliedDeltas>> deltas;
   if (m.type == "diff") {
-    deltas = std::async(std::launch::async, [&] { return ApplyDeltas(repo, snapshot, dir, uid, gid); });
+    deltas = std::async(std::launch::async, [&] { return ApplyDeltas(reader, dir, uid, gid); });
   }
-  RestoreOptions ro;
-  ro.target = dir;
-  Result<RestoreSummary> rs = RunRestore(repo, data, ro, nullptr, nullptr);
+  Result<SnapshotReader::TreeRestore> rs = reader.RestoreTree("/pgdata", dir);
   Result<AppliedDeltas> applied = deltas.valid() ? deltas.get() : Result<AppliedDeltas>(AppliedDeltas{});
   if (!rs.ok()) return rs.status();
   if (rs->errors > 0) return Status(Code::kIncomplete, std::to_string(rs->errors) + " files of the base backup could not be restored");
@@ -479,9 +531,9 @@ Result<PhysicalRestoreSummary> RestorePhysical(Repository& repo, const Snapshot&
   sum.files = rs->files + applied->files;
   sum.bytes = rs->bytes + applied->bytes;
 
-  LB_ASSIGN_OR_RETURN(std::string label, ReadSnapshotFile(repo, snapshot.tree, "/postgres/backup_label"));
+  LB_ASSIGN_OR_RETURN(std::string label, reader.ReadFile("/postgres/backup_label"));
   LB_RETURN_IF_ERROR(WriteSmallFile(dir + "/backup_label", label, false, uid, gid));
-  auto spc = ReadSnapshotFile(repo, snapshot.tree, "/postgres/tablespace_map");
+  auto spc = reader.ReadFile("/postgres/tablespace_map");
   if (spc.ok() && !spc->empty()) LB_RETURN_IF_ERROR(WriteSmallFile(dir + "/tablespace_map", *spc, false, uid, gid));
   LB_RETURN_IF_ERROR(WriteSmallFile(dir + "/recovery.signal", "", false, uid, gid));
 

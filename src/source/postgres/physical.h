@@ -34,7 +34,7 @@
 
 #include "base/status.h"
 #include "base/timefmt.h"
-#include "engine/backup.h"
+#include "source/source.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"
 #include "source/postgres/conn.h"
@@ -66,38 +66,55 @@ struct PhysicalManifest {
   static Result<PhysicalManifest> FromJson(std::string_view json);
 };
 
-class PhysicalBackup {
+struct PhysicalOptions {
+  // full, diff (page deltas against the newest full of this cluster), or
+  // auto: diff unless there is no full or it is full_after_days old.
+  std::string type = "auto";
+  long full_after_days = 7;
+  // How long the end of the backup waits for its last WAL segment to be
+  // archived before failing (pgBackRest's archive-timeout; 60 s).
+  double archive_timeout_seconds = 60;
+  bool force = false;  // a full, every file read
+};
+
+// The physical PostgreSQL Source: the data directory between
+// pg_backup_start and pg_backup_stop, planned full or differential.
+class PhysicalBackup final : public Source {
  public:
-  // Connects (a superuser or a role with pg_backup_start rights), finds the
-  // data directory (which must be readable here) and checks that WAL is
-  // archived.
-  static Result<std::unique_ptr<PhysicalBackup>> Prepare(const PgTarget& target);
-  ~PhysicalBackup();
-
-  // Makes this a differential base backup against `full`, a full base
-  // backup of the same cluster: finds the relation files changed since.
-  Status PlanDiff(Repository& repo, const Snapshot& full);
-
-  std::vector<StreamItem> Items();
-  std::vector<std::string> SnapshotPaths() const { return {manifest_.data_directory}; }
+  PhysicalBackup(PgTarget target, PhysicalOptions options);
+  ~PhysicalBackup() override;
+  std::string Display() const override { return target_.Display(""); }
+  std::vector<std::string> SnapshotPaths() const override { return {manifest_.data_directory}; }
+  std::vector<std::string> Tags() const override { return {kBaseBackupTag}; }
+  // What PostgreSQL rebuilds at start and a backup must not copy.
+  std::vector<std::string> Excludes() const override;
   // Files the data directory item leaves out (stored as page deltas).
-  std::set<std::string> SkipPaths() const;
+  std::set<std::string> SkipPaths() const override;
+  std::optional<Id> Parent() const override { return parent_; }
+  // Warnings found while preparing (e.g. archive_command not set to lifeboat).
+  std::vector<std::string> Warnings() const override { return warnings_; }
+
+  // Connects (a superuser or a role with pg_backup_start rights), finds the
+  // data directory (which must be readable here), checks that WAL is
+  // archived, and chooses full or differential.
+  Status Prepare(SnapshotCatalog& catalog) override;
+  std::vector<Item> Items() override;
+  Result<std::vector<Item>> Stop() override;
+  void Abort() override;
+  Report Summary() const override;
+
   // Pages of the page deltas: equal to the full's, changed in a few ranges,
   // stored whole; and the bytes of the deltas (before compression).
   DeltaStats delta_stats() const;
-  // What PostgreSQL rebuilds at start and a backup must not copy.
-  std::vector<std::string> Excludes() const;
   const PhysicalManifest& manifest() const { return manifest_; }
-  // How long the end of the backup waits for its last WAL segment to be
-  // archived before failing (pgBackRest's archive-timeout; 60 s).
-  void set_archive_timeout(double seconds) { archive_timeout_seconds_ = seconds; }
-  // Warnings found while preparing (e.g. archive_command not set to lifeboat).
-  const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
-  PhysicalBackup() = default;
-  Status Start();
-  Status Stop();
+  Status Connect();
+  // Makes this a differential base backup against `full`, a full base
+  // backup of the same cluster: finds the relation files changed since.
+  Status PlanDiff(SnapshotReader& full);
+  Status StartBackup();
+  Status StopBackup();
   Status WaitForArchive(const std::string& segment);
 
   struct DeltaFile {
@@ -107,6 +124,8 @@ class PhysicalBackup {
   struct DeltaJob;
 
   PgTarget target_;
+  PhysicalOptions options_;
+  std::optional<Id> parent_;
   Repository* repo_ = nullptr;  // set by PlanDiff
   std::vector<DeltaFile> deltas_;
   std::vector<std::shared_ptr<DeltaJob>> jobs_;
@@ -114,14 +133,13 @@ class PhysicalBackup {
   PhysicalManifest manifest_;
   std::string label_file_, spc_map_file_;
   std::vector<std::string> warnings_;
-  double archive_timeout_seconds_ = 60;
   bool started_ = false;
 };
 
 bool IsBaseBackupSnapshot(const Snapshot& snapshot);
-Result<PhysicalManifest> LoadPhysicalManifest(Repository& repo, const Snapshot& snapshot);
+Result<PhysicalManifest> LoadPhysicalManifest(SnapshotReader& reader);
 // The newest full base backup of the cluster with this system identifier.
-Result<std::optional<Snapshot>> NewestFullBaseBackup(Repository& repo, const std::string& system_identifier);
+Result<std::optional<Snapshot>> NewestFullBaseBackup(SnapshotCatalog& catalog, const std::string& system_identifier);
 
 struct PhysicalRestoreOptions {
   std::string data_dir;
@@ -138,7 +156,7 @@ struct PhysicalRestoreSummary {
   std::string target;  // "latest", "time ...", "lsn ..."
 };
 
-Result<PhysicalRestoreSummary> RestorePhysical(Repository& repo, const Snapshot& snapshot,
+Result<PhysicalRestoreSummary> RestorePhysical(SnapshotReader& reader,
                                                const PhysicalRestoreOptions& options);
 
 }  // namespace lifeboat::pg

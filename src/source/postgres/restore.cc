@@ -9,8 +9,6 @@
 #include <cstdlib>
 #include <thread>
 
-#include "engine/restore.h"
-#include "engine/walk.h"
 #include "source/postgres/custom_format.h"
 #include "source/postgres/tools.h"
 
@@ -44,17 +42,15 @@ std::string StagingDir(const std::string& temp_dir, uint64_t bytes) {
   return t && *t ? t : "/tmp";
 }
 
-Result<std::unique_ptr<StagedFile>> Stage(Repository& repo, const Snapshot& snapshot, const std::string& file,
+Result<std::unique_ptr<StagedFile>> Stage(SnapshotReader& reader, const std::string& file,
                                           const std::string& temp_dir, uint64_t bytes) {
+  const Snapshot& snapshot = reader.snapshot();
   std::string base = StagingDir(temp_dir, bytes);
   auto f = std::make_unique<StagedFile>();
   std::string tmpl = base + "/lifeboat-restore-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) return ErrnoStatus("create a temporary directory in " + base, errno);
   f->dir = tmpl;
-  RestoreOptions ro;
-  ro.target = f->dir;
-  ro.includes = {file};
-  LB_ASSIGN_OR_RETURN(RestoreSummary rs, RunRestore(repo, snapshot, ro, nullptr, nullptr));
+  LB_ASSIGN_OR_RETURN(SnapshotReader::TreeRestore rs, reader.RestoreTree("/", f->dir, {file}));
   if (rs.errors > 0 || rs.files != 1) return Corrupt("the dump " + file + " of snapshot " + snapshot.id.Short() + " could not be read");
   f->path = f->dir + file;
   // pg_restore --jobs seeks to each table's data only if the archive says
@@ -84,8 +80,9 @@ bool IsLogicalSnapshot(const Snapshot& snapshot) {
   return snapshot.paths.size() == 1 && IsPgUrl(snapshot.paths[0]);
 }
 
-Result<LogicalManifest> LoadManifest(Repository& repo, const Snapshot& snapshot) {
-  auto text = ReadSnapshotFile(repo, snapshot.tree, kManifestPath);
+Result<LogicalManifest> LoadManifest(SnapshotReader& reader) {
+  const Snapshot& snapshot = reader.snapshot();
+  auto text = reader.ReadFile(kManifestPath);
   if (!text.ok()) {
     if (text.status().code() == Code::kNotFound) {
       return InvalidArgument("snapshot " + snapshot.id.Short() + " is not a logical PostgreSQL backup");
@@ -108,10 +105,10 @@ Status CreateDatabase(PgConn& conn, const std::string& name, const DatabaseEntry
   return c.ok() ? c : s.WithContext("create database " + name);
 }
 
-Result<LogicalRestoreSummary> RestoreLogical(Repository& repo, const Snapshot& snapshot, const PgTarget& to,
+Result<LogicalRestoreSummary> RestoreLogical(SnapshotReader& reader, const PgTarget& to,
                                              const LogicalRestoreOptions& options) {
   auto start = std::chrono::steady_clock::now();
-  LB_ASSIGN_OR_RETURN(LogicalManifest manifest, LoadManifest(repo, snapshot));
+  LB_ASSIGN_OR_RETURN(LogicalManifest manifest, LoadManifest(reader));
   LB_ASSIGN_OR_RETURN(const DatabaseEntry* entry, manifest.Find(options.database));
   LogicalRestoreSummary sum;
   sum.from = entry->name;
@@ -137,9 +134,9 @@ Result<LogicalRestoreSummary> RestoreLogical(Repository& repo, const Snapshot& s
   int server_major = admin->major_version();
   admin.reset();
   LB_ASSIGN_OR_RETURN(std::string pg_restore, FindTool("pg_restore", server_major));
-  LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snapshot.tree, entry->dump));
+  LB_ASSIGN_OR_RETURN(Node node, reader.Find(entry->dump));
   sum.bytes = node.size;
-  LB_ASSIGN_OR_RETURN(auto staged, Stage(repo, snapshot, entry->dump, options.temp_dir, node.size));
+  LB_ASSIGN_OR_RETURN(auto staged, Stage(reader, entry->dump, options.temp_dir, node.size));
 
   int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   SubprocessOptions o = ToolProcess({pg_restore, "--jobs=" + std::to_string(jobs), "--dbname=" + to.ConnInfo(sum.to)}, &to);
@@ -156,17 +153,17 @@ Result<LogicalRestoreSummary> RestoreLogical(Repository& repo, const Snapshot& s
   return sum;
 }
 
-Status WriteDump(Repository& repo, const Snapshot& snapshot, const std::string& database, bool sql, int fd) {
-  LB_ASSIGN_OR_RETURN(LogicalManifest manifest, LoadManifest(repo, snapshot));
+Status WriteDump(SnapshotReader& reader, const std::string& database, bool sql, int fd) {
+  LB_ASSIGN_OR_RETURN(LogicalManifest manifest, LoadManifest(reader));
   LB_ASSIGN_OR_RETURN(const DatabaseEntry* entry, manifest.Find(database));
-  LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snapshot.tree, entry->dump));
-  if (!sql) return WriteFileContents(repo, node, fd, "dump of " + entry->name);
+  LB_ASSIGN_OR_RETURN(Node node, reader.Find(entry->dump));
+  if (!sql) return reader.CopyFile(node, fd, "dump of " + entry->name);
   LB_ASSIGN_OR_RETURN(std::string pg_restore, FindTool("pg_restore", manifest.server_version / 10000));
   SubprocessOptions o = ToolProcess({pg_restore, "--file=-"});
   o.stdin_mode = SubprocessOptions::Io::kPipe;
   o.stdout_fd = fd;
   LB_ASSIGN_OR_RETURN(auto proc, Subprocess::Start(o));
-  Status wrote = WriteFileContents(repo, node, proc->stdin_fd(), "pg_restore's input");
+  Status wrote = reader.CopyFile(node, proc->stdin_fd(), "pg_restore's input");
   proc->CloseStdin();
   Status done = proc->Wait();
   LB_RETURN_IF_ERROR(done.WithContext("SQL of " + entry->name));

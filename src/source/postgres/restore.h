@@ -5,8 +5,8 @@
 #include <string>
 
 #include "base/status.h"
-#include "repo/repository.h"
 #include "repo/snapshot.h"
+#include "source/source.h"
 #include "source/postgres/conn.h"
 #include "source/postgres/logical.h"
 #include "source/postgres/target.h"
@@ -15,7 +15,7 @@ namespace lifeboat::pg {
 
 // True if the snapshot is a logical PostgreSQL backup (by its paths).
 bool IsLogicalSnapshot(const Snapshot& snapshot);
-Result<LogicalManifest> LoadManifest(Repository& repo, const Snapshot& snapshot);
+Result<LogicalManifest> LoadManifest(SnapshotReader& reader);
 
 struct LogicalRestoreOptions {
   std::string database;      // from the snapshot; "" = the only one
@@ -37,12 +37,12 @@ struct LogicalRestoreSummary {
 // Restores one database. Refuses a target database that holds tables
 // (kAlreadyExists) unless options.clean, and a missing one (kNotFound)
 // unless options.create.
-Result<LogicalRestoreSummary> RestoreLogical(Repository& repo, const Snapshot& snapshot, const PgTarget& to,
+Result<LogicalRestoreSummary> RestoreLogical(SnapshotReader& reader, const PgTarget& to,
                                              const LogicalRestoreOptions& options);
 
 // Writes a database's dump to `fd`: as stored (custom format) or, with
 // sql = true, as the plain SQL script pg_restore makes of it.
-Status WriteDump(Repository& repo, const Snapshot& snapshot, const std::string& database, bool sql, int fd);
+Status WriteDump(SnapshotReader& reader, const std::string& database, bool sql, int fd);
 
 // Creates database `name` on the server `conn` is connected to, with the
 // encoding and locale of `entry` (falling back to the server's locale).

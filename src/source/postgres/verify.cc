@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "engine/walk.h"
 #include "env/process.h"
 #include "source/postgres/conn.h"
 #include "source/postgres/restore.h"
@@ -18,16 +17,16 @@ double Since(std::chrono::steady_clock::time_point t) {
 
 // Runs the globals script with psql; roles that exist already (postgres)
 // make harmless errors, which psql reports and passes.
-Status RestoreGlobals(Repository& repo, const Snapshot& snapshot, const LogicalManifest& m, const ScratchServer& s) {
+Status RestoreGlobals(SnapshotReader& reader, const LogicalManifest& m, const ScratchServer& s) {
   if (m.globals.empty()) return Status::Ok();
-  LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snapshot.tree, m.globals));
+  LB_ASSIGN_OR_RETURN(Node node, reader.Find(m.globals));
   LB_ASSIGN_OR_RETURN(std::string psql, FindTool("psql", s.major()));
   SubprocessOptions o = ToolProcess({psql, "--quiet", "--no-psqlrc", "--dbname=" + s.target().ConnInfo("postgres"), "--file=-"});
   o.stdin_mode = SubprocessOptions::Io::kPipe;
   o.stdout_mode = SubprocessOptions::Io::kNull;
   o.unsetenv.push_back("PGPASSWORD");  // the scratch server trusts its socket
   LB_ASSIGN_OR_RETURN(auto p, Subprocess::Start(o));
-  Status w = WriteFileContents(repo, node, p->stdin_fd(), "psql's input");
+  Status w = reader.CopyFile(node, p->stdin_fd(), "psql's input");
   p->CloseStdin();
   LB_RETURN_IF_ERROR(p->Wait());
   return w;
@@ -51,16 +50,17 @@ bool VerifyReport::ok() const {
   return true;
 }
 
-Result<VerifyReport> VerifyLogical(Repository& repo, const Snapshot& snapshot, int jobs) {
+Result<VerifyReport> VerifyLogical(SnapshotReader& reader, int jobs) {
+  const Snapshot& snapshot = reader.snapshot();
   auto start = std::chrono::steady_clock::now();
-  LB_ASSIGN_OR_RETURN(LogicalManifest m, LoadManifest(repo, snapshot));
+  LB_ASSIGN_OR_RETURN(LogicalManifest m, LoadManifest(reader));
   VerifyReport report;
   report.snapshot = snapshot.id.Short();
   report.source = m.source;
   report.server_major = m.server_version / 10000;
   LB_ASSIGN_OR_RETURN(auto server, ScratchServer::Start(report.server_major));
   // Roles first, so that ownership and grants restore as they were.
-  Status globals = RestoreGlobals(repo, snapshot, m, *server);
+  Status globals = RestoreGlobals(reader, m, *server);
   for (const DatabaseEntry& e : m.databases) {
     DatabaseVerdict v;
     v.database = e.name;
@@ -73,7 +73,7 @@ Result<VerifyReport> VerifyLogical(Repository& repo, const Snapshot& snapshot, i
     ro.jobs = jobs;
     PgTarget to = server->target();
     to.dbname = e.name;
-    auto restored = RestoreLogical(repo, snapshot, to, ro);
+    auto restored = RestoreLogical(reader, to, ro);
     v.restore_seconds = Since(t0);
     if (!restored.ok()) {
       v.error = restored.status().message();
@@ -83,7 +83,7 @@ Result<VerifyReport> VerifyLogical(Repository& repo, const Snapshot& snapshot, i
     v.restored = true;
     if (!e.fingerprint.empty()) {
       v.has_fingerprint = true;
-      auto text = ReadSnapshotFile(repo, snapshot.tree, e.fingerprint);
+      auto text = reader.ReadFile(e.fingerprint);
       Result<DatabaseFingerprint> expected = text.ok() ? FingerprintFromJson(*text) : Result<DatabaseFingerprint>(text.status());
       auto actual = TakeFingerprint(server->target(), to.dbname, "", std::max(1, jobs));
       if (!expected.ok() || !actual.ok()) {
@@ -99,10 +99,11 @@ Result<VerifyReport> VerifyLogical(Repository& repo, const Snapshot& snapshot, i
   return report;
 }
 
-Result<VerifyReport> VerifyAgainst(Repository& repo, const Snapshot& snapshot, const std::string& database,
+Result<VerifyReport> VerifyAgainst(SnapshotReader& reader, const std::string& database,
                                    const PgTarget& against, int connections) {
+  const Snapshot& snapshot = reader.snapshot();
   auto start = std::chrono::steady_clock::now();
-  LB_ASSIGN_OR_RETURN(LogicalManifest m, LoadManifest(repo, snapshot));
+  LB_ASSIGN_OR_RETURN(LogicalManifest m, LoadManifest(reader));
   LB_ASSIGN_OR_RETURN(const DatabaseEntry* e, m.Find(database));
   if (e->fingerprint.empty()) {
     return InvalidArgument("snapshot " + snapshot.id.Short() + " holds no fingerprint of " + e->name);
@@ -111,7 +112,7 @@ Result<VerifyReport> VerifyAgainst(Repository& repo, const Snapshot& snapshot, c
   report.snapshot = snapshot.id.Short();
   report.source = m.source;
   report.server_major = m.server_version / 10000;
-  LB_ASSIGN_OR_RETURN(std::string text, ReadSnapshotFile(repo, snapshot.tree, e->fingerprint));
+  LB_ASSIGN_OR_RETURN(std::string text, reader.ReadFile(e->fingerprint));
   LB_ASSIGN_OR_RETURN(DatabaseFingerprint expected, FingerprintFromJson(text));
   std::string db = against.dbname.empty() ? e->name : against.dbname;
   LB_ASSIGN_OR_RETURN(DatabaseFingerprint actual, TakeFingerprint(against, db, "", connections));

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "base/status.h"
-#include "repo/repository.h"
 #include "repo/snapshot.h"
+#include "source/source.h"
 #include "source/postgres/fingerprint.h"
 
 namespace lifeboat::pg {
@@ -34,12 +34,12 @@ struct VerifyReport {
 
 // REQUIRES: a logical PostgreSQL snapshot. Fails only if no scratch server
 // could be started; a database that does not restore is reported in it.
-Result<VerifyReport> VerifyLogical(Repository& repo, const Snapshot& snapshot, int jobs);
+Result<VerifyReport> VerifyLogical(SnapshotReader& reader, int jobs);
 
 // Compares a database of the snapshot (`database`, "" = the only one) with
 // a live database `against` (a restore made by hand, or a DR copy): its
 // fingerprint taken now against the one taken at backup time.
-Result<VerifyReport> VerifyAgainst(Repository& repo, const Snapshot& snapshot, const std::string& database,
+Result<VerifyReport> VerifyAgainst(SnapshotReader& reader, const std::string& database,
                                    const PgTarget& against, int connections);
 
 }  // namespace lifeboat::pg

@@ -89,17 +89,18 @@ std::string SegmentOfLsn(const std::string& timeline, const std::string& lsn) {
   return v ? NameAt(timeline, *v >> 24) : "";
 }
 
-Result<WalCheck> CheckWalArchive(Repository& repo, bool read_data) {
+Result<WalCheck> CheckWalArchive(Repository& repo, SnapshotCatalog& catalog, bool read_data) {
   WalCheck out;
   LB_ASSIGN_OR_RETURN(std::vector<WalFile> files, ListWal(repo));
   out.files = files.size();
   if (files.empty()) return out;
   WalMap map = MapWal(files);
-  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> snaps, repo.LoadAllSnapshots());
+  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> snaps, catalog.List());
   std::vector<std::pair<std::string, std::string>> starts;  // start segment, snapshot
   for (const Snapshot& s : snaps) {
     if (!IsBaseBackupSnapshot(s)) continue;
-    auto m = LoadPhysicalManifest(repo, s);
+    LB_ASSIGN_OR_RETURN(std::unique_ptr<SnapshotReader> reader, catalog.Open(s));
+    auto m = LoadPhysicalManifest(*reader);
     if (m.ok()) starts.emplace_back(m->start_wal, s.id.Short());
   }
   for (const WalGap& g : map.gaps) {

@@ -13,6 +13,7 @@
 #include "base/status.h"
 #include "repo/repository.h"
 #include "source/postgres/wal_archive.h"
+#include "source/source.h"
 
 namespace lifeboat::pg {
 
@@ -54,6 +55,6 @@ struct WalCheck {
 
 // Maps the archive against the base backups in the repository (the index
 // must be loaded); with read_data also reads and authenticates every file.
-Result<WalCheck> CheckWalArchive(Repository& repo, bool read_data);
+Result<WalCheck> CheckWalArchive(Repository& repo, SnapshotCatalog& catalog, bool read_data);
 
 }  // namespace lifeboat::pg

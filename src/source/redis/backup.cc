@@ -7,6 +7,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "base/bytes.h"
 #include "env/env.h"
 #include "env/process.h"
 #include "source/redis/rdb.h"
@@ -139,16 +140,21 @@ Result<RedisManifest> RedisManifest::FromJson(std::string_view json) {
   return m;
 }
 
-Result<std::unique_ptr<RedisBackup>> RedisBackup::Prepare(const Endpoint& ep,
-                                                          const RedisBackupOptions& options) {
-  std::unique_ptr<RedisBackup> b(new RedisBackup());
-  b->ep_ = ep;
-  b->options_ = options;
-  b->manifest_.source = ep.Display();
-  LB_ASSIGN_OR_RETURN(auto c, Connection::Open(ep, options.timeout));
+RedisBackup::RedisBackup(Endpoint ep, RedisBackupOptions options) : ep_(std::move(ep)), options_(std::move(options)) {
+  manifest_.source = ep_.Display();
+}
+
+Status RedisBackup::Prepare(SnapshotCatalog&) {
+  LB_ASSIGN_OR_RETURN(auto c, Connection::Open(ep_, options_.timeout));
   LB_ASSIGN_OR_RETURN(Reply info, c->Command({"INFO", "server"}));
-  if (info.ok()) b->manifest_.redis_version = InfoField(info.str, "redis_version");
-  return b;
+  if (info.ok()) manifest_.redis_version = InfoField(info.str, "redis_version");
+  return Status::Ok();
+}
+
+void RedisBackup::Abort() {
+  // The engine has closed the pipe's read end: the producer fails with
+  // EPIPE (or its server timeout) and ends.
+  if (producer_.joinable()) producer_.join();
 }
 
 RedisBackup::~RedisBackup() {
@@ -288,13 +294,43 @@ Status RedisBackup::TransferByBgsave(int out) {
   return Status::Ok();
 }
 
-std::vector<StreamItem> RedisBackup::Items() {
-  std::vector<StreamItem> items;
+std::vector<Item> RedisBackup::Items() {
+  std::vector<Item> items;
   items.push_back(
-      {std::string(kRdbPath).substr(1), [this] { return OpenRdb(); }, [this] { return FinishRdb(); }});
-  items.push_back(
-      {std::string(kManifestPath).substr(1), [this] { return FdFromString(manifest_.ToJson()); }, nullptr});
+      StreamItem{std::string(kRdbPath).substr(1), [this] { return OpenRdb(); }, [this] { return FinishRdb(); }});
   return items;
+}
+
+Result<std::vector<Item>> RedisBackup::Stop() {
+  std::vector<Item> items;
+  items.push_back(StreamItem{std::string(kManifestPath).substr(1),
+                             [this] { return FdFromString(manifest_.ToJson()); }, nullptr});
+  return items;
+}
+
+Report RedisBackup::Summary() const {
+  const RedisManifest& m = manifest_;
+  Report r;
+  r.lines.push_back("Redis:       " + m.source + " (server " + m.redis_version + ", RDB version " +
+                    std::to_string(m.rdb_version) + ")");
+  r.lines.push_back("Transfer:    " + HumanBytes(m.rdb_bytes) + " of RDB by " +
+                    (m.method == "replication" ? "the replication protocol (nothing written on the server)"
+                                               : "BGSAVE and the dump file (the server refused replication)"));
+  for (const auto& [db, f] : m.fingerprint.dbs) {
+    char line[256];
+    std::snprintf(line, sizeof line, "db%-9d %llu keys, %llu with a TTL, digest %s", db, (unsigned long long)f.keys,
+                  (unsigned long long)f.expires, f.digest.Hex().c_str());
+    r.lines.push_back(line);
+  }
+  nlohmann::json j{{"source", m.source},
+                   {"redis_version", m.redis_version},
+                   {"rdb_version", m.rdb_version},
+                   {"method", m.method},
+                   {"rdb_bytes", m.rdb_bytes},
+                   {"keys", m.fingerprint.total_keys()},
+                   {"fingerprint", nlohmann::json::parse(m.fingerprint.ToJson())}};
+  r.json = j.dump();
+  return r;
 }
 
 }  // namespace lifeboat::redis

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "engine/backup.h"
+#include "source/source.h"
 #include "source/redis/client.h"
 #include "source/redis/digest.h"
 
@@ -47,19 +47,23 @@ struct RedisBackupOptions {
   double timeout = 60;   // seconds without a byte from the server before giving up
 };
 
-class RedisBackup {
+// The Redis Source: the RDB as a stream, the manifest at Stop.
+class RedisBackup final : public Source {
  public:
+  RedisBackup(Endpoint ep, RedisBackupOptions options);
+  ~RedisBackup() override;
+  std::string Display() const override { return manifest_.source; }
+  std::vector<std::string> Tags() const override { return {kRedisTag}; }
   // Connects and reads INFO. kAccessDenied for a wrong password,
   // kUnavailable for a server that cannot be reached.
-  static Result<std::unique_ptr<RedisBackup>> Prepare(const Endpoint& ep, const RedisBackupOptions& options);
-  ~RedisBackup();
-
-  std::vector<StreamItem> Items();
-  std::vector<std::string> SnapshotPaths() const { return {manifest_.source}; }
+  Status Prepare(SnapshotCatalog& catalog) override;
+  std::vector<Item> Items() override;
+  Result<std::vector<Item>> Stop() override;
+  void Abort() override;
+  Report Summary() const override;
   const RedisManifest& manifest() const { return manifest_; }
 
  private:
-  RedisBackup() = default;
   Result<int> OpenRdb();
   Status FinishRdb();
   // Producer thread: fetches the RDB, parses it, writes it to `out`.

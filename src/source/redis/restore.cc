@@ -8,7 +8,6 @@
 #include <thread>
 
 #include "base/bytes.h"
-#include "engine/walk.h"
 #include "source/redis/backup.h"
 #include "source/redis/rdb.h"
 
@@ -32,21 +31,21 @@ class FdInput final : public RdbInput {
 };
 
 // Parses the snapshot's RDB as the engine reads it from the repository.
-Result<RdbSummary> ParseStored(Repository& repo, const Snapshot& snap, const RdbOptions& o,
+Result<RdbSummary> ParseStored(SnapshotReader& reader, const RdbOptions& o,
                                const std::function<Status(RdbEntry&)>& on_entry) {
-  LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snap.tree, kRdbPath));
+  LB_ASSIGN_OR_RETURN(Node node, reader.Find(kRdbPath));
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) return ErrnoStatus("pipe", errno);
   Status wrote;
   std::thread writer([&] {
-    wrote = WriteFileContents(repo, node, p[1], "the RDB stream");
+    wrote = reader.CopyFile(node, p[1], "the RDB stream");
     close(p[1]);
   });
   FdInput in(p[0]);
   auto sum = ParseRdb(in, o, on_entry);
   close(p[0]);  // a writer still going gets EPIPE and stops
   writer.join();
-  if (!sum.ok()) return sum.status().WithContext("snapshot " + snap.id.Short() + " " + kRdbPath);
+  if (!sum.ok()) return sum.status().WithContext("snapshot " + reader.snapshot().id.Short() + " " + kRdbPath);
   if (!wrote.ok()) return wrote;
   return sum;
 }
@@ -81,7 +80,7 @@ uint64_t RestoreSummary::total() const {
   return n;
 }
 
-Result<RestoreSummary> RestoreToServer(Repository& repo, const Snapshot& snap, const Endpoint& target,
+Result<RestoreSummary> RestoreToServer(SnapshotReader& reader, const Endpoint& target,
                                        const RestoreOptions& options) {
   auto start = std::chrono::steady_clock::now();
   LB_ASSIGN_OR_RETURN(auto c, Connection::Open(target));
@@ -121,7 +120,7 @@ Result<RestoreSummary> RestoreToServer(Repository& repo, const Snapshot& snap, c
   };
   RdbOptions o;
   o.capture_raw = true;
-  auto parsed = ParseStored(repo, snap, o, [&](RdbEntry& e) -> Status {
+  auto parsed = ParseStored(reader, o, [&](RdbEntry& e) -> Status {
     if (e.expire_ms >= 0 && e.expire_ms <= now) {
       ++sum.expired;
       return Status::Ok();
@@ -149,7 +148,7 @@ Result<RestoreSummary> RestoreToServer(Repository& repo, const Snapshot& snap, c
   return sum;
 }
 
-Status RestoreToDataDir(Repository& repo, const Snapshot& snap, const std::string& dir, bool replace) {
+Status RestoreToDataDir(SnapshotReader& reader, const std::string& dir, bool replace) {
   std::string path = dir + "/dump.rdb", tmp = dir + "/.dump.rdb.lifeboat-tmp";
   if (!replace && access(path.c_str(), F_OK) == 0) {
     return Status(Code::kAlreadyExists,
@@ -157,7 +156,7 @@ Status RestoreToDataDir(Repository& repo, const Snapshot& snap, const std::strin
   }
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoStatus("create " + tmp, errno);
-  Status s = WriteRdb(repo, snap, fd, tmp);
+  Status s = WriteRdb(reader, fd, tmp);
   if (s.ok() && fsync(fd) != 0) s = ErrnoStatus("fsync " + tmp, errno);
   close(fd);
   if (s.ok() && rename(tmp.c_str(), path.c_str()) != 0) s = ErrnoStatus("rename into " + path, errno);
@@ -165,9 +164,9 @@ Status RestoreToDataDir(Repository& repo, const Snapshot& snap, const std::strin
   return s;
 }
 
-Status WriteRdb(Repository& repo, const Snapshot& snap, int fd, const std::string& what) {
-  LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snap.tree, kRdbPath));
-  return WriteFileContents(repo, node, fd, what);
+Status WriteRdb(SnapshotReader& reader, int fd, const std::string& what) {
+  LB_ASSIGN_OR_RETURN(Node node, reader.Find(kRdbPath));
+  return reader.CopyFile(node, fd, what);
 }
 
 }  // namespace lifeboat::redis

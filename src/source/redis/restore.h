@@ -9,8 +9,8 @@
 #include <string>
 
 #include "base/status.h"
-#include "repo/repository.h"
 #include "repo/snapshot.h"
+#include "source/source.h"
 #include "source/redis/client.h"
 
 namespace lifeboat::redis {
@@ -31,12 +31,12 @@ struct RestoreSummary {
 };
 
 // Refuses a target that holds keys unless flush or replace.
-Result<RestoreSummary> RestoreToServer(Repository& repo, const Snapshot& snap, const Endpoint& target,
+Result<RestoreSummary> RestoreToServer(SnapshotReader& reader, const Endpoint& target,
                                        const RestoreOptions& options);
 // Writes DIR/dump.rdb (through a temporary file); refuses an existing one
 // unless replace.
-Status RestoreToDataDir(Repository& repo, const Snapshot& snap, const std::string& dir, bool replace);
+Status RestoreToDataDir(SnapshotReader& reader, const std::string& dir, bool replace);
 // The stored RDB, byte for byte, to `fd`.
-Status WriteRdb(Repository& repo, const Snapshot& snap, int fd, const std::string& what);
+Status WriteRdb(SnapshotReader& reader, int fd, const std::string& what);
 
 }  // namespace lifeboat::redis

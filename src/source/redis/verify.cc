@@ -12,7 +12,6 @@
 #include <thread>
 #include <unordered_set>
 
-#include "engine/walk.h"
 #include "env/process.h"
 #include "source/redis/backup.h"
 #include "source/redis/rdb.h"
@@ -159,11 +158,12 @@ Result<Fingerprint> FingerprintLive(Connection& c, const std::vector<int>& dbs,
   return fp;
 }
 
-Result<VerifyReport> VerifySnapshot(Repository& repo, const Snapshot& snap) {
+Result<VerifyReport> VerifySnapshot(SnapshotReader& reader) {
+  const Snapshot& snap = reader.snapshot();
   auto start = std::chrono::steady_clock::now();
   VerifyReport rep;
   rep.snapshot = snap.id.Short();
-  LB_ASSIGN_OR_RETURN(std::string mtext, ReadSnapshotFile(repo, snap.tree, kManifestPath));
+  LB_ASSIGN_OR_RETURN(std::string mtext, reader.ReadFile(kManifestPath));
   LB_ASSIGN_OR_RETURN(RedisManifest m, RedisManifest::FromJson(mtext));
   rep.source = m.source;
   std::string server = FindProgram("redis-server"), checker = FindProgram("redis-check-rdb");
@@ -181,7 +181,7 @@ Result<VerifyReport> VerifySnapshot(Repository& repo, const Snapshot& snap) {
       std::filesystem::remove_all(dir, e);
     }
   } cleanup{dir};
-  LB_RETURN_IF_ERROR(RestoreToDataDir(repo, snap, dir, false));
+  LB_RETURN_IF_ERROR(RestoreToDataDir(reader, dir, false));
   if (!checker.empty()) {
     SubprocessOptions co;
     co.argv = {checker, dir + "/dump.rdb"};
@@ -261,9 +261,9 @@ Result<VerifyReport> VerifySnapshot(Repository& repo, const Snapshot& snap) {
   if (any_bad) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) == 0) {
-      LB_ASSIGN_OR_RETURN(Node node, FindPath(repo, snap.tree, kRdbPath));
+      LB_ASSIGN_OR_RETURN(Node node, reader.Find(kRdbPath));
       std::thread writer([&] {
-        WriteFileContents(repo, node, p[1], "the RDB stream").IgnoreError();
+        reader.CopyFile(node, p[1], "the RDB stream").IgnoreError();
         close(p[1]);
       });
       class In final : public RdbInput {

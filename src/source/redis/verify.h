@@ -13,6 +13,7 @@
 #include "base/status.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"
+#include "source/source.h"
 #include "source/redis/client.h"
 #include "source/redis/digest.h"
 
@@ -34,7 +35,7 @@ struct VerifyReport {
 };
 
 // Fails only when no scratch server could be started.
-Result<VerifyReport> VerifySnapshot(Repository& repo, const Snapshot& snap);
+Result<VerifyReport> VerifySnapshot(SnapshotReader& reader);
 
 // The fingerprint of a live server's data, read through its commands.
 // `per_key` (optional) receives each key's record digest by database.

@@ -1,0 +1,139 @@
+#include "source/redis/driver.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "base/bytes.h"
+#include "source/redis/backup.h"
+#include "source/redis/restore.h"
+#include "source/redis/verify.h"
+
+namespace lifeboat::redis {
+namespace {
+
+Result<Endpoint> EndpointFrom(const std::string& url, const OptionView& o) {
+  EndpointOptions eo;
+  eo.password_file = o.Get("redis-password-file");
+  eo.cacert = o.Get("cacert");
+  return ParseEndpoint(url, eo);
+}
+
+Status NeedRedisSnapshot(const Snapshot& s) {
+  if (IsRedisSnapshot(s)) return Status::Ok();
+  return InvalidArgument("snapshot " + s.id.Short() + " is not a Redis backup");
+}
+
+class LiveServer final : public RestoreTarget {
+ public:
+  LiveServer(Endpoint ep, RestoreOptions o) : ep_(std::move(ep)), o_(o) {}
+  std::string Handle() const override { return ep_.Display(); }
+  Status Prepare(const Snapshot& s) override { return NeedRedisSnapshot(s); }
+  Result<Report> Restore(SnapshotReader& reader) override {
+    LB_ASSIGN_OR_RETURN(RestoreSummary r, RestoreToServer(reader, ep_, o_));
+    Report rep;
+    std::string line = "restored " + std::to_string(r.total()) + " keys of snapshot " +
+                       reader.snapshot().id.Short() + " into " + ep_.Display() + " by RESTORE in " +
+                       HumanDuration(r.seconds);
+    if (r.expired) line += " (" + std::to_string(r.expired) + " keys had expired and were left out)";
+    rep.lines.push_back(line);
+    nlohmann::json dbs = nlohmann::json::object();
+    for (const auto& [db, n] : r.keys) dbs[std::to_string(db)] = n;
+    rep.json = nlohmann::json{{"target", ep_.Display()}, {"keys_restored", r.total()},
+                              {"keys_by_db", dbs},       {"expired_skipped", r.expired},
+                              {"rdb_bytes", r.bytes},    {"total_duration", r.seconds}}
+                   .dump();
+    return rep;
+  }
+
+ private:
+  Endpoint ep_;
+  RestoreOptions o_;
+};
+
+class DataDir final : public RestoreTarget {
+ public:
+  DataDir(std::string dir, bool replace) : dir_(std::move(dir)), replace_(replace) {}
+  std::string Handle() const override { return dir_ + "/dump.rdb"; }
+  Status Prepare(const Snapshot& s) override { return NeedRedisSnapshot(s); }
+  Result<Report> Restore(SnapshotReader& reader) override {
+    LB_RETURN_IF_ERROR(RestoreToDataDir(reader, dir_, replace_));
+    Report rep;
+    rep.lines.push_back("wrote " + dir_ + "/dump.rdb from snapshot " + reader.snapshot().id.Short() +
+                        "; start redis-server with --dir " + dir_ + " (owned by its user)");
+    rep.json = nlohmann::json{{"target", dir_ + "/dump.rdb"}}.dump();
+    return rep;
+  }
+
+ private:
+  std::string dir_;
+  bool replace_;
+};
+
+Report VerifyReportOf(const VerifyReport& rep, const Snapshot& snap) {
+  Report out;
+  out.lines.push_back("verify Redis snapshot " + rep.snapshot + " of " + rep.source +
+                      " in a scratch redis-server");
+  out.lines.push_back(std::string(rep.check_rdb.empty() ? "PASS" : "FAIL") + " redis-check-rdb" +
+                      (rep.check_rdb.empty() ? "" : ": ") + rep.check_rdb);
+  nlohmann::json dbs = nlohmann::json::array();
+  for (const auto& d : rep.dbs) {
+    char line[512];
+    std::snprintf(line, sizeof line, "%s db%d: %llu keys (%llu at backup), %llu with a TTL (%llu)%s%s",
+                  d.ok ? "PASS" : "FAIL", d.db, (unsigned long long)d.got.keys,
+                  (unsigned long long)d.want.keys, (unsigned long long)d.got.expires,
+                  (unsigned long long)d.want.expires, d.detail.empty() ? "" : ": ", d.detail.c_str());
+    out.lines.push_back(line);
+    dbs.push_back({{"db", d.db},
+                   {"ok", d.ok},
+                   {"keys", d.got.keys},
+                   {"expected_keys", d.want.keys},
+                   {"expires", d.got.expires},
+                   {"expected_expires", d.want.expires},
+                   {"detail", d.detail}});
+  }
+  out.lines.push_back(std::string(rep.ok() ? "verification passed" : "verification FAILED") + " in " +
+                      HumanDuration(rep.seconds));
+  out.json =
+      nlohmann::json{
+          {"snapshot_id", snap.id.Hex()},     {"source", rep.source}, {"ok", rep.ok()},
+          {"redis_check_rdb", rep.check_rdb}, {"databases", dbs},     {"total_duration", rep.seconds}}
+          .dump();
+  return out;
+}
+
+}  // namespace
+
+Driver RedisDriver() {
+  Driver d;
+  d.name = "redis";
+  d.schemes = {"redis", "rediss"};
+  d.owns = [](const Snapshot& s) { return IsRedisSnapshot(s); };
+  d.source = [](const std::string& url, const OptionView& o) -> Result<std::unique_ptr<Source>> {
+    LB_ASSIGN_OR_RETURN(Endpoint ep, EndpointFrom(url, o));
+    RedisBackupOptions ro;
+    ro.data_dir = o.Get("redis-data-dir");
+    return std::unique_ptr<Source>(new RedisBackup(std::move(ep), ro));
+  };
+  d.target = [](const std::string& url, const OptionView& o) -> Result<std::unique_ptr<RestoreTarget>> {
+    LB_ASSIGN_OR_RETURN(Endpoint ep, EndpointFrom(url, o));
+    RestoreOptions ro;
+    ro.flush = o.Has("flush");
+    ro.replace = o.Has("replace");
+    return std::unique_ptr<RestoreTarget>(new LiveServer(std::move(ep), ro));
+  };
+  d.data_dir_target = [](const std::string& dir,
+                         const OptionView& o) -> Result<std::unique_ptr<RestoreTarget>> {
+    return std::unique_ptr<RestoreTarget>(new DataDir(dir, o.Has("replace")));
+  };
+  d.dump = [](SnapshotReader& reader, const OptionView&, int fd) -> Status {
+    LB_RETURN_IF_ERROR(NeedRedisSnapshot(reader.snapshot()));
+    return WriteRdb(reader, fd, "standard output");
+  };
+  d.verify = [](SnapshotReader& reader, const OptionView&) -> Result<VerifyOutcome> {
+    LB_ASSIGN_OR_RETURN(VerifyReport rep, VerifySnapshot(reader));
+    return VerifyOutcome{rep.ok(), VerifyReportOf(rep, reader.snapshot())};
+  };
+  return d;
+}
+
+}  // namespace lifeboat::redis

@@ -1,0 +1,78 @@
+#include "source/registry.h"
+
+#include <deque>
+#include <mutex>
+
+namespace lifeboat {
+namespace {
+
+struct Table {
+  std::mutex mu;
+  std::deque<Driver> drivers;  // stable addresses
+};
+
+Table& Registry() {
+  static Table t;
+  return t;
+}
+
+}  // namespace
+
+void RegisterDriver(Driver driver) {
+  Table& t = Registry();
+  std::lock_guard<std::mutex> lock(t.mu);
+  for (Driver& d : t.drivers) {
+    if (d.name == driver.name) {
+      d = std::move(driver);
+      return;
+    }
+  }
+  t.drivers.push_back(std::move(driver));
+}
+
+std::string UrlScheme(const std::string& text) {
+  size_t colon = text.find("://");
+  if (colon == std::string::npos || colon == 0) return "";
+  if (text.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789+.-") != colon) return "";
+  return text.substr(0, colon);
+}
+
+const Driver* DriverForUrl(const std::string& url) {
+  std::string scheme = UrlScheme(url);
+  if (scheme.empty()) return nullptr;
+  Table& t = Registry();
+  std::lock_guard<std::mutex> lock(t.mu);
+  for (const Driver& d : t.drivers) {
+    for (const auto& s : d.schemes) {
+      if (s == scheme) return &d;
+    }
+  }
+  return nullptr;
+}
+
+const Driver* DriverForSnapshot(const Snapshot& snapshot) {
+  Table& t = Registry();
+  std::lock_guard<std::mutex> lock(t.mu);
+  for (const Driver& d : t.drivers) {
+    if (d.owns && d.owns(snapshot)) return &d;
+  }
+  return nullptr;
+}
+
+std::vector<const Driver*> Drivers() {
+  Table& t = Registry();
+  std::lock_guard<std::mutex> lock(t.mu);
+  std::vector<const Driver*> out;
+  for (const Driver& d : t.drivers) out.push_back(&d);
+  return out;
+}
+
+std::string RegisteredSchemes() {
+  std::string out;
+  for (const Driver* d : Drivers()) {
+    for (const auto& s : d->schemes) out += (out.empty() ? "" : ", ") + s + "://";
+  }
+  return out;
+}
+
+}  // namespace lifeboat

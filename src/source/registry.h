@@ -1,0 +1,66 @@
+// The drivers, found by URL scheme (backup redis://..., restore --to
+// postgres://...) or by the snapshot they made (dump, verify, restore
+// --data-dir). Generic commands dispatch here instead of each one knowing
+// every source; source/all registers the drivers of this build.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "repo/snapshot.h"
+#include "source/source.h"
+
+namespace lifeboat {
+
+// The options a command was given, as a driver sees them: the flags today,
+// the config file's keys next. Keys are flag names without dashes.
+class OptionView {
+ public:
+  virtual ~OptionView() = default;
+  virtual bool Has(const std::string& key) const = 0;
+  virtual std::string Get(const std::string& key, const std::string& fallback = "") const = 0;
+  virtual std::vector<std::string> All(const std::string& key) const = 0;
+};
+
+// A verify (restore test) result: passed or not, and what was found.
+struct VerifyOutcome {
+  bool passed = false;
+  Report report;
+};
+
+struct Driver {
+  std::string name;                  // "redis"; also the word in messages
+  std::vector<std::string> schemes;  // URL schemes it backs up and restores to
+  // True for the snapshots this driver made.
+  std::function<bool(const Snapshot&)> owns;
+  // backup URL
+  std::function<Result<std::unique_ptr<Source>>(const std::string& url, const OptionView& options)> source;
+  // restore SNAPSHOT --to URL
+  std::function<Result<std::unique_ptr<RestoreTarget>>(const std::string& url, const OptionView& options)>
+      target;
+  // restore SNAPSHOT --data-dir DIR (files for a stopped server)
+  std::function<Result<std::unique_ptr<RestoreTarget>>(const std::string& dir, const OptionView& options)>
+      data_dir_target;
+  // dump SNAPSHOT: the data in the system's own format, to fd
+  std::function<Status(SnapshotReader& reader, const OptionView& options, int fd)> dump;
+  // verify SNAPSHOT: restore into a scratch server and compare fingerprints
+  std::function<Result<VerifyOutcome>(SnapshotReader& reader, const OptionView& options)> verify;
+};
+
+// Adds a driver; a later one with the same name replaces it.
+void RegisterDriver(Driver driver);
+// The driver for a URL's scheme ("redis://h:p" → redis); nullptr if none.
+const Driver* DriverForUrl(const std::string& url);
+// The driver that made a snapshot; nullptr for a file snapshot.
+const Driver* DriverForSnapshot(const Snapshot& snapshot);
+// Every registered driver, in registration order.
+std::vector<const Driver*> Drivers();
+// "postgres://, redis://" for messages.
+std::string RegisteredSchemes();
+// The scheme of "scheme://rest" (lowercase letters, digits, + - .), or "".
+std::string UrlScheme(const std::string& text);
+
+}  // namespace lifeboat

@@ -1,0 +1,18 @@
+#include "source/source.h"
+
+namespace lifeboat {
+
+const std::string& ItemPath(const Item& item) {
+  static const std::string kNone;
+  return std::visit(
+      [](const auto& i) -> const std::string& {
+        if constexpr (std::is_same_v<std::decay_t<decltype(i)>, HostFilesItem>) {
+          return kNone;
+        } else {
+          return i.path;
+        }
+      },
+      item);
+}
+
+}  // namespace lifeboat
