@@ -2,6 +2,7 @@
 # Debian 12 machine as root: `make demo` and `make test`.
 BUILD      ?= build
 TEST_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS       ?= 2
 
 .PHONY: all bootstrap build demo test unit bench bench-scale bench-postgres bench-redis fuzz clean format
@@ -26,6 +27,9 @@ test: bootstrap
 	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_SANITIZE=ON
 	ninja -C $(TEST_BUILD) -j$(JOBS)
 	ctest --test-dir $(TEST_BUILD) --output-on-failure -j$(JOBS)
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIFEBOAT_TSAN=ON
+	ninja -C $(TSAN_BUILD) -j$(JOBS) lifeboat_tsan_tests
+	$(TSAN_BUILD)/lifeboat_tsan_tests
 	JOBS=$(JOBS) scripts/fuzz $(FUZZ_BRIEF)
 
 FUZZ_BRIEF   ?= 5
@@ -64,4 +68,4 @@ format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc')
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) build-fuzz demo-work
+	rm -rf $(BUILD) $(TEST_BUILD) $(TSAN_BUILD) build-fuzz demo-work
