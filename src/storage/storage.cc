@@ -16,7 +16,7 @@ std::string_view FileTypeDir(FileType type) {
     case FileType::kSnapshot: return "snapshots";
     case FileType::kIndex: return "index";
     case FileType::kPack: return "data";
-    case FileType::kWal: return "wal";
+    case FileType::kLog: return "wal";
   }
   return "";
 }
@@ -29,7 +29,7 @@ std::string_view FileTypeName(FileType type) {
     case FileType::kSnapshot: return "snapshot";
     case FileType::kIndex: return "index";
     case FileType::kPack: return "pack";
-    case FileType::kWal: return "WAL file";
+    case FileType::kLog: return "log file";
   }
   return "";
 }

@@ -18,9 +18,10 @@
 
 namespace lifeboat {
 
-// kWal is lifeboat's own: PostgreSQL's WAL archive (wal/, see
-// docs/postgres.md); restic neither reads nor minds it.
-enum class FileType { kConfig, kKey, kLock, kSnapshot, kIndex, kPack, kWal };
+// kLog is lifeboat's own: the log archive of repo/log_archive.h (wal/,
+// named for PostgreSQL's WAL, its first user); restic neither reads nor
+// minds it.
+enum class FileType { kConfig, kKey, kLock, kSnapshot, kIndex, kPack, kLog };
 
 // The directory of a file type in the repository layout ("data", "keys", ...).
 std::string_view FileTypeDir(FileType type);

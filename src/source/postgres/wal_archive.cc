@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "env/env.h"
-#include "io/zstd.h"
+#include "repo/log_archive.h"
 
 namespace lifeboat::pg {
 namespace {
@@ -53,15 +53,7 @@ Status WriteFileAtomically(const std::string& dest, std::string_view data) {
   return Status::Ok();
 }
 
-Result<std::string> Decode(Repository& repo, const std::string& name, std::string_view sealed) {
-  std::string what = "WAL file " + name + " in the archive";
-  auto plain = repo.key().Open(sealed);
-  if (!plain.ok()) return plain.status().WithContext(what);
-  if (plain->empty() || (*plain)[0] != 2) return Corrupt(what + ": unknown encoding");
-  auto data = ZstdDecompress(std::string_view(*plain).substr(1));
-  if (!data.ok()) return data.status().WithContext(what);
-  return data;
-}
+LogArchive Archive(Repository& repo) { return LogArchive(repo, "WAL file"); }
 
 }  // namespace
 
@@ -87,44 +79,24 @@ Result<WalPushResult> PushWal(Repository& repo, const std::string& path) {
   }
   LB_ASSIGN_OR_RETURN(std::string data, ReadWholeFile(path));
   r.bytes = data.size();
-  // Pushed before? Then it must be the same file (a retry after a crash or
-  // a lost answer); anything else is a second server archiving here.
-  auto existing = repo.storage().Load(FileType::kWal, r.name, 0, 0);
-  if (existing.ok()) {
-    LB_ASSIGN_OR_RETURN(std::string old, Decode(repo, r.name, *existing));
-    if (old != data) {
-      return AlreadyExists("WAL file " + r.name + " is archived already with different contents "
-                           "(is another server archiving into this repository?)");
-    }
-    r.already_archived = true;
-    r.stored = existing->size();
-    return r;
+  auto put = Archive(repo).Put(r.name, data);
+  if (!put.ok()) {
+    return put.status().code() == Code::kAlreadyExists ? put.status() : put.status().WithContext("wal-push");
   }
-  if (existing.status().code() != Code::kNotFound) return existing.status().WithContext("wal-push " + r.name);
-  std::string sealed = repo.key().Seal("\x02" + ZstdCompress(data, 1));
-  r.stored = sealed.size();
-  LB_RETURN_IF_ERROR(repo.storage().Save(FileType::kWal, r.name, sealed).WithContext("wal-push " + r.name));
+  r.already_archived = put->already_archived;
+  r.stored = put->stored;
   return r;
 }
 
-Result<std::string> ReadWal(Repository& repo, const std::string& name) {
-  auto sealed = repo.storage().Load(FileType::kWal, name, 0, 0);
-  if (!sealed.ok()) {
-    if (sealed.status().code() == Code::kNotFound) return NotFound("WAL file " + name + " is not in the archive");
-    return sealed.status().WithContext("read WAL file " + name);
-  }
-  return Decode(repo, name, *sealed);
-}
+Result<std::string> ReadWal(Repository& repo, const std::string& name) { return Archive(repo).Get(name); }
 
 Status FetchWal(Repository& repo, const std::string& name, const std::string& dest) {
   if (!IsWalFileName(name)) return InvalidArgument("wal-fetch: \"" + name + "\" is not a WAL file name");
-  auto sealed = repo.storage().Load(FileType::kWal, name, 0, 0);
-  if (!sealed.ok()) {
-    if (sealed.status().code() == Code::kNotFound) return NotFound("WAL file " + name + " is not in the archive");
-    return sealed.status().WithContext("wal-fetch " + name);
+  auto data = Archive(repo).Get(name);
+  if (!data.ok()) {
+    return data.status().code() == Code::kNotFound ? data.status() : data.status().WithContext("wal-fetch");
   }
-  LB_ASSIGN_OR_RETURN(std::string data, Decode(repo, name, *sealed));
-  return WriteFileAtomically(dest, data);
+  return WriteFileAtomically(dest, *data);
 }
 
 std::string NextSegmentName(const std::string& segment) {
@@ -225,7 +197,7 @@ void PrefetchAfter(Repository& repo, const std::string& spool, const std::string
 
 Result<std::vector<WalFile>> ListWal(Repository& repo) {
   std::vector<WalFile> out;
-  LB_RETURN_IF_ERROR(repo.storage().List(FileType::kWal, [&](const ObjectInfo& o) {
+  LB_RETURN_IF_ERROR(Archive(repo).List([&](const ObjectInfo& o) {
     if (IsWalFileName(o.name)) out.push_back({o.name, o.size});
   }));
   std::sort(out.begin(), out.end(), [](const WalFile& a, const WalFile& b) { return a.name < b.name; });
@@ -245,7 +217,7 @@ Result<std::vector<WalFile>> ExpireWal(Repository& repo, const std::string& olde
   }
   if (dry_run) return gone;
   for (const WalFile& f : gone) {
-    LB_RETURN_IF_ERROR(repo.storage().Remove(FileType::kWal, f.name).WithContext("expire WAL"));
+    LB_RETURN_IF_ERROR(Archive(repo).Remove(f.name).WithContext("expire WAL"));
   }
   return gone;
 }
