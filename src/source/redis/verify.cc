@@ -57,68 +57,81 @@ Result<Reply> Must(Connection& c, const std::vector<std::string>& cmd) {
   return r;
 }
 
-// The value digest of one key as the server returns it.
-Result<std::optional<Digest128>> LiveValue(Connection& c, const std::string& key, const std::string& type,
-                                           Kind* kind) {
-  if (type == "string") {
-    *kind = Kind::kString;
-    LB_ASSIGN_OR_RETURN(Reply r, Must(c, {"GET", key}));
-    ValueDigest d(Kind::kString);
-    d.String(r.str);
-    return std::optional<Digest128>(d.Finish());
+// How the server returns a value of each type: the command, and how its
+// reply feeds the canonical digest (digest.h). Lists come in pages.
+constexpr long kListPage = 1000;
+
+Kind KindOf(const std::string& type) {
+  if (type == "string") return Kind::kString;
+  if (type == "list") return Kind::kList;
+  if (type == "set") return Kind::kSet;
+  if (type == "hash") return Kind::kHash;
+  if (type == "zset") return Kind::kZset;
+  if (type == "stream") return Kind::kStream;
+  return Kind::kModule;  // a module type: not comparable by commands
+}
+
+std::vector<std::string> ValueCommand(Kind kind, const std::string& key, long list_start = 0) {
+  switch (kind) {
+    case Kind::kString: return {"GET", key};
+    case Kind::kList: return {"LRANGE", key, std::to_string(list_start), std::to_string(list_start + kListPage - 1)};
+    case Kind::kSet: return {"SMEMBERS", key};
+    case Kind::kHash: return {"HGETALL", key};
+    case Kind::kZset: return {"ZRANGE", key, "0", "-1", "WITHSCORES"};
+    case Kind::kStream: return {"XRANGE", key, "-", "+"};
+    default: return {};
   }
-  if (type == "list") {
-    *kind = Kind::kList;
-    ValueDigest d(Kind::kList);
-    for (long start = 0;; start += 1000) {
-      LB_ASSIGN_OR_RETURN(Reply r,
-                          Must(c, {"LRANGE", key, std::to_string(start), std::to_string(start + 999)}));
+}
+
+// Feeds a value reply into d. For a list, true in *more when a full page
+// came (ask for the next).
+Status DigestReply(Kind kind, const std::string& key, const Reply& r, ValueDigest& d, bool* more) {
+  *more = false;
+  if (!r.ok()) return IoError("reading " + key + ": " + r.str);
+  switch (kind) {
+    case Kind::kString: d.String(r.str); break;
+    case Kind::kList:
       for (const auto& e : r.elements) d.ListElement(e.str);
-      if (r.elements.size() < 1000) break;
-    }
-    return std::optional<Digest128>(d.Finish());
+      *more = r.elements.size() == static_cast<size_t>(kListPage);
+      break;
+    case Kind::kSet:
+      for (const auto& e : r.elements) d.SetMember(e.str);
+      break;
+    case Kind::kHash:
+      for (size_t i = 0; i + 1 < r.elements.size(); i += 2) d.HashField(r.elements[i].str, r.elements[i + 1].str);
+      break;
+    case Kind::kZset:
+      for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+        d.ZsetMember(r.elements[i].str, std::strtod(r.elements[i + 1].str.c_str(), nullptr));
+      }
+      break;
+    case Kind::kStream:
+      for (const auto& e : r.elements) {
+        if (e.elements.size() != 2) return Corrupt("XRANGE " + key + ": unexpected reply");
+        const std::string& id = e.elements[0].str;
+        uint64_t ms = std::strtoull(id.c_str(), nullptr, 10);
+        uint64_t seq = std::strtoull(id.c_str() + id.find('-') + 1, nullptr, 10);
+        std::string fv;
+        for (const auto& f : e.elements[1].elements) AppendField(&fv, f.str);
+        d.StreamEntry(ms, seq, fv);
+      }
+      break;
+    default: break;
   }
-  if (type == "set") {
-    *kind = Kind::kSet;
-    ValueDigest d(Kind::kSet);
-    LB_ASSIGN_OR_RETURN(Reply r, Must(c, {"SMEMBERS", key}));
-    for (const auto& e : r.elements) d.SetMember(e.str);
-    return std::optional<Digest128>(d.Finish());
+  return Status::Ok();
+}
+
+// Sends every command, then reads every reply: one round trip for a batch.
+Result<std::vector<Reply>> Pipeline(Connection& c, const std::vector<std::vector<std::string>>& cmds) {
+  for (const auto& cmd : cmds) LB_RETURN_IF_ERROR(c.Append(cmd));
+  LB_RETURN_IF_ERROR(c.Flush());
+  std::vector<Reply> out;
+  out.reserve(cmds.size());
+  for (size_t i = 0; i < cmds.size(); ++i) {
+    LB_ASSIGN_OR_RETURN(Reply r, c.ReadReply());
+    out.push_back(std::move(r));
   }
-  if (type == "hash") {
-    *kind = Kind::kHash;
-    ValueDigest d(Kind::kHash);
-    LB_ASSIGN_OR_RETURN(Reply r, Must(c, {"HGETALL", key}));
-    for (size_t i = 0; i + 1 < r.elements.size(); i += 2)
-      d.HashField(r.elements[i].str, r.elements[i + 1].str);
-    return std::optional<Digest128>(d.Finish());
-  }
-  if (type == "zset") {
-    *kind = Kind::kZset;
-    ValueDigest d(Kind::kZset);
-    LB_ASSIGN_OR_RETURN(Reply r, Must(c, {"ZRANGE", key, "0", "-1", "WITHSCORES"}));
-    for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
-      d.ZsetMember(r.elements[i].str, std::strtod(r.elements[i + 1].str.c_str(), nullptr));
-    }
-    return std::optional<Digest128>(d.Finish());
-  }
-  if (type == "stream") {
-    *kind = Kind::kStream;
-    ValueDigest d(Kind::kStream);
-    LB_ASSIGN_OR_RETURN(Reply r, Must(c, {"XRANGE", key, "-", "+"}));
-    for (const auto& e : r.elements) {
-      if (e.elements.size() != 2) return Corrupt("XRANGE " + key + ": unexpected reply");
-      const std::string& id = e.elements[0].str;
-      uint64_t ms = std::strtoull(id.c_str(), nullptr, 10);
-      uint64_t seq = std::strtoull(id.c_str() + id.find('-') + 1, nullptr, 10);
-      std::string fv;
-      for (const auto& f : e.elements[1].elements) AppendField(&fv, f.str);
-      d.StreamEntry(ms, seq, fv);
-    }
-    return std::optional<Digest128>(d.Finish());
-  }
-  *kind = Kind::kModule;
-  return std::optional<Digest128>();  // a module type: not comparable by commands
+  return out;
 }
 
 }  // namespace
@@ -143,15 +156,43 @@ Result<Fingerprint> FingerprintLive(Connection& c, const std::vector<int>& dbs,
       LB_ASSIGN_OR_RETURN(Reply r, Must(c, {"SCAN", cursor, "COUNT", "1000"}));
       if (r.elements.size() != 2) return Corrupt("SCAN: unexpected reply");
       cursor = r.elements[0].str;
+      // A batch in three round trips, not three per key: TYPE and PTTL of
+      // every key, then every value, then any further list pages.
+      std::vector<std::string> keys;
       for (const auto& k : r.elements[1].elements) {
-        if (!seen.insert(k.str).second) continue;
-        LB_ASSIGN_OR_RETURN(Reply type, Must(c, {"TYPE", k.str}));
-        LB_ASSIGN_OR_RETURN(Reply ttl, Must(c, {"PTTL", k.str}));
-        Kind kind;
-        LB_ASSIGN_OR_RETURN(std::optional<Digest128> v, LiveValue(c, k.str, type.str, &kind));
-        Digest128 value = v ? *v : Digest128{};
-        fp.AddKey(db, k.str, kind, value, ttl.integer >= 0);
-        if (per_key) (*per_key)[db][k.str] = KeyRecordDigest(k.str, kind, value);
+        if (seen.insert(k.str).second) keys.push_back(k.str);
+      }
+      std::vector<std::vector<std::string>> cmds;
+      for (const auto& k : keys) {
+        cmds.push_back({"TYPE", k});
+        cmds.push_back({"PTTL", k});
+      }
+      LB_ASSIGN_OR_RETURN(std::vector<Reply> meta, Pipeline(c, cmds));
+      std::vector<Kind> kinds;
+      cmds.clear();
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (!meta[2 * i].ok()) return IoError("TYPE " + keys[i] + ": " + meta[2 * i].str);
+        kinds.push_back(KindOf(meta[2 * i].str));
+        std::vector<std::string> cmd = ValueCommand(kinds.back(), keys[i]);
+        if (!cmd.empty()) cmds.push_back(std::move(cmd));
+      }
+      LB_ASSIGN_OR_RETURN(std::vector<Reply> values, Pipeline(c, cmds));
+      size_t next = 0;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        Kind kind = kinds[i];
+        Digest128 value{};
+        if (kind != Kind::kModule) {
+          ValueDigest d(kind);
+          bool more = false;
+          LB_RETURN_IF_ERROR(DigestReply(kind, keys[i], values[next++], d, &more));
+          for (long start = kListPage; more; start += kListPage) {
+            LB_ASSIGN_OR_RETURN(Reply page, Must(c, ValueCommand(kind, keys[i], start)));
+            LB_RETURN_IF_ERROR(DigestReply(kind, keys[i], page, d, &more));
+          }
+          value = d.Finish();
+        }
+        fp.AddKey(db, keys[i], kind, value, meta[2 * i + 1].integer >= 0);
+        if (per_key) (*per_key)[db][keys[i]] = KeyRecordDigest(keys[i], kind, value);
       }
     } while (cursor != "0");
   }
