@@ -101,6 +101,29 @@ grep -q "^PASS db0: $(rcli src -n 0 DBSIZE) keys" "$WORK/verify.out" || { cat "$
 grep -q "^PASS db5: 1 keys (1 at backup), 1 with a TTL" "$WORK/verify.out" || { cat "$WORK/verify.out"; fail "verify db5"; }
 lb -r "$REPO" --json verify latest --tag redis | jq -e '.ok and (.databases | length) == 3' >/dev/null || fail "verify --json"
 
+step "verify of an RDB the server cannot load: FAIL, exit 4, and the reason named"
+# A real RDB of src made into version 11 (Redis 7.2's), with the checksum
+# left out (zero): lifeboat's parser reads it, redis-server 7.0 refuses it.
+# A stand-in master (tests/tools/fake_redis_master.js) serves it, as no real
+# server here would.
+redis-cli -p "${REDIS_PORTS[src]}" --rdb "$WORK/real.rdb" >/dev/null 2>&1 || fail "redis-cli --rdb"
+{ printf 'REDIS0011'; tail -c +10 "$WORK/real.rdb" | head -c -8; head -c 8 /dev/zero; } >"$WORK/v11.rdb"
+fake=$(free_port)
+node "$LIFEBOAT_SRC/tests/tools/fake_redis_master.js" "$fake" "$WORK/v11.rdb" >"$WORK/fake.out" 2>&1 &
+CLEANUP_PIDS+=($!)
+for _ in $(seq 1 100); do grep -q ready "$WORK/fake.out" && break; sleep 0.05; done
+grep -q ready "$WORK/fake.out" || fail "the stand-in master did not start"
+lb -r "$REPO" --json backup "redis://127.0.0.1:$fake" >"$WORK/v11.json" || fail "backup of the v11 RDB"
+[[ $(json_field rdb_version <"$WORK/v11.json") == 11 ]] || fail "the v11 RDB was not recorded as version 11"
+set +e
+lb -r "$REPO" verify latest --tag redis >"$WORK/v11-verify.out" 2>"$WORK/v11-verify.err"
+rc=$?
+set -e
+[[ $rc -eq 4 ]] || { cat "$WORK/v11-verify.out" "$WORK/v11-verify.err"; fail "verify of an unloadable RDB: exit $rc, want 4"; }
+grep -q "^FAIL redis-check-rdb: .*version" "$WORK/v11-verify.out" || { cat "$WORK/v11-verify.out"; fail "verify does not name the RDB version"; }
+grep -q "verification FAILED" "$WORK/v11-verify.out" || fail "verify does not say it failed"
+lb -r "$REPO" -q forget "$(json_field snapshot_id <"$WORK/v11.json")"  # the later steps verify "latest"
+
 step "password: from the URL, REDISCLI_AUTH and --redis-password-file; a wrong one is exit 15 and never printed"
 start_redis auth --requirepass 's3cret-pass'
 echo "SET k v" | rcli auth -a 's3cret-pass' --no-auth-warning >/dev/null

@@ -12,6 +12,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "env/env.h"
 #include "env/process.h"
 #include "source/redis/backup.h"
 #include "source/redis/rdb.h"
@@ -32,6 +33,14 @@ std::string FindProgram(const std::string& name) {
     if (end == std::string::npos) return "";
     start = end + 1;
   }
+}
+
+// True once the child has exited (a zombie until Wait reaps it).
+bool ProcessEnded(pid_t pid) {
+  auto text = ReadWholeFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!text.ok()) return true;
+  size_t paren = text->rfind(')');
+  return paren == std::string::npos || paren + 2 >= text->size() || (*text)[paren + 2] == 'Z';
 }
 
 Result<int> FreePort() {
@@ -226,10 +235,23 @@ Result<VerifyReport> VerifySnapshot(SnapshotReader& reader) {
   if (!checker.empty()) {
     SubprocessOptions co;
     co.argv = {checker, dir + "/dump.rdb"};
-    co.stdout_mode = SubprocessOptions::Io::kNull;
+    co.stdout_mode = SubprocessOptions::Io::kPipe;
     LB_ASSIGN_OR_RETURN(auto p, Subprocess::Start(co));
+    std::string out;  // its report goes to stdout: a few lines
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(p->stdout_fd(), buf, sizeof buf)) > 0) {
+      if (out.size() < (1 << 20)) out.append(buf, static_cast<size_t>(n));
+    }
     Status s = p->Wait();
-    if (!s.ok()) rep.check_rdb = s.message();
+    if (!s.ok()) {
+      // "[offset 9] Can't handle RDB format version 11": the line after
+      // its error banner says what is wrong.
+      size_t banner = out.find("--- RDB ERROR DETECTED ---");
+      size_t at = banner == std::string::npos ? std::string::npos : out.find('\n', banner);
+      std::string why = at == std::string::npos ? "" : out.substr(at + 1, out.find('\n', at + 1) - at - 1);
+      rep.check_rdb = why.empty() ? s.message() : why;
+    }
   }
   LB_ASSIGN_OR_RETURN(int port, FreePort());
   SubprocessOptions so;
@@ -262,6 +284,7 @@ Result<VerifyReport> VerifySnapshot(SnapshotReader& reader) {
                conn.status().message().find("LOADING") == std::string::npos) {
       return conn.status().WithContext("scratch redis-server");
     }
+    if (!c && ProcessEnded(proc->pid())) break;  // it refused the RDB: no use waiting
     if (!c) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   if (!c) {
