@@ -285,31 +285,22 @@ int RunExpireWal(Context& ctx) {
   if (!repo.ok()) return Fail(ctx, repo.status());
   Status loaded = (*repo)->LoadIndex();
   if (!loaded.ok()) return Fail(ctx, loaded);
-  auto all = (*repo)->LoadAllSnapshots();
-  if (!all.ok()) return Fail(ctx, all.status());
-  std::string oldest;
-  for (const auto& s : *all) {
-    if (!pg::IsBaseBackupSnapshot(s)) continue;
-    auto m = ManifestOf(**repo, s);
-    if (!m.ok()) return Fail(ctx, m.status().WithContext("expire-wal: refusing to guess what a base backup needs"));
-    if (oldest.empty() || m->start_wal.substr(8) < oldest.substr(8)) oldest = m->start_wal;
-  }
-  if (oldest.empty()) {
-    return Fail(ctx, NotFound("no base backup in the repository: expire-wal keeps every WAL file"));
-  }
+  RepoCatalog catalog(**repo);
+  auto oldest = pg::OldestNeededWal(catalog);
+  if (!oldest.ok()) return Fail(ctx, oldest.status());
   bool dry = ctx.args().Has("dry-run");
-  auto gone = pg::ExpireWal(**repo, oldest, dry);
+  auto gone = pg::ExpireWal(**repo, *oldest, dry);
   if (!gone.ok()) return Fail(ctx, gone.status());
   uint64_t bytes = 0;
   for (const auto& f : *gone) bytes += f.size;
   if (ctx.json()) {
     nlohmann::json names = nlohmann::json::array();
     for (const auto& f : *gone) names.push_back(f.name);
-    std::printf("%s\n", nlohmann::json{{"message_type", "summary"}, {"oldest_needed", oldest}, {"removed", names},
+    std::printf("%s\n", nlohmann::json{{"message_type", "summary"}, {"oldest_needed", *oldest}, {"removed", names},
                                        {"bytes_freed", bytes}, {"dry_run", dry}}.dump().c_str());
   } else if (!ctx.quiet()) {
     std::printf("%s %zu WAL file(s), %s, older than %s (the start of the oldest base backup)\n",
-                dry ? "would remove" : "removed", gone->size(), HumanBytes(bytes).c_str(), oldest.c_str());
+                dry ? "would remove" : "removed", gone->size(), HumanBytes(bytes).c_str(), oldest->c_str());
   }
   return kExitOk;
 }

@@ -89,6 +89,20 @@ std::string SegmentOfLsn(const std::string& timeline, const std::string& lsn) {
   return v ? NameAt(timeline, *v >> 24) : "";
 }
 
+Result<std::string> OldestNeededWal(SnapshotCatalog& catalog) {
+  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, catalog.List());
+  std::string oldest;
+  for (const Snapshot& s : all) {
+    if (!IsBaseBackupSnapshot(s)) continue;
+    LB_ASSIGN_OR_RETURN(std::unique_ptr<SnapshotReader> reader, catalog.Open(s));
+    auto m = LoadPhysicalManifest(*reader);
+    if (!m.ok()) return m.status().WithContext("expire-wal: refusing to guess what a base backup needs");
+    if (oldest.empty() || m->start_wal.substr(8) < oldest.substr(8)) oldest = m->start_wal;
+  }
+  if (oldest.empty()) return NotFound("no base backup in the repository: expire-wal keeps every WAL file");
+  return oldest;
+}
+
 Result<WalCheck> CheckWalArchive(Repository& repo, SnapshotCatalog& catalog, bool read_data) {
   WalCheck out;
   LB_ASSIGN_OR_RETURN(std::vector<WalFile> files, ListWal(repo));

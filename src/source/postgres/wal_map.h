@@ -53,6 +53,11 @@ struct WalCheck {
   uint64_t files = 0, bytes_read = 0;
 };
 
+// The first WAL segment the oldest base backup in the repository needs
+// (what expire-wal keeps from). kNotFound with no base backup; an error if
+// a base backup's manifest cannot be read (expiry must not guess).
+Result<std::string> OldestNeededWal(SnapshotCatalog& catalog);
+
 // Maps the archive against the base backups in the repository (the index
 // must be loaded); with read_data also reads and authenticates every file.
 Result<WalCheck> CheckWalArchive(Repository& repo, SnapshotCatalog& catalog, bool read_data);
