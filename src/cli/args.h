@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "base/status.h"
-#include "source/registry.h"
 
 namespace lifeboat::cli {
 
@@ -29,20 +28,6 @@ class Args {
 
   std::map<std::string, std::vector<std::string>> values_;
   std::vector<std::string> positional_;
-};
-
-// The flags as a driver sees them (source/registry.h).
-class ArgsOptions final : public OptionView {
- public:
-  explicit ArgsOptions(const Args& args) : args_(args) {}
-  bool Has(const std::string& key) const override { return args_.Has(key); }
-  std::string Get(const std::string& key, const std::string& fallback = "") const override {
-    return args_.Get(key, fallback);
-  }
-  std::vector<std::string> All(const std::string& key) const override { return args_.All(key); }
-
- private:
-  const Args& args_;
 };
 
 // Parses argv[begin..] against the given flags. Unknown flags are errors.

@@ -30,38 +30,39 @@ Result<std::vector<std::string>> ReadPatternFile(const std::string& path) {
   return out;
 }
 
-int ExitFor(Context& ctx, const BackupSummary& s) {
+int ExitFor(const BackupSummary& s) {
   if (s.errors > 0) {
     std::fprintf(stderr, "lifeboat: backup finished, but %llu item(s) could not be read (see warnings)\n",
                  (unsigned long long)s.errors);
     return kExitIncomplete;
   }
-  (void)ctx;
   return kExitOk;
 }
 
 void PrintSummary(Context& ctx, const BackupSummary& s, const Report* source);
 
-Status ResolveParent(Context& ctx, Repository& repo, BackupOptions* opts) {
-  if (!ctx.args().Has("parent")) return Status::Ok();
-  auto id = repo.ResolvePrefix(FileType::kSnapshot, ctx.args().Get("parent"));
-  if (!id.ok()) return id.status().WithContext("--parent");
-  opts->parent = *id;
-  return Status::Ok();
+// The repository as every backup opens it: a shared lock, --parent
+// resolved into opts, the index loaded (adopting packs an interrupted
+// backup left).
+Result<Repository*> OpenForBackup(Context& ctx, BackupOptions* opts) {
+  LB_ASSIGN_OR_RETURN(Repository * repo, ctx.Open(Context::LockMode::kShared));
+  if (ctx.args().Has("parent")) {
+    auto id = repo->ResolvePrefix(FileType::kSnapshot, ctx.args().Get("parent"));
+    if (!id.ok()) return id.status().WithContext("--parent");
+    opts->parent = *id;
+  }
+  LB_RETURN_IF_ERROR(repo->LoadIndex(/*adopt_orphans=*/true));
+  return repo;
 }
 
 int RunStdinBackup(Context& ctx, BackupOptions opts) {
-  auto repo = ctx.Open(Context::LockMode::kShared);
+  auto repo = OpenForBackup(ctx, &opts);
   if (!repo.ok()) return Fail(ctx, repo.status());
-  Status parent = ResolveParent(ctx, **repo, &opts);
-  if (!parent.ok()) return Fail(ctx, parent);
-  Status loaded = (*repo)->LoadIndex(/*adopt_orphans=*/true);
-  if (!loaded.ok()) return Fail(ctx, loaded);
   StderrWarnings warnings(ctx.json());
   auto result = RunBackupWithHooks(ctx, **repo, nullptr, opts, nullptr, &warnings, "stdin:" + opts.stdin_filename);
   if (!result.ok()) return Fail(ctx, result.status().WithContext("backup"));
   PrintSummary(ctx, *result, nullptr);
-  return ExitFor(ctx, *result);
+  return ExitFor(*result);
 }
 
 void PrintSummary(Context& ctx, const BackupSummary& s, const Report* source) {
@@ -173,12 +174,8 @@ int RunBackupCmd(Context& ctx) {
 }  // namespace
 
 int RunSourceBackupCmd(Context& ctx, Source& source, BackupOptions opts, const std::string& verb) {
-  auto repo = ctx.Open(Context::LockMode::kShared);
+  auto repo = OpenForBackup(ctx, &opts);
   if (!repo.ok()) return Fail(ctx, repo.status());
-  Status parent = ResolveParent(ctx, **repo, &opts);
-  if (!parent.ok()) return Fail(ctx, parent);
-  Status loaded = (*repo)->LoadIndex(/*adopt_orphans=*/true);
-  if (!loaded.ok()) return Fail(ctx, loaded);
   ProgressCounters counters;
   StderrWarnings warnings(ctx.json());
   ProgressPrinter printer(&counters, ctx.json(), ctx.quiet(), verb);
@@ -189,7 +186,7 @@ int RunSourceBackupCmd(Context& ctx, Source& source, BackupOptions opts, const s
   if (!result.ok()) return Fail(ctx, result.status().WithContext(files ? verb : verb + " of " + what));
   Report report = source.Summary();
   PrintSummary(ctx, *result, files ? nullptr : &report);
-  return ExitFor(ctx, *result);
+  return ExitFor(*result);
 }
 
 Command BackupCommand() {

@@ -43,13 +43,7 @@ int RunTargetRestore(Context& ctx, const std::string& name) {
   RepoSnapshotReader reader(ctx.repo(), *snap);
   auto report = (*target)->Restore(reader);
   if (!report.ok()) return Fail(ctx, report.status().WithContext("restore"));
-  if (ctx.json()) {
-    nlohmann::json j{{"message_type", "summary"}, {"snapshot_id", snap->id.Hex()}};
-    j.update(nlohmann::json::parse(report->json));
-    std::printf("%s\n", j.dump().c_str());
-  } else if (!ctx.quiet()) {
-    for (const auto& line : report->lines) std::printf("%s\n", line.c_str());
-  }
+  PrintReport(ctx, "summary", *snap, *report);
   return kExitOk;
 }
 

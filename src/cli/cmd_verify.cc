@@ -1,7 +1,6 @@
 // verify: the restore test of a database snapshot, by its driver (a
 // scratch server, the fingerprint recorded at backup compared).
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "engine/snapshot_reader.h"
@@ -24,13 +23,7 @@ int RunVerify(Context& ctx) {
   RepoSnapshotReader reader(ctx.repo(), *snap);
   auto outcome = d->verify(reader, ArgsOptions(ctx.args()));
   if (!outcome.ok()) return Fail(ctx, outcome.status().WithContext("verify"));
-  if (ctx.json()) {
-    nlohmann::json j{{"message_type", "verify"}, {"snapshot_id", snap->id.Hex()}};
-    j.update(nlohmann::json::parse(outcome->report.json));
-    std::printf("%s\n", j.dump().c_str());
-  } else if (!ctx.quiet()) {
-    for (const auto& line : outcome->report.lines) std::printf("%s\n", line.c_str());
-  }
+  PrintReport(ctx, "verify", *snap, outcome->report);
   if (!outcome->passed) {
     if (!ctx.json()) {
       std::fprintf(stderr, "lifeboat: verify: snapshot %s did not restore to the data it was taken of\n",

@@ -308,3 +308,17 @@ Result<Snapshot> OpenDatabaseSnapshot(Context& ctx, const std::string& name, con
 }
 
 }  // namespace lifeboat::cli
+
+namespace lifeboat::cli {
+
+void PrintReport(Context& ctx, const char* message_type, const Snapshot& snapshot, const Report& report) {
+  if (ctx.json()) {
+    nlohmann::json j{{"message_type", message_type}, {"snapshot_id", snapshot.id.Hex()}};
+    j.update(nlohmann::json::parse(report.json));
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!ctx.quiet()) {
+    for (const auto& line : report.lines) std::printf("%s\n", line.c_str());
+  }
+}
+
+}  // namespace lifeboat::cli

@@ -15,6 +15,7 @@
 #include "engine/select.h"
 #include "repo/lock.h"
 #include "repo/repository.h"
+#include "source/registry.h"
 #include "storage/retry_storage.h"
 
 namespace lifeboat::cli {
@@ -121,5 +122,23 @@ class ProgressPrinter {
 
 // Adds the snapshot filter flags (--host, --tag, --path) to a spec list.
 void AddFilterFlags(std::vector<FlagSpec>* flags);
+
+// The flags as a driver sees them (source/registry.h).
+class ArgsOptions final : public OptionView {
+ public:
+  explicit ArgsOptions(const Args& args) : args_(args) {}
+  bool Has(const std::string& key) const override { return args_.Has(key); }
+  std::string Get(const std::string& key, const std::string& fallback = "") const override {
+    return args_.Get(key, fallback);
+  }
+  std::vector<std::string> All(const std::string& key) const override { return args_.All(key); }
+
+ private:
+  const Args& args_;
+};
+
+// Prints a driver's Report on `snapshot`: its lines, or with --json one
+// object of message_type, the snapshot's id and the report's fields.
+void PrintReport(Context& ctx, const char* message_type, const Snapshot& snapshot, const Report& report);
 
 }  // namespace lifeboat::cli

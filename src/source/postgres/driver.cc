@@ -19,13 +19,7 @@ namespace {
 std::vector<std::string> Listed(const OptionView& o, const std::string& key) {
   std::vector<std::string> out;
   for (const auto& v : o.All(key)) {
-    size_t start = 0;
-    while (start <= v.size()) {
-      size_t end = v.find(',', start);
-      if (end == std::string::npos) end = v.size();
-      if (end > start) out.push_back(v.substr(start, end - start));
-      start = end + 1;
-    }
+    for (auto& one : SplitList(v)) out.push_back(std::move(one));
   }
   return out;
 }
