@@ -114,9 +114,7 @@ namespace lifeboat {
 namespace {
 
 Snapshot Tagged(const char* rfc3339, const char* name, std::vector<std::string> tags) {
-  Snapshot s;
-  s.time = *ParseRfc3339(rfc3339);
-  s.id = Id::Hash(name);
+  Snapshot s = At(rfc3339, name);
   s.hostname = "db1";
   s.paths = {"redis://db1:6379"};
   s.tags = std::move(tags);
@@ -130,17 +128,9 @@ bool Removed(const ForgetPlan& plan, const char* name) {
   return false;
 }
 
-class PlanForgetTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    setenv("TZ", "UTC", 1);
-    tzset();
-  }
-};
-
 // The daemon and every other caller of the engine get the hold rule, not
 // only the forget command.
-TEST_F(PlanForgetTest, HoldWinsOverEveryPolicy) {
+TEST_F(Forget, PlanHoldWinsOverEveryPolicy) {
   std::vector<Snapshot> all = {Tagged("2026-11-01T00:00:00Z", "old", {"redis"}),
                                Tagged("2026-11-02T00:00:00Z", "held", {"redis", "hold"}),
                                Tagged("2026-12-01T00:00:00Z", "new", {"redis"})};
@@ -158,7 +148,7 @@ TEST_F(PlanForgetTest, HoldWinsOverEveryPolicy) {
 
 // Several named policies: a snapshot goes only if a policy applies to it
 // and none keeps it; a snapshot no policy's tag names stays.
-TEST_F(PlanForgetTest, NamedPoliciesMergeAndUntaggedSnapshotsStay) {
+TEST_F(Forget, PlanNamedPoliciesMergeAndUntaggedSnapshotsStay) {
   std::vector<Snapshot> all = {Tagged("2026-10-01T00:00:00Z", "both", {"cache", "compliance"}),
                                Tagged("2026-10-02T00:00:00Z", "cache-old", {"cache"}),
                                Tagged("2026-12-01T00:00:00Z", "cache-new", {"cache"}),
@@ -177,7 +167,7 @@ TEST_F(PlanForgetTest, NamedPoliciesMergeAndUntaggedSnapshotsStay) {
   EXPECT_EQ(plan->groups.size(), 2u);
 }
 
-TEST_F(PlanForgetTest, AnUnknownGroupingIsRefused) {
+TEST_F(Forget, PlanRefusesAnUnknownGrouping) {
   RetentionPolicy last;
   last.last = 1;
   auto plan = PlanForget({Tagged("2026-10-01T00:00:00Z", "a", {})}, {NamedPolicy{"", "", last}}, "colour");

@@ -239,5 +239,24 @@ stop_postgres() {
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
   fi
 }
+# pg_owned_repo NAME: an initialised repository in /tmp/NAME.$$ that belongs
+# to the postgres user (a server's archive_command writes WAL there; root
+# runs the other commands). Sets PGREPO (its directory), REPO and PWF, the
+# password file that replaces LIFEBOAT_PASSWORD from here on.
+pg_owned_repo() {
+  PGREPO=/tmp/$1.$$
+  mkdir -p "$PGREPO"
+  [[ $(id -u) -ne 0 ]] || chown postgres: "$PGREPO"
+  chmod 700 "$PGREPO"
+  CLEANUP_DIRS+=("$PGREPO")
+  REPO=$PGREPO/repo
+  PWF=$PGREPO/password
+  echo "$LIFEBOAT_PASSWORD" >"$PWF"
+  chmod 600 "$PWF"
+  [[ $(id -u) -ne 0 ]] || chown postgres: "$PWF"
+  unset LIFEBOAT_PASSWORD
+  export LIFEBOAT_PASSWORD_FILE=$PWF
+  as_pg env LIFEBOAT_PASSWORD_FILE="$PWF" LIFEBOAT_INSECURE_TEST_KDF=1 "$LIFEBOAT" -r "$REPO" init >/dev/null
+}
 # psql_q DB SQL: one query over the Unix socket, unaligned, tuples only.
 psql_q() { "$PG_BIN/psql" -X -h "$PG_DIR" -p "$PG_PORT" -U postgres -d "$1" -Atq -v ON_ERROR_STOP=1 -c "$2"; }

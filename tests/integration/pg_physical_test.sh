@@ -12,19 +12,7 @@ source "$(dirname "$0")/lib.sh"
 
 # The repository belongs to the server's user: its archive_command writes
 # WAL there (root runs the other commands).
-PGREPO=/tmp/lifeboat-pgrepo.$$
-mkdir -p "$PGREPO"
-[[ $(id -u) -ne 0 ]] || chown postgres: "$PGREPO"
-chmod 700 "$PGREPO"
-CLEANUP_DIRS+=("$PGREPO")
-REPO=$PGREPO/repo
-PWF=$PGREPO/password
-echo "$LIFEBOAT_PASSWORD" >"$PWF"
-chmod 600 "$PWF"
-[[ $(id -u) -ne 0 ]] || chown postgres: "$PWF"
-unset LIFEBOAT_PASSWORD
-export LIFEBOAT_PASSWORD_FILE=$PWF
-as_pg env LIFEBOAT_PASSWORD_FILE="$PWF" "$LIFEBOAT" -r "$REPO" init >/dev/null
+pg_owned_repo lifeboat-pgrepo
 
 cat >"$PGREPO/archive.sh" <<SCRIPT
 #!/bin/sh

@@ -18,20 +18,8 @@ source "$(dirname "$0")/lib.sh"
 
 # One repository for every source, owned by the postgres user: its
 # archive_command writes WAL there (root runs the rest).
-CREPO=/tmp/lifeboat-conformance.$$
-mkdir -p "$CREPO"
-[[ $(id -u) -ne 0 ]] || chown postgres: "$CREPO"
-chmod 700 "$CREPO"
-CLEANUP_DIRS+=("$CREPO")
-REPO=$CREPO/repo
-PWF=$CREPO/password
-echo "$LIFEBOAT_PASSWORD" >"$PWF"
-chmod 600 "$PWF"
-[[ $(id -u) -ne 0 ]] || chown postgres: "$PWF"
-unset LIFEBOAT_PASSWORD
-export LIFEBOAT_PASSWORD_FILE=$PWF
+pg_owned_repo lifeboat-conformance
 export LIFEBOAT_REPOSITORY=$REPO
-as_pg env LIFEBOAT_PASSWORD_FILE="$PWF" LIFEBOAT_INSECURE_TEST_KDF=1 "$LIFEBOAT" -r "$REPO" init >/dev/null
 
 step "every registered URL scheme has a case here"
 schemes=$( (lb backup nosuch://x 2>&1 || true) | sed -n 's/.*(paths, --stdin, \(.*\) are).*/\1/p' | tr -d ' ' | tr ',' '\n' | sed 's|://||')
@@ -72,13 +60,13 @@ kill_phase files "$LIFEBOAT" backup --force "$SRC"
 lb -q backup "$SRC" || fail "files: the backup after the kill"
 
 # --- PostgreSQL ----------------------------------------------------------------
-cat >"$CREPO/wal-push.sh" <<SCRIPT
+cat >"$PGREPO/wal-push.sh" <<SCRIPT
 #!/bin/sh
 export LIFEBOAT_REPOSITORY="$REPO" LIFEBOAT_PASSWORD_FILE="$PWF" LIFEBOAT_INSECURE_TEST_KDF=1
 exec "$LIFEBOAT" -q pg wal-push "\$1"
 SCRIPT
-chmod 755 "$CREPO/wal-push.sh"
-start_postgres "wal_level = replica" "archive_mode = on" "archive_command = 'sh $CREPO/wal-push.sh %p'"
+chmod 755 "$PGREPO/wal-push.sh"
+start_postgres "wal_level = replica" "archive_mode = on" "archive_command = 'sh $PGREPO/wal-push.sh %p'"
 psql_q postgres "CREATE DATABASE app" >/dev/null
 psql_q app "CREATE TABLE t (id int PRIMARY KEY, v text, b bytea)" >/dev/null
 psql_q app "INSERT INTO t SELECT i, md5(i::text), decode(md5(i::text), 'hex') FROM generate_series(1, 20000) i" >/dev/null
@@ -98,13 +86,13 @@ lb -q backup "$PG_URL/app" || fail "logical: the backup after the kill"
 
 step "PostgreSQL physical: pg basebackup, pg restore into a data directory, start it, compare"
 lb -q pg basebackup --type full "$PG_URL/"
-d=$CREPO/restored
+d=$PGREPO/restored
 lb -q pg restore --data-dir "$d"
 CLEANUP_PG_DATA+=("$d")
 port=$(free_port)
-as_pg "$PG_BIN/pg_ctl" -D "$d" -l "$CREPO/restored.log" -w -t 120 \
+as_pg "$PG_BIN/pg_ctl" -D "$d" -l "$PGREPO/restored.log" -w -t 120 \
   -o "-c port=$port -c listen_addresses='' -c unix_socket_directories='$d' -c archive_mode=off" start >/dev/null \
-  || { tail -20 "$CREPO/restored.log" >&2; fail "physical: the restored server did not start"; }
+  || { tail -20 "$PGREPO/restored.log" >&2; fail "physical: the restored server did not start"; }
 for _ in $(seq 1 600); do
   [[ $("$PG_BIN/psql" -X -h "$d" -p "$port" -U postgres -d app -Atq -c "SELECT pg_is_in_recovery()" 2>/dev/null) == f ]] && break
   sleep 0.1
