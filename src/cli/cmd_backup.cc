@@ -199,7 +199,7 @@ Command BackupCommand() {
       {"stdin", 0, false, "back up standard input"},
       {"stdin-filename", 0, true, "file name for --stdin (default \"stdin\")", "NAME"},
       {"parent", 0, true, "use this snapshot as the parent", "SNAPSHOT"},
-      {"force", 'f', false, "read all files, even unchanged ones"},
+      {"force", 'f', false, "read all files, even unchanged ones (Redis: a full backup)"},
       {"time", 0, true, "record this time instead of now (\"2024-05-01 12:00:00\")", "TIME"},
       {"no-fingerprint", 0, false, "PostgreSQL: take no per-table fingerprint (verify can then only restore)"},
       {"no-globals", 0, false, "PostgreSQL: do not dump roles and tablespaces (pg_dumpall --globals-only)"},
@@ -208,6 +208,9 @@ Command BackupCommand() {
       {"cacert", 0, true, "Redis over TLS (rediss://): trust this CA file", "FILE"},
       {"redis-data-dir", 0, true, "Redis: the server's data directory, for the BGSAVE fallback when it refuses "
                                   "replication", "DIR"},
+      {"type", 0, true, "Redis: full, delta (the records changed since the newest full) or auto (the default: "
+                        "delta unless the full is --full-after days old)", "TYPE"},
+      {"full-after", 0, true, "Redis: days after which auto takes a full backup (7)", "DAYS"},
   };
   AddHookFlags(&flags);
   return {"backup", "backup [flags] PATH... | --stdin [--stdin-filename NAME] | postgres://USER@HOST:PORT/[DB] | "

@@ -64,9 +64,12 @@ start_redis loaded
 [[ $(rcli loaded DEBUG DIGEST) == $(rcli src DEBUG DIGEST) ]] || fail "DEBUG DIGEST of the loaded RDB differs from the source's"
 lb -r "$REPO" dump latest /redis/manifest.json | jq -e '.kind == "redis" and .rdb_version >= 10' >/dev/null || fail "manifest"
 
-step "an unchanged server backs up again with almost nothing added"
+step "an unchanged server backs up again as a delta of nothing (the later restores merge it with its full)"
 lb -r "$REPO" --json backup "redis://127.0.0.1:${REDIS_PORTS[src]}" >"$WORK/b2.json"
 [[ $(jq -r .data_added "$WORK/b2.json") -lt 200000 ]] || fail "second backup of unchanged data added $(jq -r .data_added "$WORK/b2.json") bytes"
+jq -e --arg full "$(jq -r .snapshot_id "$WORK/b1.json")" \
+  '.type == "delta" and .base_snapshot == $full and .changed == 0 and .added == 0 and .deleted == 0' "$WORK/b2.json" \
+  >/dev/null || { cat "$WORK/b2.json"; fail "the second backup is not an empty delta of the first"; }
 
 step "restore into a live server by RESTORE: the same data as the source (DEBUG DIGEST), TTLs kept"
 start_redis target
@@ -90,9 +93,10 @@ expect_exit 1 lb -r "$REPO" restore latest --tag redis --data-dir "$WORK/redis-f
 expect_stderr "dump.rdb exists"
 start_redis fromdir
 [[ $(rcli fromdir DEBUG DIGEST) == $(rcli src DEBUG DIGEST) ]] || fail "a server started on the restored dump.rdb differs"
-lb -r "$REPO" dump latest --tag redis >"$WORK/dumped.rdb"
-lb -r "$REPO" dump latest --tag redis /redis/dump.rdb >"$WORK/dumped-by-path.rdb"
-cmp "$WORK/dumped.rdb" "$WORK/dumped-by-path.rdb" || fail "dump of a Redis snapshot is not its RDB"
+full=$(jq -r .snapshot_id "$WORK/b1.json")
+lb -r "$REPO" dump "$full" >"$WORK/dumped.rdb"
+lb -r "$REPO" dump "$full" /redis/dump.rdb >"$WORK/dumped-by-path.rdb"
+cmp "$WORK/dumped.rdb" "$WORK/dumped-by-path.rdb" || fail "dump of a full Redis snapshot is not its RDB"
 
 step "verify: redis-check-rdb, a scratch server, every key read back and compared with the fingerprint"
 lb -r "$REPO" verify latest --tag redis >"$WORK/verify.out" || { cat "$WORK/verify.out"; fail "verify of a good snapshot"; }
@@ -100,6 +104,53 @@ grep -q "^PASS redis-check-rdb" "$WORK/verify.out" || fail "verify did not run r
 grep -q "^PASS db0: $(rcli src -n 0 DBSIZE) keys" "$WORK/verify.out" || { cat "$WORK/verify.out"; fail "verify db0"; }
 grep -q "^PASS db5: 1 keys (1 at backup), 1 with a TTL" "$WORK/verify.out" || { cat "$WORK/verify.out"; fail "verify db5"; }
 lb -r "$REPO" --json verify latest --tag redis | jq -e '.ok and (.databases | length) == 3' >/dev/null || fail "verify --json"
+
+step "a day of change: the delta holds only what changed; restore, dump and verify give the server's data"
+{
+  for i in $(seq 1 200); do echo "SET pop:$i rewritten-$i"; done
+  for i in $(seq 201 260); do echo "DEL pop:$i"; done
+  for i in $(seq 1 50); do echo "SET fresh:$i new-$i"; done
+  echo "RPUSH list:big one-more"
+  echo "HSET hash:small f3 v3"
+  echo "EXPIRE str:plain 500000"
+  echo "PERSIST hash:small"
+  echo "SELECT 2"
+  echo "DEL db2:key"
+  echo "SELECT 7"
+  echo "SET db7:key seven"
+} | rcli src >/dev/null
+lb -r "$REPO" --json backup "redis://127.0.0.1:${REDIS_PORTS[src]}" >"$WORK/b4.json" || fail "delta backup"
+# changed: 200 pop, list:big, hash:small, str:plain; added: 50 fresh + db7; deleted: 60 pop + db2:key
+jq -e '.type == "delta" and .changed == 203 and .added == 51 and .deleted == 61' "$WORK/b4.json" >/dev/null \
+  || { jq -c '{type, changed, added, deleted}' "$WORK/b4.json"; fail "the delta's counts"; }
+full_added=$(jq -r .data_added "$WORK/b1.json")
+[[ $(jq -r .data_added "$WORK/b4.json") -lt $((full_added / 10)) ]] \
+  || fail "the delta added $(jq -r .data_added "$WORK/b4.json") bytes, the full $full_added"
+lb -r "$REPO" restore latest --tag redis --to "redis://127.0.0.1:${REDIS_PORTS[target]}" --flush >/dev/null || fail "restore of the delta"
+[[ $(rcli target DEBUG DIGEST) == $(rcli src DEBUG DIGEST) ]] || fail "the delta restored differs from the source"
+[[ $(rcli target -n 2 EXISTS db2:key) == 0 && $(rcli target -n 7 GET db7:key) == seven ]] || fail "delta: db2/db7 keys"
+[[ $(rcli target PTTL hash:small) == -1 && $(rcli target TTL str:plain) -gt 400000 ]] || fail "delta: TTL changes"
+lb -r "$REPO" dump latest --tag redis >"$WORK/delta.rdb"
+redis-check-rdb "$WORK/delta.rdb" >"$WORK/check-delta.out" 2>&1 || { cat "$WORK/check-delta.out"; fail "redis-check-rdb refuses the merged RDB"; }
+mkdir -p "$WORK/redis-fromdelta" && cp "$WORK/delta.rdb" "$WORK/redis-fromdelta/dump.rdb"
+start_redis fromdelta
+[[ $(rcli fromdelta DEBUG DIGEST) == $(rcli src DEBUG DIGEST) ]] || fail "a server loading the merged RDB differs from the source"
+lb -r "$REPO" verify latest --tag redis >"$WORK/verify-delta.out" || { cat "$WORK/verify-delta.out"; fail "verify of the delta"; }
+grep -q "^PASS db7: 1 keys" "$WORK/verify-delta.out" || { cat "$WORK/verify-delta.out"; fail "verify of the delta: db7"; }
+# The delta keeps the full's RDB alive: forget the full and the delta still restores.
+lb -r "$REPO" -q forget "$full" "$(jq -r .snapshot_id "$WORK/b2.json")"
+lb -r "$REPO" -q prune >/dev/null
+lb -r "$REPO" check --read-data >/dev/null || fail "check after the full was forgotten"
+lb -r "$REPO" restore latest --tag redis --to "redis://127.0.0.1:${REDIS_PORTS[target]}" --flush >/dev/null \
+  || fail "restore of the delta once its full is forgotten"
+[[ $(rcli target DEBUG DIGEST) == $(rcli src DEBUG DIGEST) ]] || fail "the delta without its full snapshot differs"
+# --type full (and --force) take a full again; --type takes no other word.
+lb -r "$REPO" --json backup --type full "redis://127.0.0.1:${REDIS_PORTS[src]}" | tail -n 1 | jq -e '.type == "full"' >/dev/null \
+  || fail "--type full"
+lb -r "$REPO" --json backup "redis://127.0.0.1:${REDIS_PORTS[src]}" | tail -n 1 | jq -e '.type == "delta" and .changed == 0' >/dev/null \
+  || fail "a delta against the new full"
+expect_exit 2 lb -r "$REPO" backup --type weekly "redis://127.0.0.1:${REDIS_PORTS[src]}"
+expect_stderr "--type must be full, delta or auto"
 
 step "verify of an RDB the server cannot load: FAIL, exit 4, and the reason named"
 # A real RDB of src made into version 11 (Redis 7.2's), with the checksum

@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "base/bytes.h"
+#include "base/timefmt.h"
 #include "env/env.h"
 #include "env/process.h"
 #include "source/redis/rdb.h"
+#include "source/redis/restore.h"
 
 namespace lifeboat::redis {
 namespace {
@@ -25,7 +27,7 @@ std::string InfoField(const std::string& info, const std::string& field) {
 }
 
 // The RDB of a replication transfer, passed on to `out` as the parser reads
-// it. A "$<len>" payload ends after len bytes; a diskless "$EOF:<mark>" one
+// it (unless `out` is -1: a delta writes its own). A "$<len>" payload ends after len bytes; a diskless "$EOF:<mark>" one
 // where the 40-byte mark appears, which is held back from the output.
 class ReplicationInput final : public RdbInput {
  public:
@@ -45,7 +47,7 @@ class ReplicationInput final : public RdbInput {
       std::memcpy(buf, pending_.data(), k);
       pending_.erase(0, k);
     }
-    LB_RETURN_IF_ERROR(WriteAll(out_, std::string_view(buf, k), "the RDB stream"));
+    if (out_ >= 0) LB_RETURN_IF_ERROR(WriteAll(out_, std::string_view(buf, k), "the RDB stream"));
     bytes_ += k;
     return k;
   }
@@ -86,7 +88,7 @@ class ReplicationInput final : public RdbInput {
   uint64_t bytes_ = 0;
 };
 
-// A file (the BGSAVE fallback), passed on to `out` as it is read.
+// A file (the BGSAVE fallback), passed on to `out` (unless -1) as it is read.
 class FileInput final : public RdbInput {
  public:
   FileInput(int fd, int out) : fd_(fd), out_(out) {}
@@ -96,7 +98,9 @@ class FileInput final : public RdbInput {
       k = read(fd_, buf, n);
     } while (k < 0 && errno == EINTR);
     if (k < 0) return ErrnoStatus("read the RDB file", errno);
-    LB_RETURN_IF_ERROR(WriteAll(out_, std::string_view(buf, static_cast<size_t>(k)), "the RDB stream"));
+    if (out_ >= 0) {
+      LB_RETURN_IF_ERROR(WriteAll(out_, std::string_view(buf, static_cast<size_t>(k)), "the RDB stream"));
+    }
     return static_cast<size_t>(k);
   }
 
@@ -114,7 +118,16 @@ std::string RedisManifest::ToJson() const {
                    {"method", method},
                    {"rdb_bytes", rdb_bytes},
                    {"functions", functions},
-                   {"fingerprint", nlohmann::json::parse(fingerprint.ToJson())}};
+                   {"fingerprint", nlohmann::json::parse(fingerprint.ToJson())},
+                   {"type", type}};
+  if (type == "delta") {
+    j["base_snapshot"] = base_snapshot;
+    j["base_keys"] = base_keys;
+    j["changed"] = changed;
+    j["added"] = added;
+    j["deleted"] = deleted;
+    j["delta_bytes"] = delta_bytes;
+  }
   return j.dump(1) + "\n";
 }
 
@@ -131,11 +144,21 @@ Result<RedisManifest> RedisManifest::FromJson(std::string_view json) {
     m.method = j.value("method", std::string());
     m.rdb_bytes = j.value("rdb_bytes", uint64_t{0});
     m.functions = j.value("functions", uint64_t{0});
+    m.type = j.value("type", std::string("full"));
+    m.base_snapshot = j.value("base_snapshot", std::string());
+    m.base_keys = j.value("base_keys", uint64_t{0});
+    m.changed = j.value("changed", uint64_t{0});
+    m.added = j.value("added", uint64_t{0});
+    m.deleted = j.value("deleted", uint64_t{0});
+    m.delta_bytes = j.value("delta_bytes", uint64_t{0});
   } catch (const nlohmann::json::exception&) {
     return Corrupt("redis manifest: a field has the wrong type");
   }
   if (!j.contains("fingerprint") || !Fingerprint::FromJson(j["fingerprint"].dump(), &m.fingerprint)) {
     return Corrupt("redis manifest: damaged fingerprint");
+  }
+  if (m.type != "full" && (m.type != "delta" || m.base_snapshot.empty())) {
+    return Corrupt("redis manifest: type \"" + m.type + "\" without a full to build on");
   }
   return m;
 }
@@ -144,10 +167,84 @@ RedisBackup::RedisBackup(Endpoint ep, RedisBackupOptions options) : ep_(std::mov
   manifest_.source = ep_.Display();
 }
 
-Status RedisBackup::Prepare(SnapshotCatalog&) {
+Status RedisBackup::Prepare(SnapshotCatalog& catalog) {
   LB_ASSIGN_OR_RETURN(auto c, Connection::Open(ep_, options_.timeout));
   LB_ASSIGN_OR_RETURN(Reply info, c->Command({"INFO", "server"}));
   if (info.ok()) manifest_.redis_version = InfoField(info.str, "redis_version");
+  if (options_.type == "full") return Status::Ok();
+  return PlanDelta(catalog);
+}
+
+Status RedisBackup::PlanDelta(SnapshotCatalog& catalog) {
+  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, catalog.List());
+  // The newest full of this server; deltas after it name it too.
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (!it->HasTag(kRedisTag) || it->paths != SnapshotPaths()) continue;
+    LB_ASSIGN_OR_RETURN(std::unique_ptr<SnapshotReader> reader, catalog.Open(*it));
+    auto text = reader->ReadFile(kManifestPath);
+    auto m = text.ok() ? RedisManifest::FromJson(*text) : Result<RedisManifest>(text.status());
+    if (!m.ok()) {
+      warnings_.push_back("snapshot " + it->id.Short() + " of this server has no readable manifest (" +
+                          m.status().message() + "): looking further back for a full");
+      continue;
+    }
+    if (m->type != "full") continue;
+    double age_days = static_cast<double>(Now().sec - it->time.sec) / 86400.0;
+    if (options_.type == "auto" && age_days >= static_cast<double>(options_.full_after_days)) return Status::Ok();
+    LB_ASSIGN_OR_RETURN(base_rdb_, reader->Find(kRdbPath));
+    manifest_.type = "delta";
+    manifest_.base_snapshot = it->id.Hex();
+    manifest_.base_keys = m->fingerprint.total_keys();
+    base_ = std::move(reader);
+    return Status::Ok();
+  }
+  if (options_.type == "delta") {
+    warnings_.push_back("no full backup of " + manifest_.source + " in the repository: taking a full one");
+  }
+  return Status::Ok();
+}
+
+Status RedisBackup::LoadBase() {
+  table_.Reserve(manifest_.base_keys);
+  RdbOptions o;
+  o.capture_raw = true;
+  o.digests = false;
+  auto sum = ParseStoredRdb(*base_, kRdbPath, o, [&](RdbEntry& e) {
+    table_.Add(KeyIdOf(e.db, e.key), RecordCheck(e));
+    return Status::Ok();
+  });
+  if (!sum.ok()) return sum.status().WithContext("the full backup a delta builds on");
+  return table_.Seal().WithContext("the full backup " + base_->snapshot().id.Short());
+}
+
+Status RedisBackup::OnRecord(RdbEntry& e) {
+  if (!delta()) return Status::Ok();
+  KeyId id = KeyIdOf(e.db, e.key);
+  size_t i = table_.Find(id);
+  if (i != KeyTable::kNone) {
+    table_.MarkSeen(i);
+    if (table_.check(i) == RecordCheck(e)) return Status::Ok();
+    dropped_.push_back(id);
+    ++manifest_.changed;
+  } else {
+    ++manifest_.added;
+  }
+  if (!writer_->begun()) LB_RETURN_IF_ERROR(writer_->Begin(e.rdb_version));
+  return writer_->Entry(e);
+}
+
+Status RedisBackup::FinishRecords(const RdbSummary& sum) {
+  manifest_.rdb_version = sum.version;
+  manifest_.functions = sum.functions;
+  manifest_.fingerprint = sum.fingerprint;
+  if (!delta()) return Status::Ok();
+  if (!writer_->begun()) LB_RETURN_IF_ERROR(writer_->Begin(sum.version));
+  for (const std::string& code : sum.function_code) LB_RETURN_IF_ERROR(writer_->Function(code));
+  LB_RETURN_IF_ERROR(writer_->Finish());
+  manifest_.delta_bytes = writer_->bytes();
+  std::vector<KeyId> gone = table_.Unseen();
+  manifest_.deleted = gone.size();
+  dropped_.insert(dropped_.end(), gone.begin(), gone.end());
   return Status::Ok();
 }
 
@@ -178,6 +275,11 @@ Status RedisBackup::FinishRdb() {
 }
 
 Status RedisBackup::Transfer(int out) {
+  if (delta()) {
+    LB_RETURN_IF_ERROR(LoadBase());
+    writer_ = std::make_unique<RdbWriter>(
+        [out](std::string_view data) { return WriteAll(out, data, "the delta RDB stream"); });
+  }
   bool refused = false;
   Status s = TransferByReplication(out, &refused);
   if (!refused) return s;
@@ -236,15 +338,14 @@ Status RedisBackup::TransferByReplication(int out, bool* refused) {
     if (*end != '\0') return Corrupt(ep_.Display() + ": replication payload header \"" + header + "\"");
   }
   manifest_.method = "replication";
-  ReplicationInput in(*c, out, mark, len);
-  auto sum = ParseRdb(in, RdbOptions{}, [](RdbEntry&) { return Status::Ok(); });
+  ReplicationInput in(*c, delta() ? -1 : out, mark, len);
+  RdbOptions ro;
+  ro.capture_raw = delta();
+  auto sum = ParseRdb(in, ro, [this](RdbEntry& e) { return OnRecord(e); });
   if (!sum.ok()) return sum.status().WithContext("the RDB from " + ep_.Display());
   LB_RETURN_IF_ERROR(in.Finish());
-  manifest_.rdb_version = sum->version;
   manifest_.rdb_bytes = in.bytes();
-  manifest_.functions = sum->functions;
-  manifest_.fingerprint = std::move(sum->fingerprint);
-  return Status::Ok();
+  return FinishRecords(*sum);
 }
 
 Status RedisBackup::TransferByBgsave(int out) {
@@ -283,26 +384,31 @@ Status RedisBackup::TransferByBgsave(int out) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open " + path + " (--redis-data-dir)", errno);
   manifest_.method = "bgsave";
-  FileInput in(fd, out);
-  auto sum = ParseRdb(in, RdbOptions{}, [](RdbEntry&) { return Status::Ok(); });
+  FileInput in(fd, delta() ? -1 : out);
+  RdbOptions ro;
+  ro.capture_raw = delta();
+  auto sum = ParseRdb(in, ro, [this](RdbEntry& e) { return OnRecord(e); });
   close(fd);
   if (!sum.ok()) return sum.status().WithContext(path);
-  manifest_.rdb_version = sum->version;
   manifest_.rdb_bytes = sum->bytes;
-  manifest_.functions = sum->functions;
-  manifest_.fingerprint = std::move(sum->fingerprint);
-  return Status::Ok();
+  return FinishRecords(*sum);
 }
 
 std::vector<Item> RedisBackup::Items() {
   std::vector<Item> items;
-  items.push_back(
-      StreamItem{std::string(kRdbPath).substr(1), [this] { return OpenRdb(); }, [this] { return FinishRdb(); }});
+  std::string path = delta() ? kDeltaRdbPath : kRdbPath;
+  items.push_back(StreamItem{path.substr(1), [this] { return OpenRdb(); }, [this] { return FinishRdb(); }});
+  if (delta()) items.push_back(StoredFileItem{std::string(kBaseRdbPath).substr(1), base_rdb_});
   return items;
 }
 
 Result<std::vector<Item>> RedisBackup::Stop() {
   std::vector<Item> items;
+  if (delta()) {
+    std::string ids = EncodeKeyIds(std::move(dropped_));
+    items.push_back(StreamItem{std::string(kDroppedPath).substr(1),
+                               [ids = std::move(ids)] { return FdFromString(ids); }, nullptr});
+  }
   items.push_back(StreamItem{std::string(kManifestPath).substr(1),
                              [this] { return FdFromString(manifest_.ToJson()); }, nullptr});
   return items;
@@ -316,6 +422,12 @@ Report RedisBackup::Summary() const {
   r.lines.push_back("Transfer:    " + HumanBytes(m.rdb_bytes) + " of RDB by " +
                     (m.method == "replication" ? "the replication protocol (nothing written on the server)"
                                                : "BGSAVE and the dump file (the server refused replication)"));
+  if (m.type == "delta") {
+    r.lines.push_back("Delta:       against the full " + m.base_snapshot.substr(0, 8) + " (" +
+                      std::to_string(m.base_keys) + " keys): " + std::to_string(m.changed) + " changed, " +
+                      std::to_string(m.added) + " added, " + std::to_string(m.deleted) + " deleted, " +
+                      HumanBytes(m.delta_bytes) + " of records stored");
+  }
   for (const auto& [db, f] : m.fingerprint.dbs) {
     char line[256];
     std::snprintf(line, sizeof line, "db%-9d %llu keys, %llu with a TTL, digest %s", db, (unsigned long long)f.keys,
@@ -328,7 +440,16 @@ Report RedisBackup::Summary() const {
                    {"method", m.method},
                    {"rdb_bytes", m.rdb_bytes},
                    {"keys", m.fingerprint.total_keys()},
-                   {"fingerprint", nlohmann::json::parse(m.fingerprint.ToJson())}};
+                   {"fingerprint", nlohmann::json::parse(m.fingerprint.ToJson())},
+                   {"type", m.type}};
+  if (m.type == "delta") {
+    j["base_snapshot"] = m.base_snapshot;
+    j["base_keys"] = m.base_keys;
+    j["changed"] = m.changed;
+    j["added"] = m.added;
+    j["deleted"] = m.deleted;
+    j["delta_bytes"] = m.delta_bytes;
+  }
   r.json = j.dump();
   return r;
 }

@@ -7,9 +7,12 @@
 // the fingerprint (per database: keys, keys with a TTL, a canonical digest)
 // goes into the manifest, stored last.
 //
-// A snapshot (tag "redis") holds:
+// A full snapshot (tag "redis") holds:
 //   /redis/dump.rdb        the RDB as the server sent it
 //   /redis/manifest.json   RedisManifest
+// A delta snapshot holds the records changed since the newest full of the
+// same server instead (delta.h); backups are deltas unless there is no
+// full, it is --full-after days old, or --type full says so.
 #pragma once
 
 #include <memory>
@@ -20,6 +23,7 @@
 #include "base/status.h"
 #include "source/source.h"
 #include "source/redis/client.h"
+#include "source/redis/delta.h"
 #include "source/redis/digest.h"
 
 namespace lifeboat::redis {
@@ -36,7 +40,12 @@ struct RedisManifest {
   std::string method;  // "replication" or "bgsave"
   uint64_t rdb_bytes = 0;
   uint64_t functions = 0;
-  Fingerprint fingerprint;
+  Fingerprint fingerprint;  // of the whole data set, delta or not
+  std::string type = "full";  // or "delta"
+  // delta: the full it builds on, its key count, and what changed since.
+  std::string base_snapshot;
+  uint64_t base_keys = 0, changed = 0, added = 0, deleted = 0;
+  uint64_t delta_bytes = 0;  // of delta.rdb
 
   std::string ToJson() const;
   static Result<RedisManifest> FromJson(std::string_view json);
@@ -45,6 +54,10 @@ struct RedisManifest {
 struct RedisBackupOptions {
   std::string data_dir;  // for the BGSAVE fallback: the server's dir, readable here
   double timeout = 60;   // seconds without a byte from the server before giving up
+  // full, delta (against the newest full of this server), or auto: delta
+  // unless there is no full or it is full_after_days old.
+  std::string type = "auto";
+  long full_after_days = 7;
 };
 
 // The Redis Source: the RDB as a stream, the manifest at Stop.
@@ -56,7 +69,9 @@ class RedisBackup final : public Source {
   std::vector<std::string> Tags() const override { return {kRedisTag}; }
   // Connects and reads INFO. kAccessDenied for a wrong password,
   // kUnavailable for a server that cannot be reached.
+  // Plans full or delta against the snapshots in `catalog`.
   Status Prepare(SnapshotCatalog& catalog) override;
+  std::vector<std::string> Warnings() const override { return warnings_; }
   std::vector<Item> Items() override;
   Result<std::vector<Item>> Stop() override;
   void Abort() override;
@@ -70,6 +85,14 @@ class RedisBackup final : public Source {
   Status Transfer(int out);
   Status TransferByReplication(int out, bool* refused);
   Status TransferByBgsave(int out);
+  // The newest full of this server, when this backup is to be a delta.
+  Status PlanDelta(SnapshotCatalog& catalog);
+  // Delta: reads the full's records into table_.
+  Status LoadBase();
+  // Every record of the server's RDB, as it is parsed; and its end.
+  Status OnRecord(RdbEntry& e);
+  Status FinishRecords(const RdbSummary& sum);
+  bool delta() const { return manifest_.type == "delta"; }
 
   Endpoint ep_;
   RedisBackupOptions options_;
@@ -77,6 +100,14 @@ class RedisBackup final : public Source {
   std::thread producer_;
   Status producer_status_;
   std::string s_refusal_;  // the server's answer to SYNC / PSYNC when it refused both
+  std::vector<std::string> warnings_;
+  // Delta: the full, its RDB, its records; the delta's RDB and the full's
+  // records it drops.
+  std::unique_ptr<SnapshotReader> base_;
+  Node base_rdb_;
+  KeyTable table_;
+  std::unique_ptr<RdbWriter> writer_;
+  std::vector<KeyId> dropped_;
 };
 
 }  // namespace lifeboat::redis

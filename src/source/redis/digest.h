@@ -42,7 +42,8 @@ Digest128 HashBytes(std::string_view data);
 // order counts; for sets, hashes and sorted sets it does not.
 class ValueDigest {
  public:
-  explicit ValueDigest(Kind kind) : kind_(kind) {}
+  // on = false: every call does nothing and Finish() is zero.
+  explicit ValueDigest(Kind kind, bool on = true) : kind_(kind), on_(on) {}
   void String(std::string_view v);                                 // kString, kModule (opaque bytes)
   void ListElement(std::string_view v);                            // kList
   void SetMember(std::string_view v);                              // kSet
@@ -56,6 +57,7 @@ class ValueDigest {
  private:
   void Ordered(std::string_view v);
   Kind kind_;
+  bool on_;
   std::string ordered_;  // running state of ordered kinds: the previous digest
   Digest128 sum_;
   uint64_t count_ = 0;
@@ -69,6 +71,7 @@ void AppendField(std::string* out, std::string_view s);
 struct DbFingerprint {
   uint64_t keys = 0, expires = 0;
   Digest128 digest;
+  bool operator==(const DbFingerprint&) const = default;
 };
 
 struct Fingerprint {

@@ -112,6 +112,18 @@ Driver RedisDriver() {
     LB_ASSIGN_OR_RETURN(Endpoint ep, EndpointFrom(url, o));
     RedisBackupOptions ro;
     ro.data_dir = o.Get("redis-data-dir");
+    ro.type = o.Has("force") ? "full" : o.Get("type", "auto");
+    if (ro.type != "auto" && ro.type != "full" && ro.type != "delta") {
+      return InvalidArgument("--type must be full, delta or auto for Redis, not \"" + ro.type + "\"");
+    }
+    if (o.Has("full-after")) {
+      char* end = nullptr;
+      std::string v = o.Get("full-after");
+      ro.full_after_days = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || ro.full_after_days < 0) {
+        return InvalidArgument("--full-after takes a number of days, not \"" + v + "\"");
+      }
+    }
     return std::unique_ptr<Source>(new RedisBackup(std::move(ep), ro));
   };
   d.target = [](const std::string& url, const OptionView& o) -> Result<std::unique_ptr<RestoreTarget>> {

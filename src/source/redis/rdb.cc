@@ -596,7 +596,7 @@ Status Parser::Value(int type, RdbEntry* e) {
       return Bad("unknown value type " + std::to_string(type) + " at byte " + std::to_string(offset_));
   }
   e->kind = kind;
-  ValueDigest d(kind);
+  ValueDigest d(kind, o_.digests);
   switch (type) {
     case kTypeString: {
       LB_ASSIGN_OR_RETURN(std::string v, String());
@@ -643,6 +643,7 @@ Status Parser::Value(int type, RdbEntry* e) {
           LB_ASSIGN_OR_RETURN(container, Length());
         }
         LB_ASSIGN_OR_RETURN(std::string node, String());
+        if (!o_.digests) continue;
         if (container == 1) {  // a plain node: one large element
           d.ListElement(node);
           continue;
@@ -663,6 +664,7 @@ Status Parser::Value(int type, RdbEntry* e) {
     case kTypeZsetListpack:
     case kTypeSetListpack: {
       LB_ASSIGN_OR_RETURN(std::string blob, String());
+      if (!o_.digests) break;
       std::vector<Elem> el;
       Status s = type == kTypeHashZipmap  ? ParseZipmap(blob, &el)
                  : type == kTypeSetIntset ? ParseIntset(blob, &el)
@@ -754,10 +756,12 @@ Result<RdbSummary> Parser::Run(const std::function<Status(RdbEntry&)>& on_entry)
       case kOpSlotInfo:
         for (int k = 0; k < 3; ++k) LB_RETURN_IF_ERROR(Length().status());
         continue;
-      case kOpFunction2:
-        LB_RETURN_IF_ERROR(String().status());
+      case kOpFunction2: {
+        LB_ASSIGN_OR_RETURN(std::string code, String());
+        if (o_.capture_raw) sum.function_code.push_back(std::move(code));
         ++sum.functions;
         continue;
+      }
       case kOpFunctionPreGa:
         return Bad("functions in the pre-GA format of Redis 7.0 release candidates");
       case kOpModuleAux: {

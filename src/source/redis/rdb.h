@@ -21,6 +21,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "source/redis/digest.h"
@@ -63,12 +64,17 @@ struct RdbSummary {
   Fingerprint fingerprint;
   uint64_t bytes = 0;      // read, EOF marker and checksum included
   uint64_t functions = 0;  // Redis 7 function libraries (kept in the RDB, not replayed)
+  std::vector<std::string> function_code;  // their source, with RdbOptions::capture_raw
   uint64_t modules_aux = 0;
   bool checksum_checked = false;  // false when the file carries none (0)
 };
 
 struct RdbOptions {
   bool capture_raw = false;
+  // false: no canonical digests (RdbEntry::digest and the fingerprint stay
+  // zero) and encoded containers are not taken apart, only stepped over —
+  // for a delta reading its full's records, compared by their raw bytes.
+  bool digests = true;
   // Strings and encoded containers larger than this are refused (Redis's
   // proto-max-bulk-len default is 512 MiB).
   uint64_t max_string = uint64_t(512) << 20;

@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "base/bytes.h"
+#include "env/env.h"
 #include "source/redis/backup.h"
+#include "source/redis/delta.h"
 #include "source/redis/rdb.h"
 
 namespace lifeboat::redis {
@@ -30,10 +32,11 @@ class FdInput final : public RdbInput {
   int fd_;
 };
 
-// Parses the snapshot's RDB as the engine reads it from the repository.
-Result<RdbSummary> ParseStored(SnapshotReader& reader, const RdbOptions& o,
-                               const std::function<Status(RdbEntry&)>& on_entry) {
-  LB_ASSIGN_OR_RETURN(Node node, reader.Find(kRdbPath));
+}  // namespace
+
+Result<RdbSummary> ParseStoredRdb(SnapshotReader& reader, const std::string& path, const RdbOptions& o,
+                                  const std::function<Status(RdbEntry&)>& on_entry) {
+  LB_ASSIGN_OR_RETURN(Node node, reader.Find(path));
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) return ErrnoStatus("pipe", errno);
   Status wrote;
@@ -45,10 +48,54 @@ Result<RdbSummary> ParseStored(SnapshotReader& reader, const RdbOptions& o,
   auto sum = ParseRdb(in, o, on_entry);
   close(p[0]);  // a writer still going gets EPIPE and stops
   writer.join();
-  if (!sum.ok()) return sum.status().WithContext("snapshot " + reader.snapshot().id.Short() + " " + kRdbPath);
+  if (!sum.ok()) return sum.status().WithContext("snapshot " + reader.snapshot().id.Short() + " " + path);
   if (!wrote.ok()) return wrote;
   return sum;
 }
+
+Result<RdbSummary> ReadSnapshotRecords(SnapshotReader& reader, const RdbOptions& o,
+                                       const std::function<Status(RdbEntry&)>& on_entry) {
+  LB_ASSIGN_OR_RETURN(std::string mtext, reader.ReadFile(kManifestPath));
+  LB_ASSIGN_OR_RETURN(RedisManifest m, RedisManifest::FromJson(mtext));
+  if (m.type != "delta") return ParseStoredRdb(reader, kRdbPath, o, on_entry);
+  const std::string snap = "snapshot " + reader.snapshot().id.Short();
+  LB_ASSIGN_OR_RETURN(std::string ids, reader.ReadFile(kDroppedPath));
+  auto dropped = DecodeKeyIds(ids);
+  if (!dropped.ok()) return dropped.status().WithContext(snap);
+  Fingerprint fp;
+  uint64_t skipped = 0;
+  LB_ASSIGN_OR_RETURN(RdbSummary base, ParseStoredRdb(reader, kBaseRdbPath, o, [&](RdbEntry& e) -> Status {
+                        if (ContainsKeyId(*dropped, KeyIdOf(e.db, e.key))) {
+                          ++skipped;
+                          return Status::Ok();
+                        }
+                        fp.AddKey(e.db, e.key, e.kind, e.digest, e.expire_ms >= 0);
+                        return on_entry(e);
+                      }));
+  LB_ASSIGN_OR_RETURN(RdbSummary sum, ParseStoredRdb(reader, kDeltaRdbPath, o, [&](RdbEntry& e) -> Status {
+                        fp.AddKey(e.db, e.key, e.kind, e.digest, e.expire_ms >= 0);
+                        return on_entry(e);
+                      }));
+  if (skipped != dropped->size()) {
+    return Corrupt(snap + ": " + std::to_string(dropped->size() - skipped) + " of the keys " + kDroppedPath +
+                   " drops are not in the full it builds on");
+  }
+  // Empty databases do not appear in a fingerprint computed from records.
+  Fingerprint want = m.fingerprint;
+  for (auto it = want.dbs.begin(); it != want.dbs.end();)
+    it = it->second.keys == 0 ? want.dbs.erase(it) : std::next(it);
+  if (fp.dbs != want.dbs) {
+    return Corrupt(snap +
+                   ": the full's records and the delta's do not add up to the data set backed up "
+                   "(fingerprint differs)");
+  }
+  sum.version = std::max(sum.version, base.version);
+  sum.bytes += base.bytes;
+  sum.fingerprint = std::move(fp);
+  return sum;
+}
+
+namespace {
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -102,11 +149,11 @@ Result<RestoreSummary> RestoreToServer(SnapshotReader& reader, const Endpoint& t
   RestoreSummary sum;
   int db = -1;
   const int64_t now = NowMs();
-  std::deque<std::string> pending;  // keys awaiting their reply, for the message
+  std::deque<std::string> pending;  // keys awaiting their reply, oldest first, for the message
+  size_t unsent = 0;                // of them, appended but not flushed
   size_t queued_bytes = 0;
-  auto drain = [&]() -> Status {
-    LB_RETURN_IF_ERROR(c->Flush());
-    while (!pending.empty()) {
+  auto read_replies = [&](size_t n) -> Status {
+    for (; n > 0; --n) {
       LB_ASSIGN_OR_RETURN(Reply r, c->ReadReply());
       std::string key = std::move(pending.front());
       pending.pop_front();
@@ -115,12 +162,21 @@ Result<RestoreSummary> RestoreToServer(SnapshotReader& reader, const Endpoint& t
                        "\" refused: " + r.str);
       }
     }
+    return Status::Ok();
+  };
+  // Sends this batch, then reads the previous one's replies: the server
+  // works on one batch while the next is parsed. Replies are a few bytes
+  // each, so neither side's socket buffer fills while the other writes.
+  auto send_batch = [&]() -> Status {
+    LB_RETURN_IF_ERROR(c->Flush());
+    LB_RETURN_IF_ERROR(read_replies(pending.size() - unsent));
+    unsent = 0;
     queued_bytes = 0;
     return Status::Ok();
   };
   RdbOptions o;
   o.capture_raw = true;
-  auto parsed = ParseStored(reader, o, [&](RdbEntry& e) -> Status {
+  auto parsed = ReadSnapshotRecords(reader, o, [&](RdbEntry& e) -> Status {
     if (e.expire_ms >= 0 && e.expire_ms <= now) {
       ++sum.expired;
       return Status::Ok();
@@ -128,6 +184,7 @@ Result<RestoreSummary> RestoreToServer(SnapshotReader& reader, const Endpoint& t
     if (e.db != db) {
       LB_RETURN_IF_ERROR(c->Append({"SELECT", std::to_string(e.db)}));
       pending.push_back("(SELECT " + std::to_string(e.db) + ")");
+      ++unsent;
       db = e.db;
     }
     std::vector<std::string> cmd = {"RESTORE", e.key, std::to_string(e.expire_ms >= 0 ? e.expire_ms : 0),
@@ -137,12 +194,14 @@ Result<RestoreSummary> RestoreToServer(SnapshotReader& reader, const Endpoint& t
     queued_bytes += cmd[3].size() + e.key.size();
     LB_RETURN_IF_ERROR(c->Append(cmd));
     pending.push_back(e.key);
+    ++unsent;
     sum.keys[e.db]++;
-    if (pending.size() >= 512 || queued_bytes >= (8u << 20)) return drain();
+    if (unsent >= 512 || queued_bytes >= (8u << 20)) return send_batch();
     return Status::Ok();
   });
   if (!parsed.ok()) return parsed.status();
-  LB_RETURN_IF_ERROR(drain());
+  LB_RETURN_IF_ERROR(c->Flush());
+  LB_RETURN_IF_ERROR(read_replies(pending.size()));
   sum.bytes = parsed->bytes;
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return sum;
@@ -165,8 +224,30 @@ Status RestoreToDataDir(SnapshotReader& reader, const std::string& dir, bool rep
 }
 
 Status WriteRdb(SnapshotReader& reader, int fd, const std::string& what) {
-  LB_ASSIGN_OR_RETURN(Node node, reader.Find(kRdbPath));
-  return reader.CopyFile(node, fd, what);
+  LB_ASSIGN_OR_RETURN(std::string mtext, reader.ReadFile(kManifestPath));
+  LB_ASSIGN_OR_RETURN(RedisManifest m, RedisManifest::FromJson(mtext));
+  if (m.type != "delta") {
+    LB_ASSIGN_OR_RETURN(Node node, reader.Find(kRdbPath));
+    return reader.CopyFile(node, fd, what);
+  }
+  // The file's version comes first but is known only at the end: the
+  // manifest's is the server's, at least every record's (a server that was
+  // upgraded since the full reads the full's older encodings).
+  RdbWriter w([&](std::string_view data) { return WriteAll(fd, data, what); });
+  LB_RETURN_IF_ERROR(w.Begin(m.rdb_version));
+  RdbOptions o;
+  o.capture_raw = true;
+  int highest = 0;
+  LB_ASSIGN_OR_RETURN(RdbSummary sum, ReadSnapshotRecords(reader, o, [&](RdbEntry& e) {
+                        highest = std::max(highest, e.rdb_version);
+                        return w.Entry(e);
+                      }));
+  if (highest > m.rdb_version) {
+    return Corrupt("snapshot " + reader.snapshot().id.Short() + ": the full's RDB version " +
+                   std::to_string(highest) + " is newer than the server's " + std::to_string(m.rdb_version));
+  }
+  for (const std::string& code : sum.function_code) LB_RETURN_IF_ERROR(w.Function(code));
+  return w.Finish();
 }
 
 }  // namespace lifeboat::redis

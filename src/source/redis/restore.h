@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -12,10 +13,21 @@
 #include "repo/snapshot.h"
 #include "source/source.h"
 #include "source/redis/client.h"
+#include "source/redis/rdb.h"
 
 namespace lifeboat::redis {
 
 bool IsRedisSnapshot(const Snapshot& s);
+
+// Parses the RDB file at `path` of a snapshot as the engine reads it.
+Result<RdbSummary> ParseStoredRdb(SnapshotReader& reader, const std::string& path, const RdbOptions& o,
+                                  const std::function<Status(RdbEntry&)>& on_entry);
+// Every record of a Redis snapshot: its RDB, or for a delta the full's
+// records it keeps and then its own. A delta whose records do not add up
+// to the fingerprint of the backup is kCorrupt. The summary's version is
+// the highest of the files read.
+Result<RdbSummary> ReadSnapshotRecords(SnapshotReader& reader, const RdbOptions& o,
+                                       const std::function<Status(RdbEntry&)>& on_entry);
 
 struct RestoreOptions {
   bool flush = false;    // FLUSHALL the target first
@@ -36,7 +48,8 @@ Result<RestoreSummary> RestoreToServer(SnapshotReader& reader, const Endpoint& t
 // Writes DIR/dump.rdb (through a temporary file); refuses an existing one
 // unless replace.
 Status RestoreToDataDir(SnapshotReader& reader, const std::string& dir, bool replace);
-// The stored RDB, byte for byte, to `fd`.
+// The snapshot's RDB to `fd`: a full's byte for byte, a delta's written
+// from the full's records and its own.
 Status WriteRdb(SnapshotReader& reader, int fd, const std::string& what);
 
 }  // namespace lifeboat::redis

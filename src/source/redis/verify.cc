@@ -323,54 +323,34 @@ Result<VerifyReport> VerifySnapshot(SnapshotReader& reader) {
   bool any_bad = false;
   for (const auto& v : rep.dbs) any_bad = any_bad || !v.ok;
   if (any_bad) {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) == 0) {
-      LB_ASSIGN_OR_RETURN(Node node, reader.Find(kRdbPath));
-      std::thread writer([&] {
-        reader.CopyFile(node, p[1], "the RDB stream").IgnoreError();
-        close(p[1]);
-      });
-      class In final : public RdbInput {
-       public:
-        explicit In(int fd) : fd_(fd) {}
-        Result<size_t> ReadSome(char* b, size_t n) override {
-          ssize_t k = read(fd_, b, n);
-          if (k < 0) return ErrnoStatus("read", errno);
-          return static_cast<size_t>(k);
-        }
-        int fd_;
-      } in(p[0]);
-      std::map<int, std::unordered_set<std::string>> in_rdb;
-      auto parsed = ParseRdb(in, RdbOptions{}, [&](RdbEntry& e) {
-        in_rdb[e.db].insert(e.key);
-        if (first_bad.count(e.db)) return Status::Ok();
-        auto& lk = live_keys[e.db];
-        auto it = lk.find(e.key);
-        if (it == lk.end())
-          first_bad[e.db] = "key \"" + e.key.substr(0, 100) + "\" is missing after the load";
-        else if (e.kind != Kind::kModule && !(it->second == KeyRecordDigest(e.key, e.kind, e.digest)))
-          first_bad[e.db] = "key \"" + e.key.substr(0, 100) + "\" differs";
-        return Status::Ok();
-      });
-      close(p[0]);
-      writer.join();
-      for (auto& v : rep.dbs) {
-        if (v.ok) continue;
-        if (!parsed.ok()) {
-          v.detail = "the stored RDB does not parse: " + parsed.status().message();
-          continue;
-        }
-        if (first_bad.count(v.db)) {
-          v.detail = first_bad[v.db];
-        } else {
-          for (const auto& [k, d] : live_keys[v.db]) {
-            if (!in_rdb[v.db].count(k)) {
-              v.detail = "key \"" + k.substr(0, 100) + "\" is not in the RDB";
-              break;
-            }
+    std::map<int, std::unordered_set<std::string>> in_rdb;
+    auto parsed = ReadSnapshotRecords(reader, RdbOptions{}, [&](RdbEntry& e) {
+      in_rdb[e.db].insert(e.key);
+      if (first_bad.count(e.db)) return Status::Ok();
+      auto& lk = live_keys[e.db];
+      auto it = lk.find(e.key);
+      if (it == lk.end())
+        first_bad[e.db] = "key \"" + e.key.substr(0, 100) + "\" is missing after the load";
+      else if (e.kind != Kind::kModule && !(it->second == KeyRecordDigest(e.key, e.kind, e.digest)))
+        first_bad[e.db] = "key \"" + e.key.substr(0, 100) + "\" differs";
+      return Status::Ok();
+    });
+    for (auto& v : rep.dbs) {
+      if (v.ok) continue;
+      if (!parsed.ok()) {
+        v.detail = "the stored RDB does not parse: " + parsed.status().message();
+        continue;
+      }
+      if (first_bad.count(v.db)) {
+        v.detail = first_bad[v.db];
+      } else {
+        for (const auto& [k, d] : live_keys[v.db]) {
+          if (!in_rdb[v.db].count(k)) {
+            v.detail = "key \"" + k.substr(0, 100) + "\" is not in the RDB";
+            break;
           }
-          if (v.detail.empty()) v.detail = "the stored RDB does not match its fingerprint";
         }
+        if (v.detail.empty()) v.detail = "the stored RDB does not match its fingerprint";
       }
     }
   }
