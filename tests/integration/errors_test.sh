@@ -137,7 +137,11 @@ pack_a=$(find "$REPO/data" -type f -size +1000k | head -n 1)
 [[ -n $pack_a ]] || fail "no pack holding a.bin"
 cp "$pack_a" "$WORK/pack.bak"
 chmod u+w "$pack_a"
-printf '\xff' | dd of="$pack_a" bs=1 seek=500000 conv=notrunc status=none
+# Flip every bit of one byte (writing a fixed 0xff left the pack intact when
+# that byte already was 0xff: 1 run in 256).
+byte=$(od -An -tu1 -j 500000 -N 1 "$pack_a" | tr -d ' ')
+printf "\\x$(printf %02x $((byte ^ 0xff)))" | dd of="$pack_a" bs=1 seek=500000 conv=notrunc status=none
+cmp -s "$pack_a" "$WORK/pack.bak" && fail "the pack was not changed"
 expect_exit 0 lb -r "$REPO" check
 expect_exit 4 lb -r "$REPO" check --read-data
 grep -q "pack $(basename "$pack_a")" "$WORK/last.out" || { cat "$WORK/last.out"; fail "check does not name the pack"; }
@@ -162,7 +166,9 @@ lb -r "$REPO" check --read-data >/dev/null || fail "repository not whole after p
 step "corrupt index, snapshot and key files are named"
 idx=$(ls "$REPO/index" | head -n 1)
 cp "$REPO/index/$idx" "$WORK/idx.bak"
-chmod u+w "$REPO/index/$idx" && printf 'X' | dd of="$REPO/index/$idx" bs=1 seek=40 conv=notrunc status=none
+chmod u+w "$REPO/index/$idx"
+byte=$(od -An -tu1 -j 40 -N 1 "$REPO/index/$idx" | tr -d ' ')
+printf "\\x$(printf %02x $((byte ^ 0xff)))" | dd of="$REPO/index/$idx" bs=1 seek=40 conv=notrunc status=none
 expect_exit 4 lb -r "$REPO" check
 grep -q "index $idx" "$WORK/last.out" || fail "corrupt index not named"
 expect_exit 4 lb -r "$REPO" ls latest
