@@ -108,6 +108,17 @@ class FileInput final : public RdbInput {
   int fd_, out_;
 };
 
+// The fields of a delta, the same in the manifest and the summary.
+void AddDeltaFields(const RedisManifest& m, nlohmann::json* j) {
+  if (m.type != "delta") return;
+  (*j)["base_snapshot"] = m.base_snapshot;
+  (*j)["base_keys"] = m.base_keys;
+  (*j)["changed"] = m.changed;
+  (*j)["added"] = m.added;
+  (*j)["deleted"] = m.deleted;
+  (*j)["delta_bytes"] = m.delta_bytes;
+}
+
 }  // namespace
 
 std::string RedisManifest::ToJson() const {
@@ -120,14 +131,7 @@ std::string RedisManifest::ToJson() const {
                    {"functions", functions},
                    {"fingerprint", nlohmann::json::parse(fingerprint.ToJson())},
                    {"type", type}};
-  if (type == "delta") {
-    j["base_snapshot"] = base_snapshot;
-    j["base_keys"] = base_keys;
-    j["changed"] = changed;
-    j["added"] = added;
-    j["deleted"] = deleted;
-    j["delta_bytes"] = delta_bytes;
-  }
+  AddDeltaFields(*this, &j);
   return j.dump(1) + "\n";
 }
 
@@ -442,14 +446,7 @@ Report RedisBackup::Summary() const {
                    {"keys", m.fingerprint.total_keys()},
                    {"fingerprint", nlohmann::json::parse(m.fingerprint.ToJson())},
                    {"type", m.type}};
-  if (m.type == "delta") {
-    j["base_snapshot"] = m.base_snapshot;
-    j["base_keys"] = m.base_keys;
-    j["changed"] = m.changed;
-    j["added"] = m.added;
-    j["deleted"] = m.deleted;
-    j["delta_bytes"] = m.delta_bytes;
-  }
+  AddDeltaFields(m, &j);
   r.json = j.dump();
   return r;
 }
