@@ -3,17 +3,34 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "base/bytes.h"
 #include "cli/commands.h"
 #include "engine/backup.h"
 #include "env/env.h"
+#include "io/zstd.h"
 #include "source/fs/files.h"
 #include "source/registry.h"
 
 namespace lifeboat::cli {
 namespace {
+
+// --compression: auto (nullopt: the source's choice), off, max or a level.
+Result<std::optional<int>> ParseCompression(const std::string& mode) {
+  if (mode == "auto") return std::optional<int>();
+  if (mode == "off") return std::optional<int>(0);
+  if (mode == "max") return std::optional<int>(kMaxZstdLevel);
+  char* end = nullptr;
+  long level = std::strtol(mode.c_str(), &end, 10);
+  if (mode.empty() || *end != '\0' || level < 1 || level > kMaxZstdLevel) {
+    return InvalidArgument("--compression: \"" + mode + "\" is not auto, off, max or a zstd level 1-" +
+                           std::to_string(kMaxZstdLevel));
+  }
+  return std::optional<int>(static_cast<int>(level));
+}
 
 Result<std::vector<std::string>> ReadPatternFile(const std::string& path) {
   LB_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
@@ -135,6 +152,11 @@ int RunBackupCmd(Context& ctx) {
   opts.use_stdin = a.Has("stdin");
   opts.stdin_filename = a.Get("stdin-filename", "stdin");
   opts.force = a.Has("force");
+  if (a.Has("compression")) {
+    auto level = ParseCompression(a.Get("compression"));
+    if (!level.ok()) return Fail(ctx, level.status());
+    opts.compression = *level;
+  }
   if (a.Has("time")) {
     auto t = ParseUserTime(a.Get("time"));
     if (!t) return Fail(ctx, InvalidArgument("--time: cannot parse \"" + a.Get("time") + "\""));
@@ -201,6 +223,8 @@ Command BackupCommand() {
       {"parent", 0, true, "use this snapshot as the parent", "SNAPSHOT"},
       {"force", 'f', false, "read all files, even unchanged ones (Redis: a full backup)"},
       {"time", 0, true, "record this time instead of now (\"2024-05-01 12:00:00\")", "TIME"},
+      {"compression", 0, true, "auto (the source's choice: zstd level 3, Redis 1), off, max (level 19) or a "
+                               "zstd level 1-19", "MODE"},
       {"no-fingerprint", 0, false, "PostgreSQL: take no per-table fingerprint (verify can then only restore)"},
       {"no-globals", 0, false, "PostgreSQL: do not dump roles and tablespaces (pg_dumpall --globals-only)"},
       {"database", 0, true, "PostgreSQL, with a URL naming no database: back up these (a,b or repeat)", "NAMES"},

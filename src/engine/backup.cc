@@ -572,6 +572,7 @@ void ScanTotals(const std::vector<std::string>& roots, const std::vector<PathPat
 Result<BackupSummary> RunBackup(Repository& repo, const BackupOptions& options,
                                 ProgressCounters* progress, WarningSink* warnings) {
   auto start = std::chrono::steady_clock::now();
+  if (options.compression) repo.set_compression(*options.compression);
   Archiver archiver(repo, options, progress, warnings);
   Snapshot snap;
   snap.time = options.time.value_or(Now());
@@ -702,6 +703,7 @@ Result<BackupSummary> RunBackup(Repository& repo, Source& source, BackupOptions 
   for (auto& e : source.Excludes()) options.excludes.push_back(std::move(e));
   options.skip_paths = source.SkipPaths();
   if (std::optional<Id> parent = source.Parent()) options.parent = *parent;
+  repo.set_compression(options.compression.value_or(source.CompressionLevel()));
   Status started = source.Start();
   if (!started.ok()) return fail(started);
   std::vector<Item> items = source.Items();

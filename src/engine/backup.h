@@ -44,6 +44,8 @@ struct BackupOptions {
   bool force = false;        // read every file, ignore any parent
   std::optional<Timestamp> time;
   size_t threads = 0;  // 0: one per core
+  // The zstd level for new blobs (0: none); unset: the Source's choice.
+  std::optional<int> compression;
 };
 
 struct BackupSummary {

@@ -10,6 +10,9 @@ namespace lifeboat {
 
 // restic's "auto" compression mode uses zstd's default (level 3); so do we.
 constexpr int kDefaultZstdLevel = 3;
+// `--compression max`: zstd's highest level short of its "ultra" levels
+// (slow; for data written once and kept long).
+constexpr int kMaxZstdLevel = 19;
 // The default bound on a decompressed frame: 1 GiB.
 constexpr size_t kMaxZstdFrame = size_t(1) << 30;
 

@@ -94,7 +94,8 @@ Repository::Repository(std::unique_ptr<Storage> storage, MasterKey key, std::str
     : storage_(std::move(storage)),
       key_(std::move(key)),
       key_name_(std::move(key_name)),
-      config_(std::move(config)) {}
+      config_(std::move(config)),
+      zstd_level_(kDefaultZstdLevel) {}
 
 Repository::~Repository() {
   {
@@ -293,11 +294,11 @@ Result<bool> Repository::SaveBlob(BlobType type, const Id& id, std::string_view 
   // Compress outside any lock; keep compression only if it helps.
   uint32_t uncompressed_length = 0;
   std::string_view payload = plaintext;
-  if (config_.version >= 2) {
+  if (int level = zstd_level_.load(std::memory_order_relaxed); config_.version >= 2 && level > 0) {
     Scratch& scratch = ThreadScratch();
     size_t bound = ZstdBound(plaintext.size());
     char* out = scratch.Reserve(bound);
-    size_t n = ZstdCompressTo(plaintext, out, bound);
+    size_t n = ZstdCompressTo(plaintext, out, bound, level);
     if (n != 0 && n < plaintext.size()) {
       payload = std::string_view(out, n);
       uncompressed_length = static_cast<uint32_t>(plaintext.size());

@@ -69,6 +69,10 @@ class Repository {
   const std::string& key_name() const { return key_name_; }
   MasterIndex& index() { return index_; }
   WriteStats& write_stats() { return write_stats_; }
+  // The zstd level SaveBlob compresses new blobs at (format v2); 0 stores
+  // them uncompressed. Default: kDefaultZstdLevel.
+  void set_compression(int level) { zstd_level_ = level; }
+  int compression() const { return zstd_level_; }
 
   // --- unpacked files ---------------------------------------------------
   // Loads, checks the name against the content hash, decrypts and decodes.
@@ -130,6 +134,7 @@ class Repository {
   MasterIndex index_;
   std::vector<Id> index_files_;
   WriteStats write_stats_;
+  std::atomic<int> zstd_level_;
 
   std::mutex pending_mu_;
   std::unordered_set<Id, IdHash> pending_[2];  // blobs being stored, by type

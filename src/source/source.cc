@@ -1,6 +1,10 @@
 #include "source/source.h"
 
+#include "io/zstd.h"
+
 namespace lifeboat {
+
+int Source::CompressionLevel() const { return kDefaultZstdLevel; }
 
 const std::string& ItemPath(const Item& item) {
   static const std::string kNone;

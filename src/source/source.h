@@ -128,6 +128,9 @@ class Source {
   virtual std::set<std::string> SkipPaths() const { return {}; }
   virtual std::optional<Id> Parent() const { return std::nullopt; }
   virtual std::vector<std::string> Warnings() const { return {}; }
+  // The zstd level new blobs are stored at unless the user chose one
+  // (`backup --compression`); 0 stores them uncompressed.
+  virtual int CompressionLevel() const;
   // Connects, checks preconditions and plans (full or differential)
   // against earlier snapshots. Nothing is changed on the source yet.
   virtual Status Prepare(SnapshotCatalog& catalog) = 0;
