@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "base/bytes.h"
@@ -26,12 +29,83 @@ std::string InfoField(const std::string& info, const std::string& field) {
   return info.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
+// Reads the server's socket on a thread of its own into at most `cap` bytes
+// of blocks. In a transfer the server's fork writes the RDB into a pipe that
+// drains only as fast as we read the socket: every moment the parser waits
+// on the repository (a pack being written, workers all busy) would stall the
+// fork and add to the backup's time once the socket buffer is full. This
+// keeps the fork writing.
+class SocketPrefetch final : public RdbInput {
+ public:
+  SocketPrefetch(Connection& c, size_t cap) : c_(c), cap_(cap), thread_([this] { Run(); }) {}
+  ~SocketPrefetch() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    c_.ShutdownRead();
+    thread_.join();
+  }
+
+  Result<size_t> ReadSome(char* buf, size_t n) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !blocks_.empty() || ended_; });
+    if (blocks_.empty()) return status_;  // the reader's error
+    const std::string& b = blocks_.front();
+    size_t k = std::min(n, b.size() - front_pos_);
+    std::memcpy(buf, b.data() + front_pos_, k);
+    front_pos_ += k;
+    held_ -= k;
+    if (front_pos_ == b.size()) {
+      blocks_.pop_front();
+      front_pos_ = 0;
+    }
+    cv_.notify_all();
+    return k;
+  }
+
+ private:
+  void Run() {
+    std::vector<char> buf(256 << 10);
+    while (true) {
+      Result<size_t> k = c_.ReadSome(buf.data(), buf.size());
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!k.ok()) {
+        status_ = k.status();
+        ended_ = true;
+        cv_.notify_all();
+        return;
+      }
+      blocks_.emplace_back(buf.data(), *k);
+      held_ += *k;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return held_ < cap_ || stop_; });
+      if (stop_) return;
+    }
+  }
+
+  Connection& c_;
+  size_t cap_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> blocks_;
+  size_t front_pos_ = 0;
+  size_t held_ = 0;
+  bool ended_ = false, stop_ = false;
+  Status status_ = Status::Ok();
+  std::thread thread_;  // last: starts when the rest is ready
+};
+
+// What a transfer may hold of the server's socket ahead of the parser.
+constexpr size_t kMaxPrefetch = size_t(64) << 20;
+
 // The RDB of a replication transfer, passed on to `out` as the parser reads
 // it (unless `out` is -1: a delta writes its own). A "$<len>" payload ends after len bytes; a diskless "$EOF:<mark>" one
 // where the 40-byte mark appears, which is held back from the output.
 class ReplicationInput final : public RdbInput {
  public:
-  ReplicationInput(Connection& c, int out, std::string mark, uint64_t len)
+  ReplicationInput(RdbInput& c, int out, std::string mark, uint64_t len)
       : c_(c), out_(out), mark_(std::move(mark)), remaining_(len) {}
 
   Result<size_t> ReadSome(char* buf, size_t n) override {
@@ -79,7 +153,7 @@ class ReplicationInput final : public RdbInput {
     return Status::Ok();
   }
 
-  Connection& c_;
+  RdbInput& c_;
   int out_;
   std::string mark_;
   uint64_t remaining_;
@@ -107,6 +181,53 @@ class FileInput final : public RdbInput {
  private:
   int fd_, out_;
 };
+
+// Holds the start of an input in memory while a delta's full is still being
+// read back (so the server is not kept waiting), then serves it, then the
+// rest of the input. At most `cap` bytes are held: past that the server
+// waits after all.
+class SpoolInput final : public RdbInput {
+ public:
+  SpoolInput(RdbInput& in, const std::atomic<bool>& ready, size_t cap) : in_(in), ready_(ready), cap_(cap) {}
+
+  Status Fill() {
+    while (!ready_.load() && !ended_ && held_.size() < cap_) {
+      size_t old = held_.size();
+      held_.resize(old + kStep);
+      LB_ASSIGN_OR_RETURN(size_t k, in_.ReadSome(held_.data() + old, kStep));
+      held_.resize(old + k);
+      ended_ = k == 0;
+    }
+    return Status::Ok();
+  }
+
+  Result<size_t> ReadSome(char* buf, size_t n) override {
+    if (pos_ < held_.size()) {
+      size_t k = std::min(n, held_.size() - pos_);
+      std::memcpy(buf, held_.data() + pos_, k);
+      pos_ += k;
+      if (pos_ == held_.size()) {  // all served: give the memory back
+        std::string().swap(held_);
+        pos_ = 0;
+      }
+      return k;
+    }
+    if (ended_) return size_t{0};
+    return in_.ReadSome(buf, n);
+  }
+
+ private:
+  static constexpr size_t kStep = 1 << 20;
+  RdbInput& in_;
+  const std::atomic<bool>& ready_;
+  size_t cap_;
+  std::string held_;
+  size_t pos_ = 0;
+  bool ended_ = false;
+};
+
+// What a delta may hold of the server's RDB while its full is read back.
+constexpr size_t kMaxSpool = size_t(256) << 20;
 
 // The fields of a delta, the same in the manifest and the summary.
 void AddDeltaFields(const RedisManifest& m, nlohmann::json* j) {
@@ -221,6 +342,11 @@ Status RedisBackup::LoadBase() {
   return table_.Seal().WithContext("the full backup " + base_->snapshot().id.Short());
 }
 
+Status RedisBackup::WaitBase() {
+  if (loader_.joinable()) loader_.join();
+  return loaded_;
+}
+
 Status RedisBackup::OnRecord(RdbEntry& e) {
   if (!delta()) return Status::Ok();
   KeyId id = KeyIdOf(e.db, e.key);
@@ -280,18 +406,25 @@ Status RedisBackup::FinishRdb() {
 
 Status RedisBackup::Transfer(int out) {
   if (delta()) {
-    LB_RETURN_IF_ERROR(LoadBase());
+    loader_ = std::thread([this] {
+      loaded_ = LoadBase();
+      base_ready_ = true;
+    });
     writer_ = std::make_unique<RdbWriter>(
         [out](std::string_view data) { return WriteAll(out, data, "the delta RDB stream"); });
   }
   bool refused = false;
   Status s = TransferByReplication(out, &refused);
-  if (!refused) return s;
-  if (options_.data_dir.empty()) {
-    return Status(Code::kAccessDenied, ep_.Display() + " refuses replication (" + s.message() +
-                                           ") and no --redis-data-dir was given for the BGSAVE fallback");
+  if (refused) {
+    if (options_.data_dir.empty()) {
+      s = Status(Code::kAccessDenied, ep_.Display() + " refuses replication (" + s.message() +
+                                          ") and no --redis-data-dir was given for the BGSAVE fallback");
+    } else {
+      s = TransferByBgsave(out);
+    }
   }
-  return TransferByBgsave(out);
+  Status base = WaitBase();  // on every path: the loader uses this object
+  return s.ok() ? base : s;
 }
 
 Status RedisBackup::TransferByReplication(int out, bool* refused) {
@@ -342,10 +475,16 @@ Status RedisBackup::TransferByReplication(int out, bool* refused) {
     if (*end != '\0') return Corrupt(ep_.Display() + ": replication payload header \"" + header + "\"");
   }
   manifest_.method = "replication";
-  ReplicationInput in(*c, delta() ? -1 : out, mark, len);
+  SocketPrefetch socket(*c, kMaxPrefetch);
+  ReplicationInput in(socket, delta() ? -1 : out, mark, len);
+  SpoolInput spool(in, base_ready_, kMaxSpool);
+  if (delta()) {
+    LB_RETURN_IF_ERROR(spool.Fill());
+    LB_RETURN_IF_ERROR(WaitBase());
+  }
   RdbOptions ro;
   ro.capture_raw = delta();
-  auto sum = ParseRdb(in, ro, [this](RdbEntry& e) { return OnRecord(e); });
+  auto sum = ParseRdb(spool, ro, [this](RdbEntry& e) { return OnRecord(e); });
   if (!sum.ok()) return sum.status().WithContext("the RDB from " + ep_.Display());
   LB_RETURN_IF_ERROR(in.Finish());
   manifest_.rdb_bytes = in.bytes();
@@ -389,6 +528,10 @@ Status RedisBackup::TransferByBgsave(int out) {
   if (fd < 0) return ErrnoStatus("open " + path + " (--redis-data-dir)", errno);
   manifest_.method = "bgsave";
   FileInput in(fd, delta() ? -1 : out);
+  if (Status base = WaitBase(); !base.ok()) {
+    close(fd);
+    return base;
+  }
   RdbOptions ro;
   ro.capture_raw = delta();
   auto sum = ParseRdb(in, ro, [this](RdbEntry& e) { return OnRecord(e); });

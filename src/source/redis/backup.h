@@ -15,16 +15,17 @@
 // full, it is --full-after days old, or --type full says so.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "base/status.h"
-#include "source/source.h"
 #include "source/redis/client.h"
 #include "source/redis/delta.h"
 #include "source/redis/digest.h"
+#include "source/source.h"
 
 namespace lifeboat::redis {
 
@@ -92,8 +93,11 @@ class RedisBackup final : public Source {
   Status TransferByBgsave(int out);
   // The newest full of this server, when this backup is to be a delta.
   Status PlanDelta(SnapshotCatalog& catalog);
-  // Delta: reads the full's records into table_.
+  // Delta: reads the full's records into table_, on loader_ (started by
+  // Transfer, so the full is read back while the server makes its RDB);
+  // WaitBase joins it. base_ready_ turns true when it is done.
   Status LoadBase();
+  Status WaitBase();
   // Every record of the server's RDB, as it is parsed; and its end.
   Status OnRecord(RdbEntry& e);
   Status FinishRecords(const RdbSummary& sum);
@@ -111,6 +115,9 @@ class RedisBackup final : public Source {
   std::unique_ptr<SnapshotReader> base_;
   Node base_rdb_;
   KeyTable table_;
+  std::thread loader_;
+  Status loaded_;
+  std::atomic<bool> base_ready_{false};
   std::unique_ptr<RdbWriter> writer_;
   std::vector<KeyId> dropped_;
 };

@@ -240,6 +240,8 @@ void Connection::SetReadTimeout(double seconds) {
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
+void Connection::ShutdownRead() { shutdown(fd_, SHUT_RD); }
+
 Status Connection::WriteAll(std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ssl_ ? SSL_write(static_cast<SSL*>(ssl_), data.data(), static_cast<int>(data.size()))

@@ -73,6 +73,9 @@ class Connection {
   Status ReadExact(char* buf, size_t n);
   // Socket receive timeout for the waits of a long transfer (0: none).
   void SetReadTimeout(double seconds);
+  // Ends reading: a read blocked on another thread returns (an error), and
+  // every later one fails. Safe to call from any thread.
+  void ShutdownRead();
 
   const Endpoint& endpoint() const { return ep_; }
 
