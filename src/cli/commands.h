@@ -38,6 +38,7 @@ Command PruneCommand();
 Command RepairCommand();
 Command VerifyCommand();
 Command PgCommand();
+Command ConfigCommand();
 
 // PostgreSQL forms of backup, restore and dump (cmd_postgres.cc).
 // "latest" as the newest snapshot a driver made (of `driver` if given; of

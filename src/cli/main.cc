@@ -21,7 +21,7 @@ std::vector<Command> AllCommands() {
   return {InitCommand(),  BackupCommand(), SnapshotsCommand(), LsCommand(),
           RestoreCommand(), DumpCommand(), CheckCommand(),     CatCommand(),
           KeyCommand(),   StatsCommand(),  UnlockCommand(),   CopyCommand(),     ForgetCommand(),
-          PruneCommand(),  RepairCommand(), VerifyCommand(), PgCommand()};
+          PruneCommand(),  RepairCommand(), VerifyCommand(), PgCommand(), ConfigCommand()};
 }
 
 void PrintUsage(const std::vector<Command>& commands) {

@@ -1,0 +1,327 @@
+#include "scheduler/config.h"
+
+#include <sys/stat.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <functional>
+#include <set>
+
+#include "base/timefmt.h"
+#include "env/env.h"
+#include "source/registry.h"
+
+namespace lifeboat {
+namespace {
+
+// Walks the document with the file's name and the dotted key path, so that
+// every error can say where it is.
+class Reader {
+ public:
+  explicit Reader(std::string path) : path_(std::move(path)) {}
+
+  Status Error(const YAML::Node& at, const std::string& key, const std::string& why) const {
+    std::string line = at.Mark().line >= 0 ? ":" + std::to_string(at.Mark().line + 1) : "";
+    return InvalidArgument(path_ + line + ": " + (key.empty() ? "" : key + ": ") + why);
+  }
+
+  // Calls fn(key, value) for each entry of a map; unknown keys are errors.
+  Status Map(const YAML::Node& node, const std::string& where, const std::set<std::string>& known,
+             const std::function<Status(const std::string&, const YAML::Node&)>& fn) const {
+    if (!node.IsMap()) return Error(node, where, "want a map of keys to values");
+    for (const auto& entry : node) {
+      std::string key = entry.first.Scalar();
+      std::string at = where.empty() ? key : where + "." + key;
+      if (!known.empty() && known.count(key) == 0) {
+        std::string list;
+        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+        return Error(entry.first, at, "unknown key (known here: " + list + ")");
+      }
+      LB_RETURN_IF_ERROR(fn(at, entry.second));
+    }
+    return Status::Ok();
+  }
+
+  Result<std::string> String(const YAML::Node& v, const std::string& key) const {
+    if (!v.IsScalar() || v.Scalar().empty()) return Error(v, key, "want a non-empty string");
+    return v.Scalar();
+  }
+
+  Result<std::vector<std::string>> Strings(const YAML::Node& v, const std::string& key) const {
+    std::vector<std::string> out;
+    if (v.IsScalar()) {
+      LB_ASSIGN_OR_RETURN(std::string one, String(v, key));
+      out.push_back(std::move(one));
+      return out;
+    }
+    if (!v.IsSequence()) return Error(v, key, "want a string or a list of strings");
+    for (const auto& item : v) {
+      LB_ASSIGN_OR_RETURN(std::string one, String(item, key));
+      out.push_back(std::move(one));
+    }
+    return out;
+  }
+
+  Result<double> Duration(const YAML::Node& v, const std::string& key) const {
+    std::optional<double> d = v.IsScalar() ? ParseDuration(v.Scalar()) : std::nullopt;
+    if (!d) return Error(v, key, "want a duration such as 90s, 15m, 2h or 1d");
+    return *d;
+  }
+
+  Result<int> Count(const YAML::Node& v, const std::string& key, int min) const {
+    char* end = nullptr;
+    std::string text = v.IsScalar() ? v.Scalar() : "";
+    long n = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || n < min || n > 1000000) {
+      return Error(v, key, "want a whole number of at least " + std::to_string(min));
+    }
+    return static_cast<int>(n);
+  }
+
+ private:
+  std::string path_;
+};
+
+// A retention class: the rules of a --policy-file entry, under either
+// spelling (within, keep_within, keep-within; within-daily, keep_within_daily).
+Result<NamedPolicy> ParseRetentionClass(const Reader& r, const std::string& name, const YAML::Node& node,
+                                        const std::string& where) {
+  if (!node.IsMap()) return r.Error(node, where, "want a map of rules, e.g. {keep_within: 30d}");
+  YAML::Node rules(YAML::NodeType::Map);
+  for (const auto& entry : node) {
+    std::string key = entry.first.Scalar();
+    for (char& c : key) c = c == '_' ? '-' : c;
+    if (key.starts_with("keep-") && key != "keep-tags") key = key.substr(5);
+    if (key == "tags") key = "keep-tags";
+    rules[key] = entry.second;
+  }
+  YAML::Node doc(YAML::NodeType::Map);
+  doc[name] = rules;
+  YAML::Emitter out;
+  out << doc;
+  auto parsed = ParsePolicyFile(out.c_str());
+  if (!parsed.ok()) {
+    std::string why = parsed.status().message();
+    std::string prefix = "policy file: policy \"" + name + "\": ";
+    if (why.starts_with(prefix)) why = why.substr(prefix.size());
+    return r.Error(node, where, why);
+  }
+  return std::move(parsed->front());
+}
+
+Result<RepositorySpec> ParseRepository(const Reader& r, const std::string& name, const YAML::Node& node,
+                                       const std::string& where, bool private_file,
+                                       std::vector<std::string>* warnings) {
+  RepositorySpec repo;
+  repo.name = name;
+  int sources = 0;
+  LB_RETURN_IF_ERROR(
+      r.Map(node, where, {"url", "password_file", "password_env", "password_command", "password", "options"},
+            [&](const std::string& key, const YAML::Node& v) -> Status {
+              const std::string field = key.substr(where.size() + 1);
+              if (field == "options") {
+                return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& o) -> Status {
+                  LB_ASSIGN_OR_RETURN(std::string value, r.String(o, k));
+                  repo.options[k.substr(key.size() + 1)] = value;
+                  return Status::Ok();
+                });
+              }
+              if (field == "password") {
+                if (!v.IsScalar() || v.Scalar().empty()) return r.Error(v, key, "want a non-empty string");
+                repo.password_inline = Secret(v.Scalar());
+                ++sources;
+                if (!private_file) {
+                  warnings->push_back(key +
+                                      " is written in a file others may read: use password_file or "
+                                      "password_env, or make the file mode 0600");
+                }
+                return Status::Ok();
+              }
+              LB_ASSIGN_OR_RETURN(std::string value, r.String(v, key));
+              if (field == "url") {
+                repo.url = value;
+                return Status::Ok();
+              }
+              ++sources;
+              if (field == "password_file") repo.password_file = value;
+              if (field == "password_env") repo.password_env = value;
+              if (field == "password_command") repo.password_command = value;
+              return Status::Ok();
+            }));
+  if (repo.url.empty()) return r.Error(node, where, "no url");
+  if (sources > 1) {
+    return r.Error(node, where, "more than one of password_file, password_env, password_command, password");
+  }
+  if (sources == 0) {
+    return r.Error(node, where, "no password: give password_file, password_env or password_command");
+  }
+  return repo;
+}
+
+std::string DefaultType(const std::string& source) {
+  std::string scheme = UrlScheme(source);
+  if (scheme == "postgres" || scheme == "postgresql") return "postgres";
+  if (scheme == "rediss") return "redis";
+  return scheme.empty() ? "files" : scheme;
+}
+
+Result<JobSpec> ParseJob(const Reader& r, const std::string& name, const YAML::Node& node,
+                         const std::string& where) {
+  JobSpec job;
+  job.name = name;
+  bool has_schedule = false;
+  LB_RETURN_IF_ERROR(
+      r.Map(node, where,
+            {"type", "source", "repository", "schedule", "retention", "copy_to", "tags", "timeout", "retries",
+             "hooks"},
+            [&](const std::string& key, const YAML::Node& v) -> Status {
+              const std::string field = key.substr(where.size() + 1);
+              if (field == "copy_to") {
+                LB_ASSIGN_OR_RETURN(job.copy_to, r.Strings(v, key));
+              } else if (field == "tags") {
+                LB_ASSIGN_OR_RETURN(job.tags, r.Strings(v, key));
+              } else if (field == "timeout") {
+                LB_ASSIGN_OR_RETURN(job.timeout_seconds, r.Duration(v, key));
+              } else if (field == "retries") {
+                return r.Map(v, key, {"attempts", "backoff"},
+                             [&](const std::string& k, const YAML::Node& o) -> Status {
+                               if (k.ends_with(".attempts")) {
+                                 LB_ASSIGN_OR_RETURN(job.retries.attempts, r.Count(o, k, 1));
+                               } else {
+                                 LB_ASSIGN_OR_RETURN(job.retries.backoff_seconds, r.Duration(o, k));
+                               }
+                               return Status::Ok();
+                             });
+              } else if (field == "hooks") {
+                return r.Map(v, key, {"pre", "post", "timeout"},
+                             [&](const std::string& k, const YAML::Node& o) -> Status {
+                               if (k.ends_with(".pre")) {
+                                 LB_ASSIGN_OR_RETURN(job.pre_hooks, r.Strings(o, k));
+                               } else if (k.ends_with(".post")) {
+                                 LB_ASSIGN_OR_RETURN(job.post_hooks, r.Strings(o, k));
+                               } else {
+                                 LB_ASSIGN_OR_RETURN(job.hook_timeout_seconds, r.Duration(o, k));
+                               }
+                               return Status::Ok();
+                             });
+              } else {
+                LB_ASSIGN_OR_RETURN(std::string value, r.String(v, key));
+                if (field == "type") job.type = value;
+                if (field == "source") job.source = value;
+                if (field == "repository") job.repository = value;
+                if (field == "retention") job.retention = value;
+                if (field == "schedule") {
+                  auto s = Schedule::Parse(value);
+                  if (!s.ok()) return r.Error(v, key, s.status().message());
+                  job.schedule = std::move(*s);
+                  has_schedule = true;
+                }
+              }
+              return Status::Ok();
+            }));
+  if (job.source.empty()) return r.Error(node, where, "no source (a path or a URL such as postgres://...)");
+  if (job.repository.empty()) return r.Error(node, where, "no repository");
+  if (!has_schedule)
+    return r.Error(node, where, "no schedule (cron such as \"0 2 * * *\", or \"@every 6h\")");
+  if (job.type.empty()) job.type = DefaultType(job.source);
+  return job;
+}
+
+}  // namespace
+
+const RepositorySpec* Config::FindRepository(std::string_view name) const {
+  for (const auto& r : repositories) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+const NamedPolicy* Config::FindRetention(std::string_view name) const {
+  for (const auto& p : retention) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+const JobSpec* Config::FindJob(std::string_view name) const {
+  for (const auto& j : jobs) {
+    if (j.name == name) return &j;
+  }
+  return nullptr;
+}
+
+Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool private_file) {
+  Reader r(path);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException& e) {
+    return InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": not YAML: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgument(path + ": not YAML: " + e.what());
+  }
+  Config c;
+  c.path = path;
+  if (!root.IsDefined() || root.IsNull()) return InvalidArgument(path + ": the file is empty");
+  // Line numbers of the names, for the checks across sections below.
+  std::map<std::string, YAML::Node> job_nodes;
+  LB_RETURN_IF_ERROR(
+      r.Map(root, "", {"listen", "state_dir", "repositories", "retention", "jobs"},
+            [&](const std::string& key, const YAML::Node& v) -> Status {
+              if (key == "listen") {
+                LB_ASSIGN_OR_RETURN(c.listen, r.String(v, key));
+              } else if (key == "state_dir") {
+                LB_ASSIGN_OR_RETURN(c.state_dir, r.String(v, key));
+              } else if (key == "repositories") {
+                return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& n) -> Status {
+                  LB_ASSIGN_OR_RETURN(RepositorySpec repo, ParseRepository(r, k.substr(key.size() + 1), n, k,
+                                                                           private_file, &c.warnings));
+                  c.repositories.push_back(std::move(repo));
+                  return Status::Ok();
+                });
+              } else if (key == "retention") {
+                return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& n) -> Status {
+                  LB_ASSIGN_OR_RETURN(NamedPolicy p, ParseRetentionClass(r, k.substr(key.size() + 1), n, k));
+                  c.retention.push_back(std::move(p));
+                  return Status::Ok();
+                });
+              } else {
+                return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& n) -> Status {
+                  LB_ASSIGN_OR_RETURN(JobSpec job, ParseJob(r, k.substr(key.size() + 1), n, k));
+                  job_nodes[job.name] = n;
+                  c.jobs.push_back(std::move(job));
+                  return Status::Ok();
+                });
+              }
+              return Status::Ok();
+            }));
+  for (const JobSpec& job : c.jobs) {
+    const YAML::Node& n = job_nodes[job.name];
+    std::string where = "jobs." + job.name;
+    if (!c.FindRepository(job.repository)) {
+      return r.Error(n["repository"], where + ".repository",
+                     "no repository \"" + job.repository + "\" under repositories:");
+    }
+    if (!job.retention.empty() && !c.FindRetention(job.retention)) {
+      return r.Error(n["retention"], where + ".retention",
+                     "no class \"" + job.retention + "\" under retention:");
+    }
+    for (const std::string& to : job.copy_to) {
+      if (!c.FindRepository(to)) {
+        return r.Error(n["copy_to"], where + ".copy_to", "no repository \"" + to + "\" under repositories:");
+      }
+      if (to == job.repository)
+        return r.Error(n["copy_to"], where + ".copy_to", "copies to its own repository");
+    }
+  }
+  return c;
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  LB_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  struct stat st;
+  bool private_file = stat(path.c_str(), &st) == 0 && (st.st_mode & 077) == 0;
+  return ParseConfig(text, path, private_file);
+}
+
+}  // namespace lifeboat

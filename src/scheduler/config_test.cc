@@ -1,0 +1,163 @@
+#include "scheduler/config.h"
+
+#include <gtest/gtest.h>
+
+namespace lifeboat {
+namespace {
+
+// The example of issue 13 and docs/serve.md.
+constexpr char kPlan[] = R"(listen: 127.0.0.1:9471
+state_dir: /var/lib/lifeboat
+repositories:
+  primary: {url: /srv/backup/repo, password_file: /etc/lifeboat/password}
+  dr:      {url: "s3:s3.us-west-2.amazonaws.com/acme-dr/prod", password_file: /etc/lifeboat/dr-password, options: {s3.region: us-west-2}}
+retention:
+  operational: {keep_within: 30d}
+  cache:       {keep_within: 7d}
+  dr:          {keep_within: 90d}
+  compliance:  {keep_monthly: 84}
+jobs:
+  postgres:
+    type: postgres
+    source: postgres://backup@db1:5432/app
+    repository: primary
+    schedule: "0 2 * * *"
+    retention: operational
+    copy_to: [dr]
+    timeout: 2h
+    retries: {attempts: 3, backoff: 5m}
+    hooks: {pre: ["/usr/local/bin/freeze"], post: ["/usr/local/bin/thaw"]}
+  redis:
+    source: redis://cache1:6379
+    repository: primary
+    schedule: "@every 6h"
+    retention: cache
+  config:
+    type: config
+    source: /etc/app
+    repository: primary
+    schedule: "0 3 * * *"
+)";
+
+TEST(Config, ReadsThePlansExample) {
+  auto c = ParseConfig(kPlan, "lifeboat.yml", true);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->listen, "127.0.0.1:9471");
+  ASSERT_EQ(c->repositories.size(), 2u);
+  const RepositorySpec* dr = c->FindRepository("dr");
+  ASSERT_NE(dr, nullptr);
+  EXPECT_EQ(dr->url, "s3:s3.us-west-2.amazonaws.com/acme-dr/prod");
+  EXPECT_EQ(dr->password_file, "/etc/lifeboat/dr-password");
+  EXPECT_EQ(dr->options.at("s3.region"), "us-west-2");
+  ASSERT_EQ(c->retention.size(), 4u);
+  EXPECT_EQ(c->FindRetention("operational")->policy.within.days, 30);
+  EXPECT_EQ(c->FindRetention("compliance")->policy.monthly, 84);
+  ASSERT_EQ(c->jobs.size(), 3u);
+  EXPECT_EQ(c->jobs[0].name, "postgres");  // the file's order
+  EXPECT_EQ(c->jobs[2].name, "config");
+  const JobSpec* pg = c->FindJob("postgres");
+  EXPECT_EQ(pg->schedule.text(), "0 2 * * *");
+  EXPECT_EQ(pg->copy_to, std::vector<std::string>{"dr"});
+  EXPECT_EQ(pg->timeout_seconds, 7200);
+  EXPECT_EQ(pg->retries.attempts, 3);
+  EXPECT_EQ(pg->retries.backoff_seconds, 300);
+  EXPECT_EQ(pg->pre_hooks, std::vector<std::string>{"/usr/local/bin/freeze"});
+  EXPECT_EQ(c->FindJob("redis")->type, "redis");  // from the URL's scheme
+  EXPECT_EQ(c->FindJob("redis")->schedule.interval(), 21600);
+  EXPECT_EQ(c->FindJob("config")->type, "config");
+  EXPECT_TRUE(c->warnings.empty());
+}
+
+TEST(Config, DefaultsAndTypes) {
+  auto c = ParseConfig(R"(repositories:
+  local: {url: /r, password_env: LIFEBOAT_PASSWORD}
+jobs:
+  etc: {source: /etc, repository: local, schedule: "@daily"}
+  db: {source: "postgresql://u@h/db", repository: local, schedule: "@daily"}
+)",
+                       "c.yml", true);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->listen, "127.0.0.1:9471");
+  EXPECT_EQ(c->state_dir, "/var/lib/lifeboat");
+  EXPECT_EQ(c->FindJob("etc")->type, "files");
+  EXPECT_EQ(c->FindJob("db")->type, "postgres");
+  EXPECT_EQ(c->FindJob("etc")->retries.attempts, 1);
+  EXPECT_EQ(c->FindJob("etc")->timeout_seconds, 0);
+}
+
+TEST(Config, AnInlinePasswordIsWarnedAboutUnlessTheFileIsPrivate) {
+  constexpr char kInline[] = R"(repositories:
+  local: {url: /r, password: hunter2-secret}
+)";
+  auto open = ParseConfig(kInline, "c.yml", false);
+  ASSERT_TRUE(open.ok()) << open.status().message();
+  ASSERT_EQ(open->warnings.size(), 1u);
+  EXPECT_NE(open->warnings[0].find("repositories.local.password"), std::string::npos);
+  EXPECT_EQ(open->warnings[0].find("hunter2"), std::string::npos);
+  EXPECT_EQ(open->repositories[0].password_inline.reveal(), "hunter2-secret");
+  auto closed = ParseConfig(kInline, "c.yml", true);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_TRUE(closed->warnings.empty());
+}
+
+TEST(Config, ErrorsNameFileLineAndKey) {
+  constexpr char kRepo[] = "repositories:\n  local: {url: /r, password_file: /p}\n";
+  struct Case {
+    std::string yaml;
+    std::string message;
+  } cases[] = {
+      {"jobs: [unclosed", "c.yml:1: not YAML"},
+      {"", "c.yml: the file is empty"},
+      {"listen: 1\nbogus: 2\n", "c.yml:2: bogus: unknown key (known here: jobs, listen, repositories, "},
+      {std::string(kRepo) +
+           "jobs:\n  a:\n    source: /x\n    repository: local\n    schedule: \"0 25 * * *\"\n",
+       "c.yml:7: jobs.a.schedule: schedule \"0 25 * * *\": hour \"25\""},
+      {std::string(kRepo) + "jobs:\n  a: {source: /x, repository: nope, schedule: \"@daily\"}\n",
+       "c.yml:4: jobs.a.repository: no repository \"nope\" under repositories:"},
+      {std::string(kRepo) +
+           "jobs:\n  a: {source: /x, repository: local, schedule: \"@daily\", retention: gone}\n",
+       "jobs.a.retention: no class \"gone\" under retention:"},
+      {std::string(kRepo) +
+           "jobs:\n  a: {source: /x, repository: local, schedule: \"@daily\", copy_to: [dr]}\n",
+       "jobs.a.copy_to: no repository \"dr\""},
+      {std::string(kRepo) +
+           "jobs:\n  a: {source: /x, repository: local, schedule: \"@daily\", copy_to: local}\n",
+       "copies to its own repository"},
+      {std::string(kRepo) + "jobs:\n  a: {source: /x, repository: local}\n", "jobs.a: no schedule"},
+      {std::string(kRepo) + "jobs:\n  a: {repository: local, schedule: \"@daily\"}\n", "jobs.a: no source"},
+      {std::string(kRepo) +
+           "jobs:\n  a: {source: /x, repository: local, schedule: \"@daily\", timeout: soon}\n",
+       "c.yml:4: jobs.a.timeout: want a duration"},
+      {std::string(kRepo) +
+           "jobs:\n  a: {source: /x, repository: local, schedule: \"@daily\", retries: {attempts: 0}}\n",
+       "jobs.a.retries.attempts: want a whole number of at least 1"},
+      {std::string(kRepo) +
+           "jobs:\n  a: {source: /x, repository: local, schedule: \"@daily\", hooks: {during: x}}\n",
+       "jobs.a.hooks.during: unknown key (known here: post, pre, timeout)"},
+      {std::string(kRepo) + "jobs:\n  a: {source: /x, repository: local, schedule: \"@daily\", sorce: /y}\n",
+       "c.yml:4: jobs.a.sorce: unknown key"},
+      {"repositories:\n  local: {password_file: /p}\n", "c.yml:2: repositories.local: no url"},
+      {"repositories:\n  local: {url: /r}\n", "repositories.local: no password"},
+      {"repositories:\n  local: {url: /r, password_file: /p, password_env: X}\n", "more than one of"},
+      {"retention:\n  ops: {keep_within: forever}\n", "c.yml:2: retention.ops: within: "},
+      {"retention:\n  ops: {keep_sometimes: 3}\n", "retention.ops: unknown rule \"sometimes\""},
+      {"retention:\n  ops: {}\n", "retention.ops: no rules"},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseConfig(c.yaml, "c.yml", true);
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << c.yaml;
+    EXPECT_NE(r.status().message().find(c.message), std::string::npos)
+        << c.yaml << "\ngave: " << r.status().message();
+  }
+}
+
+TEST(Config, NoErrorQuotesAPassword) {
+  auto r = ParseConfig("repositories:\n  local: {url: /r, password: s3cr3t-value, password_env: X}\n",
+                       "c.yml", true);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().find("s3cr3t"), std::string::npos) << r.status().message();
+}
+
+}  // namespace
+}  // namespace lifeboat
