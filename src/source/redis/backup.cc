@@ -97,8 +97,10 @@ class SocketPrefetch final : public RdbInput {
   std::thread thread_;  // last: starts when the rest is ready
 };
 
-// What a transfer may hold of the server's socket ahead of the parser.
+// What a transfer may hold of the server's socket ahead of the parser; a
+// delta more, since its parser waits until its full is read back.
 constexpr size_t kMaxPrefetch = size_t(64) << 20;
+constexpr size_t kMaxDeltaPrefetch = size_t(256) << 20;
 
 // The RDB of a replication transfer, passed on to `out` as the parser reads
 // it (unless `out` is -1: a delta writes its own). A "$<len>" payload ends after len bytes; a diskless "$EOF:<mark>" one
@@ -181,53 +183,6 @@ class FileInput final : public RdbInput {
  private:
   int fd_, out_;
 };
-
-// Holds the start of an input in memory while a delta's full is still being
-// read back (so the server is not kept waiting), then serves it, then the
-// rest of the input. At most `cap` bytes are held: past that the server
-// waits after all.
-class SpoolInput final : public RdbInput {
- public:
-  SpoolInput(RdbInput& in, const std::atomic<bool>& ready, size_t cap) : in_(in), ready_(ready), cap_(cap) {}
-
-  Status Fill() {
-    while (!ready_.load() && !ended_ && held_.size() < cap_) {
-      size_t old = held_.size();
-      held_.resize(old + kStep);
-      LB_ASSIGN_OR_RETURN(size_t k, in_.ReadSome(held_.data() + old, kStep));
-      held_.resize(old + k);
-      ended_ = k == 0;
-    }
-    return Status::Ok();
-  }
-
-  Result<size_t> ReadSome(char* buf, size_t n) override {
-    if (pos_ < held_.size()) {
-      size_t k = std::min(n, held_.size() - pos_);
-      std::memcpy(buf, held_.data() + pos_, k);
-      pos_ += k;
-      if (pos_ == held_.size()) {  // all served: give the memory back
-        std::string().swap(held_);
-        pos_ = 0;
-      }
-      return k;
-    }
-    if (ended_) return size_t{0};
-    return in_.ReadSome(buf, n);
-  }
-
- private:
-  static constexpr size_t kStep = 1 << 20;
-  RdbInput& in_;
-  const std::atomic<bool>& ready_;
-  size_t cap_;
-  std::string held_;
-  size_t pos_ = 0;
-  bool ended_ = false;
-};
-
-// What a delta may hold of the server's RDB while its full is read back.
-constexpr size_t kMaxSpool = size_t(256) << 20;
 
 // The fields of a delta, the same in the manifest and the summary.
 void AddDeltaFields(const RedisManifest& m, nlohmann::json* j) {
@@ -406,10 +361,7 @@ Status RedisBackup::FinishRdb() {
 
 Status RedisBackup::Transfer(int out) {
   if (delta()) {
-    loader_ = std::thread([this] {
-      loaded_ = LoadBase();
-      base_ready_ = true;
-    });
+    loader_ = std::thread([this] { loaded_ = LoadBase(); });
     writer_ = std::make_unique<RdbWriter>(
         [out](std::string_view data) { return WriteAll(out, data, "the delta RDB stream"); });
   }
@@ -475,16 +427,13 @@ Status RedisBackup::TransferByReplication(int out, bool* refused) {
     if (*end != '\0') return Corrupt(ep_.Display() + ": replication payload header \"" + header + "\"");
   }
   manifest_.method = "replication";
-  SocketPrefetch socket(*c, kMaxPrefetch);
+  // The socket is read from here on, also while a delta waits for its full.
+  SocketPrefetch socket(*c, delta() ? kMaxDeltaPrefetch : kMaxPrefetch);
   ReplicationInput in(socket, delta() ? -1 : out, mark, len);
-  SpoolInput spool(in, base_ready_, kMaxSpool);
-  if (delta()) {
-    LB_RETURN_IF_ERROR(spool.Fill());
-    LB_RETURN_IF_ERROR(WaitBase());
-  }
+  if (delta()) LB_RETURN_IF_ERROR(WaitBase());
   RdbOptions ro;
   ro.capture_raw = delta();
-  auto sum = ParseRdb(spool, ro, [this](RdbEntry& e) { return OnRecord(e); });
+  auto sum = ParseRdb(in, ro, [this](RdbEntry& e) { return OnRecord(e); });
   if (!sum.ok()) return sum.status().WithContext("the RDB from " + ep_.Display());
   LB_RETURN_IF_ERROR(in.Finish());
   manifest_.rdb_bytes = in.bytes();

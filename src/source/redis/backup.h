@@ -15,7 +15,6 @@
 // full, it is --full-after days old, or --type full says so.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -95,7 +94,7 @@ class RedisBackup final : public Source {
   Status PlanDelta(SnapshotCatalog& catalog);
   // Delta: reads the full's records into table_, on loader_ (started by
   // Transfer, so the full is read back while the server makes its RDB);
-  // WaitBase joins it. base_ready_ turns true when it is done.
+  // WaitBase joins it.
   Status LoadBase();
   Status WaitBase();
   // Every record of the server's RDB, as it is parsed; and its end.
@@ -117,7 +116,6 @@ class RedisBackup final : public Source {
   KeyTable table_;
   std::thread loader_;
   Status loaded_;
-  std::atomic<bool> base_ready_{false};
   std::unique_ptr<RdbWriter> writer_;
   std::vector<KeyId> dropped_;
 };
