@@ -158,10 +158,11 @@ Result<RepositorySpec> ParseRepository(const Reader& r, const std::string& name,
   return repo;
 }
 
+// The name of the driver that backs the source up ("postgres" for
+// postgresql:// too); a path is "files"; a scheme no driver takes, itself.
 std::string DefaultType(const std::string& source) {
+  if (const Driver* d = DriverForUrl(source)) return d->name;
   std::string scheme = UrlScheme(source);
-  if (scheme == "postgres" || scheme == "postgresql") return "postgres";
-  if (scheme == "rediss") return "redis";
   return scheme.empty() ? "files" : scheme;
 }
 
