@@ -72,7 +72,6 @@ class Repository {
   // The zstd level SaveBlob compresses new blobs at (format v2); 0 stores
   // them uncompressed. Default: kDefaultZstdLevel.
   void set_compression(int level) { zstd_level_ = level; }
-  int compression() const { return zstd_level_; }
 
   // --- unpacked files ---------------------------------------------------
   // Loads, checks the name against the content hash, decrypts and decodes.
