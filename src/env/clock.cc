@@ -57,6 +57,7 @@ bool FakeClock::WaitUntil(double deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   uint64_t gen = wake_generation_;
   waiters_++;
+  waits_started_++;
   cv_.notify_all();  // WaitForWaiters
   while (mono_ < deadline && wake_generation_ == gen) cv_.wait(lock);
   waiters_--;
@@ -88,6 +89,11 @@ void FakeClock::SetWall(Timestamp t) {
 void FakeClock::WaitForWaiters(int n) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return waiters_ >= n; });
+}
+
+void FakeClock::WaitForWaitsStarted(uint64_t n) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return waits_started_ >= n; });
 }
 
 }  // namespace lifeboat

@@ -48,6 +48,9 @@ class FakeClock final : public Clock {
   void SetWall(Timestamp t);
   // Blocks until at least n threads are inside WaitUntil.
   void WaitForWaiters(int n);
+  // Blocks until WaitUntil has been called at least n times in all (the
+  // n-th wait has begun, whatever became of the earlier ones).
+  void WaitForWaitsStarted(uint64_t n);
 
  private:
   std::mutex mu_;
@@ -55,6 +58,7 @@ class FakeClock final : public Clock {
   Timestamp wall_;
   double mono_ = 0;
   int waiters_ = 0;
+  uint64_t waits_started_ = 0;
   uint64_t wake_generation_ = 0;
 };
 

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -60,6 +61,50 @@ std::string GroupName(gid_t gid) {
 bool ProcessAlive(pid_t pid) {
   if (pid <= 0) return false;
   return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+namespace {
+
+std::string FirstLineOf(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "re");
+  if (f == nullptr) return "";
+  char buf[512];
+  std::string out = std::fgets(buf, sizeof buf, f) ? buf : "";
+  std::fclose(f);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+std::string ProcessIdentity(pid_t pid) {
+  if (pid <= 0) return "";
+  // /proc/PID/stat: "pid (comm) state ppid ..."; the start time is the 22nd
+  // field, the 20th after the comm (which may hold spaces and parentheses).
+  std::string stat = FirstLineOf("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return "";
+  std::string rest = stat.substr(close + 1);
+  size_t pos = 0;
+  std::string field;
+  for (int i = 0; i < 20; ++i) {
+    size_t start = rest.find_first_not_of(' ', pos);
+    if (start == std::string::npos) return "";
+    pos = rest.find(' ', start);
+    field = rest.substr(start, pos == std::string::npos ? std::string::npos : pos - start);
+    if (pos == std::string::npos && i < 19) return "";
+  }
+  return FirstLineOf("/proc/sys/kernel/random/boot_id") + ":" + std::to_string(pid) + ":" + field;
+}
+
+bool ProcessIdentityAlive(const std::string& identity) {
+  size_t a = identity.find(':');
+  size_t b = a == std::string::npos ? a : identity.find(':', a + 1);
+  if (b == std::string::npos) return false;
+  char* end = nullptr;
+  long pid = std::strtol(identity.c_str() + a + 1, &end, 10);
+  if (end != identity.c_str() + b || pid <= 0) return false;
+  return ProcessIdentity(static_cast<pid_t>(pid)) == identity;
 }
 
 Status WriteAll(int fd, std::string_view data, const std::string& what) {

@@ -19,6 +19,12 @@ std::string UserName(uid_t uid);
 std::string GroupName(gid_t gid);
 // True if a process with this pid exists on this machine.
 bool ProcessAlive(pid_t pid);
+// A name for a running process that no later process shares, even with its
+// pid reused or after a reboot: "BOOT_ID:PID:START_TICKS". "" if there is
+// no such process.
+std::string ProcessIdentity(pid_t pid);
+// True if `identity` (from ProcessIdentity) names a process still running.
+bool ProcessIdentityAlive(const std::string& identity);
 
 // Writes all of `data` to `fd` (looping over short writes and EINTR);
 // errors name `what`.

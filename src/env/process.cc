@@ -23,6 +23,7 @@ namespace lifeboat {
 struct Subprocess::StderrReader {
   static constexpr size_t kKeep = 8192;
   int fd = -1;
+  int copy_fd = -1;
   std::thread thread;
   mutable std::mutex mu;
   std::string tail;
@@ -33,6 +34,8 @@ struct Subprocess::StderrReader {
       ssize_t n = read(fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
+      if (copy_fd >= 0)
+        WriteAll(copy_fd, std::string_view(buf, static_cast<size_t>(n)), "stderr").IgnoreError();
       std::lock_guard<std::mutex> lock(mu);
       tail.append(buf, static_cast<size_t>(n));
       if (tail.size() > 2 * kKeep) tail.erase(0, tail.size() - kKeep);
@@ -149,6 +152,7 @@ Result<std::unique_ptr<Subprocess>> Subprocess::Start(const SubprocessOptions& o
     if (in != 0 && dup2(in, 0) < 0) _exit(126);
     if (out != 1 && dup2(out, 1) < 0) _exit(126);
     if (dup2(err_pipe[1], 2) < 0) _exit(126);
+    if (o.new_process_group && setpgid(0, 0) != 0) _exit(126);
     if (o.gid && (setgroups(0, nullptr) != 0 || setgid(*o.gid) != 0)) _exit(126);
     if (o.uid && setuid(*o.uid) != 0) _exit(126);
     if (!o.cwd.empty() && chdir(o.cwd.c_str()) != 0) _exit(126);
@@ -167,6 +171,8 @@ Result<std::unique_ptr<Subprocess>> Subprocess::Start(const SubprocessOptions& o
   p->stdout_fd_ = out_pipe[0];
   p->stderr_ = std::make_unique<StderrReader>();
   p->stderr_->fd = err_pipe[0];
+  p->stderr_->copy_fd = o.stderr_copy_fd;
+  p->group_ = o.new_process_group;
   p->stderr_->thread = std::thread([r = p->stderr_.get()] { r->Run(); });
   return p;
 }
@@ -181,8 +187,12 @@ void Subprocess::CloseStdout() {
   stdout_fd_ = -1;
 }
 
-void Subprocess::Terminate() {
-  if (!waited_ && pid_ > 0) kill(pid_, SIGTERM);
+void Subprocess::Terminate() { Signal(SIGTERM); }
+
+void Subprocess::Signal(int sig) {
+  if (waited_ || pid_ <= 0) return;
+  // The group may be gone while the child is not yet reaped: then the pid.
+  if (!group_ || kill(-pid_, sig) != 0) kill(pid_, sig);
 }
 
 Status Subprocess::Wait() {
@@ -218,7 +228,7 @@ std::string Subprocess::stderr_tail() const {
 
 Subprocess::~Subprocess() {
   if (!waited_ && pid_ > 0) {
-    kill(pid_, SIGKILL);
+    Signal(SIGKILL);
     Wait().IgnoreError();
   }
 }

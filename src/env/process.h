@@ -28,6 +28,12 @@ struct SubprocessOptions {
   std::optional<uid_t> uid;  // run as this user (we must be root)
   std::optional<gid_t> gid;
   std::string cwd;
+  // If >= 0: what the child writes to stderr is also copied there, as it
+  // comes (the tail is kept either way).
+  int stderr_copy_fd = -1;
+  // The child leads a process group of its own, so that Signal reaches the
+  // programs it starts too (a job attempt's pg_dump).
+  bool new_process_group = false;
 };
 
 class Subprocess {
@@ -54,6 +60,8 @@ class Subprocess {
   Status Wait();
   // Sends SIGTERM (then reaps in Wait or the destructor).
   void Terminate();
+  // Sends `sig` to the child, or to its process group if it leads one.
+  void Signal(int sig);
   pid_t pid() const { return pid_; }
   // The last few KiB the child wrote to stderr (valid after Wait).
   std::string stderr_tail() const;
@@ -66,6 +74,7 @@ class Subprocess {
   int stdin_fd_ = -1, stdout_fd_ = -1;
   std::unique_ptr<StderrReader> stderr_;
   bool waited_ = false;
+  bool group_ = false;
   Status result_;
 };
 

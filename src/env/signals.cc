@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 namespace lifeboat {
@@ -12,9 +14,13 @@ namespace {
 
 int g_pipe[2] = {-1, -1};
 std::atomic<bool> g_cleaning{false};
+std::atomic<bool> g_listening{false};
+std::mutex g_listener_mu;
+std::function<void(int)>* g_listener = nullptr;  // guarded by g_listener_mu
 
 void OnSignal(int sig) {
-  if (g_cleaning.exchange(true)) _exit(128 + sig);  // the second one: no more waiting
+  // The second one: no more waiting (unless a listener takes them all).
+  if (!g_listening.load() && g_cleaning.exchange(true)) _exit(128 + sig);
   unsigned char b = static_cast<unsigned char>(sig);
   ssize_t n = write(g_pipe[1], &b, 1);
   (void)n;
@@ -25,10 +31,20 @@ void OnSignal(int sig) {
 void InstallInterruptHandler(std::function<void(int)> on_signal) {
   if (pipe2(g_pipe, O_CLOEXEC) != 0) return;  // no handler: the default (exit) stays
   std::thread([fn = std::move(on_signal)] {
-    unsigned char b = 0;
-    while (read(g_pipe[0], &b, 1) != 1) {
+    for (;;) {
+      unsigned char b = 0;
+      while (read(g_pipe[0], &b, 1) != 1) {
+      }
+      {
+        std::lock_guard<std::mutex> lock(g_listener_mu);
+        if (g_listener != nullptr) {
+          (*g_listener)(b);
+          continue;
+        }
+      }
+      fn(b);
+      return;
     }
-    fn(b);
   }).detach();
   struct sigaction sa = {};
   sa.sa_handler = OnSignal;
@@ -41,6 +57,14 @@ void InstallInterruptHandler(std::function<void(int)> on_signal) {
     if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
     sigaction(sig, &sa, nullptr);
   }
+}
+
+void SetSignalListener(std::function<void(int)> listener) {
+  std::lock_guard<std::mutex> lock(g_listener_mu);
+  delete g_listener;
+  g_listener = listener ? new std::function<void(int)>(std::move(listener)) : nullptr;
+  g_listening.store(g_listener != nullptr);
+  g_cleaning.store(false);
 }
 
 }  // namespace lifeboat

@@ -15,4 +15,9 @@ namespace lifeboat {
 // once, before other threads start.
 void InstallInterruptHandler(std::function<void(int)> on_signal);
 
+// A long-running command (serve, run) that handles signals itself: from
+// now on each signal goes to `listener` on the watcher thread, every time,
+// instead of ending the process. An empty function restores the default.
+void SetSignalListener(std::function<void(int)> listener);
+
 }  // namespace lifeboat

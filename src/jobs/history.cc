@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "env/env.h"
+
 namespace lifeboat {
 namespace {
 
@@ -16,14 +18,16 @@ CREATE TABLE IF NOT EXISTS runs (
   result TEXT NOT NULL DEFAULT 'running',
   snapshot_id TEXT NOT NULL DEFAULT '',
   bytes_added INTEGER NOT NULL DEFAULT 0,
-  error TEXT NOT NULL DEFAULT ''
+  error TEXT NOT NULL DEFAULT '',
+  owner TEXT NOT NULL DEFAULT '',
+  details TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS runs_by_job ON runs (job, id);
 )";
 
 constexpr char kColumns[] =
     "id, job, type, trigger, start_sec, start_nsec, end_sec, end_nsec, result, snapshot_id, bytes_added, "
-    "error";
+    "error, details";
 
 // A prepared statement, finalized on every path.
 class Statement {
@@ -53,6 +57,7 @@ class Statement {
     r.snapshot_id = Text(9);
     r.bytes_added = uint64_t(Int(10));
     r.error = Text(11);
+    r.details = Text(12);
     return r;
   }
 
@@ -63,7 +68,7 @@ class Statement {
 
 }  // namespace
 
-Result<std::unique_ptr<RunHistory>> RunHistory::Open(const std::string& path) {
+Result<std::unique_ptr<RunHistory>> RunHistory::Open(const std::string& path, std::string owner) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
@@ -72,17 +77,39 @@ Result<std::unique_ptr<RunHistory>> RunHistory::Open(const std::string& path) {
     sqlite3_close(db);
     return IoError("run history " + path + ": " + why);
   }
-  std::unique_ptr<RunHistory> h(new RunHistory(db, path));
+  std::unique_ptr<RunHistory> h(new RunHistory(db, path, std::move(owner)));
   sqlite3_busy_timeout(db, 10000);  // another process writing: wait, do not fail
   LB_RETURN_IF_ERROR(h->Exec("PRAGMA journal_mode=WAL"));
   LB_RETURN_IF_ERROR(h->Exec(kSchema));
-  LB_RETURN_IF_ERROR(
-      h->Exec("UPDATE runs SET result = 'interrupted', "
-              "error = 'the process running it ended before it did' WHERE result = 'running'"));
+  LB_RETURN_IF_ERROR(h->MarkInterrupted());
   return h;
 }
 
 RunHistory::~RunHistory() { sqlite3_close(db_); }
+
+// Runs left "running" by a process that is gone (another `lifeboat run`, or
+// a daemon, may be running its own while this one opens the file).
+Status RunHistory::MarkInterrupted() {
+  std::vector<int64_t> dead;
+  {
+    Statement st(db_, "SELECT id, owner FROM runs WHERE result = 'running'");
+    if (!st.ok()) return Error("prepare");
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      if (!ProcessIdentityAlive(st.Text(1))) dead.push_back(st.Int(0));
+    }
+    if (rc != SQLITE_DONE) return Error("list running runs");
+  }
+  for (int64_t id : dead) {
+    Statement st(
+        db_,
+        "UPDATE runs SET result = 'interrupted', error = 'the process running it ended before it did' "
+        "WHERE id = ? AND result = 'running'");
+    st.Bind(1, id);
+    if (st.Step() != SQLITE_DONE) return Error("mark run " + std::to_string(id) + " interrupted");
+  }
+  return Status::Ok();
+}
 
 Status RunHistory::Error(const std::string& what) const {
   return IoError("run history " + path_ + ": " + what + ": " + sqlite3_errmsg(db_));
@@ -101,26 +128,29 @@ Status RunHistory::Exec(const char* sql) {
 Result<int64_t> RunHistory::Begin(const std::string& job, const std::string& type, const std::string& trigger,
                                   Timestamp start) {
   std::lock_guard<std::mutex> lock(mu_);
-  Statement st(db_, "INSERT INTO runs (job, type, trigger, start_sec, start_nsec) VALUES (?, ?, ?, ?, ?)");
+  Statement st(
+      db_, "INSERT INTO runs (job, type, trigger, start_sec, start_nsec, owner) VALUES (?, ?, ?, ?, ?, ?)");
   if (!st.ok()) return Error("prepare");
   st.Bind(1, job);
   st.Bind(2, type);
   st.Bind(3, trigger);
   st.Bind(4, start.sec);
   st.Bind(5, int64_t{start.nsec});
+  st.Bind(6, owner_);
   if (st.Step() != SQLITE_DONE) return Error("record the start of " + job);
   return sqlite3_last_insert_rowid(db_);
 }
 
 Status RunHistory::Finish(int64_t id, Timestamp end, const std::string& result,
-                          const std::string& snapshot_id, uint64_t bytes_added, const std::string& error) {
+                          const std::string& snapshot_id, uint64_t bytes_added, const std::string& error,
+                          const std::string& details) {
   if (result == "running" || result.empty())
     return InvalidArgument("run history: \"" + result + "\" is not an end");
   std::lock_guard<std::mutex> lock(mu_);
   Statement st(
       db_,
-      "UPDATE runs SET end_sec = ?, end_nsec = ?, result = ?, snapshot_id = ?, bytes_added = ?, error = ? "
-      "WHERE id = ? AND result = 'running'");
+      "UPDATE runs SET end_sec = ?, end_nsec = ?, result = ?, snapshot_id = ?, bytes_added = ?, error = ?, "
+      "details = ? WHERE id = ? AND result = 'running'");
   if (!st.ok()) return Error("prepare");
   st.Bind(1, end.sec);
   st.Bind(2, int64_t{end.nsec});
@@ -128,7 +158,8 @@ Status RunHistory::Finish(int64_t id, Timestamp end, const std::string& result,
   st.Bind(4, snapshot_id);
   st.Bind(5, static_cast<int64_t>(bytes_added));
   st.Bind(6, error);
-  st.Bind(7, id);
+  st.Bind(7, details);
+  st.Bind(8, id);
   if (st.Step() != SQLITE_DONE) return Error("record the end of run " + std::to_string(id));
   if (sqlite3_changes(db_) == 1) return Status::Ok();
   Statement q(db_, "SELECT result FROM runs WHERE id = ?");

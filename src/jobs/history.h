@@ -6,6 +6,8 @@
 // it was writing, which the next Open marks "interrupted".
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -15,6 +17,7 @@
 
 #include "base/status.h"
 #include "base/timefmt.h"
+#include "env/env.h"
 
 struct sqlite3;
 
@@ -30,15 +33,19 @@ struct RunRecord {
   std::string snapshot_id;  // of a successful backup
   uint64_t bytes_added = 0;
   std::string error;  // one line, no secrets (the callers' messages are)
+  std::string details;  // JSON the runner keeps (jobs/attempt.h AttemptResult)
   bool finished() const { return result != "running"; }
 };
 
 class RunHistory {
  public:
-  // Opens (creating) the database at `path`. Runs a crashed process left
-  // "running" become "interrupted". kIoError naming the file if SQLite
-  // cannot open it or it is not a history database.
-  static Result<std::unique_ptr<RunHistory>> Open(const std::string& path);
+  // Opens (creating) the database at `path`; the runs this handle begins
+  // belong to `owner` (env/env.h ProcessIdentity: this process). Runs left
+  // "running" by an owner that is no longer alive become "interrupted".
+  // kIoError naming the file if SQLite cannot open it or it is not a
+  // history database.
+  static Result<std::unique_ptr<RunHistory>> Open(const std::string& path,
+                                                  std::string owner = ProcessIdentity(getpid()));
   ~RunHistory();
 
   // Records the start of a run; returns its id.
@@ -47,7 +54,7 @@ class RunHistory {
   // Records its end. kNotFound for an unknown id, kInvalidArgument for a
   // run that has ended already or a result that is not an end.
   Status Finish(int64_t id, Timestamp end, const std::string& result, const std::string& snapshot_id,
-                uint64_t bytes_added, const std::string& error);
+                uint64_t bytes_added, const std::string& error, const std::string& details = "");
   // Newest first; `job` empty: every job. At most `limit` rows (0: all).
   Result<std::vector<RunRecord>> List(const std::string& job, size_t limit = 0);
   // The newest finished run of `job` with `result` (e.g. the last success).
@@ -56,13 +63,16 @@ class RunHistory {
   Result<int> Expire(Timestamp before);
 
  private:
-  explicit RunHistory(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  RunHistory(sqlite3* db, std::string path, std::string owner)
+      : db_(db), path_(std::move(path)), owner_(std::move(owner)) {}
+  Status MarkInterrupted();
   Status Exec(const char* sql);
   Status Error(const std::string& what) const;
 
   std::mutex mu_;
   sqlite3* db_;
   std::string path_;
+  std::string owner_;
 };
 
 }  // namespace lifeboat

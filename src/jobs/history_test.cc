@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <thread>
@@ -18,17 +20,47 @@ class History : public ::testing::Test {
     path_ = dir_ + "/history.sqlite";
   }
   void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
-  std::unique_ptr<RunHistory> OpenOk() {
-    auto h = RunHistory::Open(path_);
+  std::unique_ptr<RunHistory> OpenOk(std::string owner = ProcessIdentity(getpid())) {
+    auto h = RunHistory::Open(path_, std::move(owner));
     EXPECT_TRUE(h.ok()) << h.status().message();
     return h.ok() ? std::move(*h) : nullptr;
   }
   std::string dir_, path_;
 };
 
+// The identity of a process that has ended: a child that lived long enough
+// to be named.
+std::string DeadProcess() {
+  int p[2];
+  if (pipe(p) != 0) return "";
+  pid_t pid = fork();
+  if (pid == 0) {
+    char c;
+    close(p[1]);
+    (void)!read(p[0], &c, 1);
+    _exit(0);
+  }
+  close(p[0]);
+  std::string id = ProcessIdentity(pid);
+  close(p[1]);
+  waitpid(pid, nullptr, 0);
+  return id;
+}
+
+TEST(ProcessIdentity, NamesALiveProcessAndNotOneThatEnded) {
+  std::string me = ProcessIdentity(getpid());
+  EXPECT_NE(me, "");
+  EXPECT_TRUE(ProcessIdentityAlive(me));
+  std::string dead = DeadProcess();
+  ASSERT_NE(dead, "");
+  EXPECT_NE(dead, me);
+  EXPECT_FALSE(ProcessIdentityAlive(dead));
+  EXPECT_FALSE(ProcessIdentityAlive("not an identity"));
+}
+
 TEST_F(History, RecordsRunsNewestFirstAndKeepsThemAcrossOpens) {
   {
-    auto h = OpenOk();
+    auto h = OpenOk(DeadProcess());
     ASSERT_TRUE(h);
     auto a = h->Begin("postgres", "postgres", "schedule", Timestamp{1000, 5});
     ASSERT_TRUE(a.ok());
@@ -138,4 +170,21 @@ TEST_F(History, AFileThatIsNoDatabaseIsAClearError) {
 }
 
 }  // namespace
+TEST_F(History, ARunOfALiveProcessStaysRunningWhenAnotherOpens) {
+  auto daemon = OpenOk();  // this process: alive
+  ASSERT_TRUE(daemon);
+  auto id = daemon->Begin("postgres", "postgres", "schedule", Timestamp{1000, 0});
+  ASSERT_TRUE(id.ok());
+  auto cli = OpenOk("another");  // `lifeboat runs` while the daemon works
+  ASSERT_TRUE(cli);
+  auto all = cli->List("");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].result, "running");
+  ASSERT_TRUE(daemon->Finish(*id, Timestamp{1010, 0}, "success", "ab", 1, "", R"({"snapshot_size":7})").ok());
+  auto last = cli->Last("postgres", "success");
+  ASSERT_TRUE(last.ok() && *last);
+  EXPECT_EQ((*last)->details, R"({"snapshot_size":7})");
+}
+
 }  // namespace lifeboat
