@@ -29,7 +29,7 @@ int RunConfig(Context& ctx) {
       j["repositories"].push_back({{"name", r.name}, {"url", r.url}});
     for (const NamedPolicy& p : c->retention)
       j["retention"].push_back({{"name", p.name}, {"rules", p.policy.ToString()}});
-    for (const JobSpec& job : c->jobs) {
+    for (const ScheduledJob& job : c->jobs) {
       auto next = job.schedule.Next(now);
       j["jobs"].push_back({{"name", job.name},
                            {"type", job.type},
@@ -49,7 +49,7 @@ int RunConfig(Context& ctx) {
   std::printf("%s: ok — %zu repositories, %zu retention classes, %zu jobs; API on %s, state in %s\n",
               c->path.c_str(), c->repositories.size(), c->retention.size(), c->jobs.size(), c->listen.c_str(),
               c->state_dir.c_str());
-  for (const JobSpec& job : c->jobs) {
+  for (const ScheduledJob& job : c->jobs) {
     auto next = job.schedule.Next(now);
     std::string extra;
     if (!job.retention.empty()) extra += ", keep: " + job.retention;

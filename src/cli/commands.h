@@ -39,6 +39,8 @@ Command RepairCommand();
 Command VerifyCommand();
 Command PgCommand();
 Command ConfigCommand();
+Command RunCommand();
+Command RunsCommand();
 
 // PostgreSQL forms of backup, restore and dump (cmd_postgres.cc).
 // "latest" as the newest snapshot a driver made (of `driver` if given; of

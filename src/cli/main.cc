@@ -18,10 +18,10 @@ namespace lifeboat::cli {
 namespace {
 
 std::vector<Command> AllCommands() {
-  return {InitCommand(),  BackupCommand(), SnapshotsCommand(), LsCommand(),
-          RestoreCommand(), DumpCommand(), CheckCommand(),     CatCommand(),
-          KeyCommand(),   StatsCommand(),  UnlockCommand(),   CopyCommand(),     ForgetCommand(),
-          PruneCommand(),  RepairCommand(), VerifyCommand(), PgCommand(), ConfigCommand()};
+  return {InitCommand(),   BackupCommand(), SnapshotsCommand(), LsCommand(),    RestoreCommand(),
+          DumpCommand(),   CheckCommand(),  CatCommand(),       KeyCommand(),   StatsCommand(),
+          UnlockCommand(), CopyCommand(),   ForgetCommand(),    PruneCommand(), RepairCommand(),
+          VerifyCommand(), PgCommand(),     ConfigCommand(),    RunCommand(),   RunsCommand()};
 }
 
 void PrintUsage(const std::vector<Command>& commands) {

@@ -166,15 +166,15 @@ std::string DefaultType(const std::string& source) {
   return scheme.empty() ? "files" : scheme;
 }
 
-Result<JobSpec> ParseJob(const Reader& r, const std::string& name, const YAML::Node& node,
-                         const std::string& where) {
-  JobSpec job;
+Result<ScheduledJob> ParseJob(const Reader& r, const std::string& name, const YAML::Node& node,
+                              const std::string& where) {
+  ScheduledJob job;
   job.name = name;
   bool has_schedule = false;
   LB_RETURN_IF_ERROR(
       r.Map(node, where,
             {"type", "source", "repository", "schedule", "retention", "copy_to", "tags", "timeout", "retries",
-             "hooks"},
+             "hooks", "options"},
             [&](const std::string& key, const YAML::Node& v) -> Status {
               const std::string field = key.substr(where.size() + 1);
               if (field == "copy_to") {
@@ -183,6 +183,11 @@ Result<JobSpec> ParseJob(const Reader& r, const std::string& name, const YAML::N
                 LB_ASSIGN_OR_RETURN(job.tags, r.Strings(v, key));
               } else if (field == "timeout") {
                 LB_ASSIGN_OR_RETURN(job.timeout_seconds, r.Duration(v, key));
+              } else if (field == "options") {
+                return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& o) -> Status {
+                  LB_ASSIGN_OR_RETURN(job.options[k.substr(key.size() + 1)], r.Strings(o, k));
+                  return Status::Ok();
+                });
               } else if (field == "retries") {
                 return r.Map(v, key, {"attempts", "backoff"},
                              [&](const std::string& k, const YAML::Node& o) -> Status {
@@ -228,6 +233,78 @@ Result<JobSpec> ParseJob(const Reader& r, const std::string& name, const YAML::N
   return job;
 }
 
+Result<WebhookSpec> ParseWebhook(const Reader& r, const YAML::Node& node, const std::string& where) {
+  WebhookSpec hook;
+  LB_RETURN_IF_ERROR(r.Map(
+      node, where, {"url", "format", "events"}, [&](const std::string& key, const YAML::Node& v) -> Status {
+        if (key.ends_with(".events")) {
+          LB_ASSIGN_OR_RETURN(hook.events, r.Strings(v, key));
+          for (const std::string& e : hook.events) {
+            if (e != "success" && e != "failure" && e != "missed") {
+              return r.Error(v, key, "event \"" + e + "\" is not success, failure or missed");
+            }
+          }
+          return Status::Ok();
+        }
+        LB_ASSIGN_OR_RETURN(std::string value, r.String(v, key));
+        if (key.ends_with(".url")) {
+          if (!value.starts_with("http://") && !value.starts_with("https://")) {
+            return r.Error(v, key, "want an http:// or https:// URL");
+          }
+          hook.url = value;
+        } else {
+          if (value != "json" && value != "slack") return r.Error(v, key, "want json or slack");
+          hook.format = value;
+        }
+        return Status::Ok();
+      }));
+  if (hook.url.empty()) return r.Error(node, where, "no url");
+  return hook;
+}
+
+// The keys of how serve runs (ServeSpec).
+Status ParseServeKey(const Reader& r, const std::string& key, const YAML::Node& v, ServeSpec* serve) {
+  if (key == "missed_runs") {
+    LB_ASSIGN_OR_RETURN(std::string value, r.String(v, key));
+    if (value != "run_once" && value != "skip") return r.Error(v, key, "want run_once or skip");
+    serve->missed = value == "skip" ? MissedRule::kSkip : MissedRule::kRunOnce;
+    return Status::Ok();
+  }
+  if (key == "shutdown_grace") {
+    LB_ASSIGN_OR_RETURN(serve->shutdown_grace_seconds, r.Duration(v, key));
+    return Status::Ok();
+  }
+  if (key == "concurrency") {
+    return r.Map(v, key, {"global", "per_repository"},
+                 [&](const std::string& k, const YAML::Node& o) -> Status {
+                   LB_ASSIGN_OR_RETURN(int n, r.Count(o, k, 1));
+                   (k.ends_with(".global") ? serve->limits.global : serve->limits.per_repository) =
+                       static_cast<size_t>(n);
+                   return Status::Ok();
+                 });
+  }
+  if (key == "history") {
+    return r.Map(v, key, {"keep"}, [&](const std::string& k, const YAML::Node& o) -> Status {
+      LB_ASSIGN_OR_RETURN(serve->history_keep_seconds, r.Duration(o, k));
+      return Status::Ok();
+    });
+  }
+  if (key == "api") {
+    return r.Map(v, key, {"token_file"}, [&](const std::string& k, const YAML::Node& o) -> Status {
+      LB_ASSIGN_OR_RETURN(serve->api_token_file, r.String(o, k));
+      return Status::Ok();
+    });
+  }
+  return r.Map(v, key, {"webhooks"}, [&](const std::string& k, const YAML::Node& o) -> Status {
+    if (!o.IsSequence()) return r.Error(o, k, "want a list of {url, format, events}");
+    for (size_t i = 0; i < o.size(); ++i) {
+      LB_ASSIGN_OR_RETURN(WebhookSpec hook, ParseWebhook(r, o[i], k + "[" + std::to_string(i) + "]"));
+      serve->webhooks.push_back(std::move(hook));
+    }
+    return Status::Ok();
+  });
+}
+
 }  // namespace
 
 const RepositorySpec* Config::FindRepository(std::string_view name) const {
@@ -244,11 +321,21 @@ const NamedPolicy* Config::FindRetention(std::string_view name) const {
   return nullptr;
 }
 
-const JobSpec* Config::FindJob(std::string_view name) const {
+const ScheduledJob* Config::FindJob(std::string_view name) const {
   for (const auto& j : jobs) {
     if (j.name == name) return &j;
   }
   return nullptr;
+}
+
+JobTargets Config::TargetsOf(const JobSpec& job) const {
+  JobTargets t;
+  if (const RepositorySpec* r = FindRepository(job.repository)) t.repository = *r;
+  for (const std::string& to : job.copy_to) {
+    if (const RepositorySpec* r = FindRepository(to)) t.copy_to.push_back(*r);
+  }
+  if (const NamedPolicy* p = FindRetention(job.retention)) t.retention = *p;
+  return t;
 }
 
 Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool private_file) {
@@ -267,8 +354,14 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
   // Line numbers of the names, for the checks across sections below.
   std::map<std::string, YAML::Node> job_nodes;
   LB_RETURN_IF_ERROR(
-      r.Map(root, "", {"listen", "state_dir", "repositories", "retention", "jobs"},
+      r.Map(root, "",
+            {"listen", "state_dir", "repositories", "retention", "jobs", "concurrency", "missed_runs",
+             "shutdown_grace", "history", "api", "notifications"},
             [&](const std::string& key, const YAML::Node& v) -> Status {
+              if (key == "concurrency" || key == "missed_runs" || key == "shutdown_grace" ||
+                  key == "history" || key == "api" || key == "notifications") {
+                return ParseServeKey(r, key, v, &c.serve);
+              }
               if (key == "listen") {
                 LB_ASSIGN_OR_RETURN(c.listen, r.String(v, key));
               } else if (key == "state_dir") {
@@ -288,7 +381,7 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
                 });
               } else {
                 return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& n) -> Status {
-                  LB_ASSIGN_OR_RETURN(JobSpec job, ParseJob(r, k.substr(key.size() + 1), n, k));
+                  LB_ASSIGN_OR_RETURN(ScheduledJob job, ParseJob(r, k.substr(key.size() + 1), n, k));
                   job_nodes[job.name] = n;
                   c.jobs.push_back(std::move(job));
                   return Status::Ok();
@@ -296,7 +389,7 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
               }
               return Status::Ok();
             }));
-  for (const JobSpec& job : c.jobs) {
+  for (const ScheduledJob& job : c.jobs) {
     const YAML::Node& n = job_nodes[job.name];
     std::string where = "jobs." + job.name;
     if (!c.FindRepository(job.repository)) {

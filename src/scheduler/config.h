@@ -19,9 +19,8 @@
 // into the file is accepted only with a warning unless the file is private
 // (mode 0600 or stricter); no message quotes it.
 //
-// It lives in scheduler/ because a job's spec holds its Schedule; when the
-// JobRunner arrives in jobs/, the spec of what to run moves there and this
-// keeps the when.
+// It lives in scheduler/ because it holds the when; what a job runs is
+// jobs/spec.h.
 #pragma once
 
 #include <map>
@@ -29,41 +28,35 @@
 #include <string_view>
 #include <vector>
 
-#include "base/secret.h"
 #include "base/status.h"
 #include "engine/forget.h"
+#include "jobs/attempt.h"
+#include "jobs/spec.h"
+#include "scheduler/planner.h"
 #include "scheduler/schedule.h"
 
 namespace lifeboat {
 
-struct RepositorySpec {
-  std::string name;
-  std::string url;
-  // One of these says where the password is (password_inline only when the
-  // file held it).
-  std::string password_file, password_env, password_command;
-  Secret password_inline;
-  std::map<std::string, std::string> options;  // e.g. s3.region
-};
-
-struct RetrySpec {
-  int attempts = 1;              // runs in all, the first included
-  double backoff_seconds = 300;  // before the second; doubled after each
-};
-
-struct JobSpec {
-  std::string name;
-  std::string type;        // the `type` label of the plan's metrics
-  std::string source;      // a path or a source URL, as `backup` takes it
-  std::string repository;  // a name under repositories:
+// A job of the config: what to run (jobs/spec.h) and when.
+struct ScheduledJob : JobSpec {
   Schedule schedule;
-  std::string retention;             // a name under retention:, or ""
-  std::vector<std::string> copy_to;  // repository names
-  std::vector<std::string> tags;
-  double timeout_seconds = 0;  // 0: none
-  RetrySpec retries;
-  std::vector<std::string> pre_hooks, post_hooks;
-  double hook_timeout_seconds = 300;
+};
+
+// Where `serve` tells of runs (notifications).
+struct WebhookSpec {
+  std::string url;
+  std::string format = "json";  // json (lifeboat's body) or slack (an incoming webhook's {"text": ...})
+  std::vector<std::string> events = {"failure", "missed"};  // of success, failure, missed
+};
+
+// How `serve` runs the jobs.
+struct ServeSpec {
+  Limits limits;                             // concurrency.global, concurrency.per_repository
+  MissedRule missed = MissedRule::kRunOnce;  // missed_runs: run_once or skip
+  double shutdown_grace_seconds = 300;       // SIGTERM: how long running jobs may take to finish
+  double history_keep_seconds = 90 * 86400;  // history.keep
+  std::string api_token_file;                // api.token_file: bearer token for /api/
+  std::vector<WebhookSpec> webhooks;         // notifications.webhooks
 };
 
 struct Config {
@@ -72,12 +65,17 @@ struct Config {
   std::string state_dir = "/var/lib/lifeboat";
   std::vector<RepositorySpec> repositories;
   std::vector<NamedPolicy> retention;
-  std::vector<JobSpec> jobs;  // in the file's order
+  std::vector<ScheduledJob> jobs;  // in the file's order
+  ServeSpec serve;
   std::vector<std::string> warnings;
 
   const RepositorySpec* FindRepository(std::string_view name) const;
   const NamedPolicy* FindRetention(std::string_view name) const;
-  const JobSpec* FindJob(std::string_view name) const;
+  const ScheduledJob* FindJob(std::string_view name) const;
+  // The repositories and retention class `job` names (checked at load).
+  JobTargets TargetsOf(const JobSpec& job) const;
+  // Where the run history lives: state_dir/history.sqlite.
+  std::string HistoryPath() const { return state_dir + "/history.sqlite"; }
 };
 
 // Reads and checks `path`. kNotFound if it cannot be read, kInvalidArgument

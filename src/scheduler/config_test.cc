@@ -57,7 +57,7 @@ TEST(Config, ReadsThePlansExample) {
   ASSERT_EQ(c->jobs.size(), 3u);
   EXPECT_EQ(c->jobs[0].name, "postgres");  // the file's order
   EXPECT_EQ(c->jobs[2].name, "config");
-  const JobSpec* pg = c->FindJob("postgres");
+  const ScheduledJob* pg = c->FindJob("postgres");
   EXPECT_EQ(pg->schedule.text(), "0 2 * * *");
   EXPECT_EQ(pg->copy_to, std::vector<std::string>{"dr"});
   EXPECT_EQ(pg->timeout_seconds, 7200);
@@ -114,7 +114,8 @@ TEST(Config, ErrorsNameFileLineAndKey) {
   } cases[] = {
       {"jobs: [unclosed", "c.yml:1: not YAML"},
       {"", "c.yml: the file is empty"},
-      {"listen: 1\nbogus: 2\n", "c.yml:2: bogus: unknown key (known here: jobs, listen, repositories, "},
+      {"listen: 1\nbogus: 2\n",
+       "c.yml:2: bogus: unknown key (known here: api, concurrency, history, jobs, listen, "},
       {std::string(kRepo) +
            "jobs:\n  a:\n    source: /x\n    repository: local\n    schedule: \"0 25 * * *\"\n",
        "c.yml:7: jobs.a.schedule: schedule \"0 25 * * *\": hour \"25\""},
@@ -148,6 +149,16 @@ TEST(Config, ErrorsNameFileLineAndKey) {
       {"retention:\n  ops: {keep_within: forever}\n", "c.yml:2: retention.ops: within: "},
       {"retention:\n  ops: {keep_sometimes: 3}\n", "retention.ops: unknown rule \"sometimes\""},
       {"retention:\n  ops: {}\n", "retention.ops: no rules"},
+      {"missed_runs: twice\n", "c.yml:1: missed_runs: want run_once or skip"},
+      {"concurrency: {global: 0}\n", "concurrency.global: want a whole number of at least 1"},
+      {"concurrency: {local: 1}\n", "concurrency.local: unknown key"},
+      {"shutdown_grace: later\n", "shutdown_grace: want a duration"},
+      {"notifications:\n  webhooks:\n    - {url: ftp://x}\n",
+       "c.yml:3: notifications.webhooks[0].url: want an http"},
+      {"notifications:\n  webhooks:\n    - {url: http://x, events: [sometimes]}\n",
+       "notifications.webhooks[0].events: event \"sometimes\" is not success, failure or missed"},
+      {"notifications:\n  webhooks:\n    - {format: slack}\n", "notifications.webhooks[0]: no url"},
+      {"notifications: {webhooks: {url: http://x}}\n", "notifications.webhooks: want a list"},
   };
   for (const auto& c : cases) {
     auto r = ParseConfig(c.yaml, "c.yml", true);
@@ -166,4 +177,51 @@ TEST(Config, NoErrorQuotesAPassword) {
 }
 
 }  // namespace
+TEST(Config, ReadsHowServeRunsAndAJobsDriverOptions) {
+  auto c = ParseConfig(R"(
+concurrency: {global: 4, per_repository: 2}
+missed_runs: skip
+shutdown_grace: 90s
+history: {keep: 30d}
+api: {token_file: /etc/lifeboat/token}
+notifications:
+  webhooks:
+    - {url: "http://127.0.0.1:9/hook", format: slack, events: [failure]}
+    - {url: "https://hooks.example/x"}
+repositories:
+  primary: {url: /r, password_file: /p}
+jobs:
+  cache:
+    source: redis://127.0.0.1:6379
+    repository: primary
+    schedule: "@every 6h"
+    options: {redis-password-file: /etc/redis-pw, database: [a, b], no-globals: "false"}
+)",
+                       "c.yml", true);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->serve.limits.global, 4u);
+  EXPECT_EQ(c->serve.limits.per_repository, 2u);
+  EXPECT_EQ(c->serve.missed, MissedRule::kSkip);
+  EXPECT_EQ(c->serve.shutdown_grace_seconds, 90);
+  EXPECT_EQ(c->serve.history_keep_seconds, 30 * 86400);
+  EXPECT_EQ(c->serve.api_token_file, "/etc/lifeboat/token");
+  ASSERT_EQ(c->serve.webhooks.size(), 2u);
+  EXPECT_EQ(c->serve.webhooks[0].format, "slack");
+  EXPECT_EQ(c->serve.webhooks[0].events, std::vector<std::string>{"failure"});
+  EXPECT_EQ(c->serve.webhooks[1].format, "json");
+  EXPECT_EQ(c->serve.webhooks[1].events, (std::vector<std::string>{"failure", "missed"}));
+  const ScheduledJob* job = c->FindJob("cache");
+  ASSERT_NE(job, nullptr);
+  MapOptions o(job->options);
+  EXPECT_TRUE(o.Has("redis-password-file"));
+  EXPECT_EQ(o.Get("redis-password-file"), "/etc/redis-pw");
+  EXPECT_EQ(o.All("database"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_FALSE(o.Has("no-globals"));
+  EXPECT_FALSE(o.Has("force"));
+  EXPECT_EQ(o.Get("force", "no"), "no");
+  JobTargets t = c->TargetsOf(*job);
+  EXPECT_EQ(t.repository.url, "/r");
+  EXPECT_FALSE(t.retention.has_value());
+}
+
 }  // namespace lifeboat

@@ -37,6 +37,23 @@ std::string UrlScheme(const std::string& text) {
   return text.substr(0, colon);
 }
 
+FilesSourceFactory& FilesFactory() {
+  static FilesSourceFactory* factory = new FilesSourceFactory();
+  return *factory;
+}
+
+void RegisterFilesSource(FilesSourceFactory factory) { FilesFactory() = std::move(factory); }
+
+Result<std::unique_ptr<Source>> SourceFor(const std::string& what, const OptionView& options) {
+  if (const Driver* d = DriverForUrl(what)) return d->source(what, options);
+  if (!UrlScheme(what).empty()) {
+    return InvalidArgument(UrlScheme(what) + ":// is not a source this lifeboat backs up (paths, " +
+                           RegisteredSchemes() + " are)");
+  }
+  if (!FilesFactory()) return Internal("no file-system source registered (RegisterAllDrivers not called)");
+  return FilesFactory()(std::vector<std::string>{what});
+}
+
 const Driver* DriverForUrl(const std::string& url) {
   std::string scheme = UrlScheme(url);
   if (scheme.empty()) return nullptr;

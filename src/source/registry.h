@@ -58,6 +58,14 @@ const Driver* DriverForUrl(const std::string& url);
 const Driver* DriverForSnapshot(const Snapshot& snapshot);
 // Every registered driver, in registration order.
 std::vector<const Driver*> Drivers();
+// The file-system source, for paths (source/fs registers it through
+// source/all, so that nothing above source/ names a driver).
+using FilesSourceFactory = std::function<std::unique_ptr<Source>(std::vector<std::string> paths)>;
+void RegisterFilesSource(FilesSourceFactory factory);
+// The source of a job's or a command's `what`: a driver's, by the URL's
+// scheme; the file-system source for a path. kInvalidArgument for a URL no
+// driver takes.
+Result<std::unique_ptr<Source>> SourceFor(const std::string& what, const OptionView& options);
 // "postgres://, redis://" for messages.
 std::string RegisteredSchemes();
 // The scheme of "scheme://rest" (lowercase letters, digits, + - .), or "".

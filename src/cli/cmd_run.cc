@@ -1,0 +1,206 @@
+// lifeboat run JOB --config FILE: one job of the config now, in the
+// foreground, through the same runner as serve (jobs/runner.h): retries,
+// timeout, the run history; the exit code is the job's result. With
+// --attempt it is the child the runner starts for one attempt.
+// lifeboat runs [--job NAME]: the run history.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "base/bytes.h"
+#include "cli/commands.h"
+#include "env/clock.h"
+#include "env/signals.h"
+#include "jobs/attempt.h"
+#include "jobs/history.h"
+#include "jobs/runner.h"
+#include "scheduler/config.h"
+
+namespace lifeboat::cli {
+namespace {
+
+std::string ConfigPath(const Args& a) {
+  if (a.Has("config")) return a.Get("config");
+  if (const char* env = std::getenv("LIFEBOAT_CONFIG")) return env;
+  return "/etc/lifeboat/lifeboat.yml";
+}
+
+int ExitForResult(const std::string& result, int code) {
+  if (result == "success") return kExitOk;
+  if (result == "incomplete") return kExitIncomplete;
+  if (result == "cancelled") return 128 + SIGTERM;
+  int exit = ExitCodeFor(Status(static_cast<Code>(code), "x"));
+  return exit == kExitOk ? kExitFatal : exit;
+}
+
+// The child of one attempt: its result as one JSON line on stdout.
+int RunAttemptChild(const Config& config, const ScheduledJob& job) {
+  StderrWarnings warnings(false);
+  AttemptResult r = RunAttempt(job, config.TargetsOf(job), nullptr, &warnings);
+  std::printf("%s\n", r.ToJson().c_str());
+  std::fflush(stdout);
+  return ExitForResult(r.result, r.code);
+}
+
+std::string SelfExe() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "/proc/self/exe";
+  buf[n] = '\0';
+  return buf;
+}
+
+nlohmann::json RunJson(const RunRecord& r) {
+  nlohmann::json j{{"id", r.id},
+                   {"job", r.job},
+                   {"type", r.type},
+                   {"trigger", r.trigger},
+                   {"start", FormatRfc3339(r.start)},
+                   {"end", r.finished() ? FormatRfc3339(r.end) : ""},
+                   {"result", r.result},
+                   {"snapshot_id", r.snapshot_id},
+                   {"bytes_added", r.bytes_added},
+                   {"error", r.error}};
+  if (r.finished())
+    j["duration_seconds"] = double(r.end.sec - r.start.sec) + (r.end.nsec - r.start.nsec) / 1e9;
+  return j;
+}
+
+Result<std::unique_ptr<RunHistory>> OpenHistory(const Config& config) {
+  if (mkdir(config.state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return IoError("state_dir " + config.state_dir + ": " + std::strerror(errno));
+  }
+  return RunHistory::Open(config.HistoryPath());
+}
+
+int RunRun(Context& ctx) {
+  const Args& a = ctx.args();
+  if (a.positional().size() != 1)
+    return Fail(ctx, InvalidArgument("usage: lifeboat run JOB [--config FILE]"));
+  const std::string path = ConfigPath(a);
+  auto config = LoadConfig(path);
+  if (!config.ok()) return Fail(ctx, config.status());
+  const ScheduledJob* job = config->FindJob(a.positional()[0]);
+  if (job == nullptr) {
+    std::string names;
+    for (const auto& j : config->jobs) names += (names.empty() ? "" : ", ") + j.name;
+    return Fail(ctx, NotFound(path + ": no job \"" + a.positional()[0] + "\" (jobs: " + names + ")"));
+  }
+  if (a.Has("attempt")) return RunAttemptChild(*config, *job);
+  for (const std::string& w : config->warnings)
+    std::fprintf(stderr, "warning: %s: %s\n", path.c_str(), w.c_str());
+
+  std::unique_ptr<RunHistory> history;
+  if (!a.Has("no-history")) {
+    auto h = OpenHistory(*config);
+    if (!h.ok()) return Fail(ctx, h.status().WithContext("run history (--no-history runs without it)"));
+    history = std::move(*h);
+  }
+  CancelFlag cancel(Clock::System());
+  SetSignalListener([&cancel](int sig) { cancel.Cancel(std::string("interrupted by ") + strsignal(sig)); });
+  AttemptCommand command;
+  command.argv = {SelfExe(), "run", job->name, "--config", path, "--attempt"};
+  command.stderr_copy_fd = 2;
+  RunnerOptions options;
+  options.clock = Clock::System();
+  options.history = history.get();
+  if (!ctx.quiet() && !ctx.json()) {
+    std::fprintf(stderr, "job %s: backing up %s to %s\n", job->name.c_str(), job->source.c_str(),
+                 job->repository.c_str());
+  }
+  JobRun run = RunJob(*job, a.Get("trigger", "manual"), command, options, &cancel);
+  SetSignalListener({});
+  const RunRecord& r = run.record;
+  if (ctx.json()) {
+    nlohmann::json j = RunJson(r);
+    j["message_type"] = "run";
+    j["attempts"] = run.attempts;
+    j["details"] = nlohmann::json::parse(r.details, nullptr, false);
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else if (!ctx.quiet() || r.result != "success") {
+    double secs = double(r.end.sec - r.start.sec) + (r.end.nsec - r.start.nsec) / 1e9;
+    std::string what = r.snapshot_id.empty() ? ""
+                                             : ", snapshot " + r.snapshot_id.substr(0, 8) + ", " +
+                                                   HumanBytes(r.bytes_added) + " added";
+    if (run.last.forgotten > 0) what += ", " + std::to_string(run.last.forgotten) + " forgotten";
+    for (const CopyOutcome& c : run.last.copies) {
+      what += ", " + std::to_string(c.copied) + " copied to " + c.to;
+    }
+    std::printf("job %s: %s%s in %s (%d attempt%s)%s%s\n", r.job.c_str(), r.result.c_str(), what.c_str(),
+                HumanDuration(secs).c_str(), run.attempts, run.attempts == 1 ? "" : "s",
+                r.error.empty() ? "" : ": ", r.error.c_str());
+  }
+  return ExitForResult(r.result, run.status_code);
+}
+
+int RunRuns(Context& ctx) {
+  const Args& a = ctx.args();
+  auto config = LoadConfig(ConfigPath(a));
+  if (!config.ok()) return Fail(ctx, config.status());
+  struct stat st;
+  if (stat(config->HistoryPath().c_str(), &st) != 0) {
+    if (ctx.json()) {
+      std::printf("[]\n");
+    } else if (!ctx.quiet()) {
+      std::printf("no runs yet (no history at %s)\n", config->HistoryPath().c_str());
+    }
+    return kExitOk;
+  }
+  auto history = RunHistory::Open(config->HistoryPath());
+  if (!history.ok()) return Fail(ctx, history.status());
+  size_t limit = 0;
+  if (a.Has("last")) limit = static_cast<size_t>(std::strtoul(a.Get("last").c_str(), nullptr, 10));
+  auto runs = (*history)->List(a.Get("job"), limit);
+  if (!runs.ok()) return Fail(ctx, runs.status());
+  if (ctx.json()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const RunRecord& r : *runs) out.push_back(RunJson(r));
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return kExitOk;
+  }
+  std::printf("%-6s %-16s %-9s %-20s %-9s %-11s %-10s %s\n", "ID", "Job", "Trigger", "Start", "Duration",
+              "Result", "Snapshot", "Error");
+  for (const RunRecord& r : *runs) {
+    double secs = r.finished() ? double(r.end.sec - r.start.sec) + (r.end.nsec - r.start.nsec) / 1e9 : 0;
+    std::printf("%-6lld %-16s %-9s %-20s %-9s %-11s %-10s %s\n", (long long)r.id, r.job.c_str(),
+                r.trigger.c_str(), FormatLocal(r.start).c_str(),
+                r.finished() ? HumanDuration(secs).c_str() : "-", r.result.c_str(),
+                r.snapshot_id.substr(0, 8).c_str(), r.error.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command RunCommand() {
+  return {"run",
+          "run JOB [--config FILE]",
+          "run one job of the config now, in the foreground (retries, timeout, hooks, retention, copy_to, "
+          "recorded in the run history); the exit code is its result",
+          {{"config", 'c', true,
+            "the config file (default $LIFEBOAT_CONFIG, else /etc/lifeboat/lifeboat.yml)", "FILE"},
+           {"no-history", 0, false, "do not record the run in state_dir's history"},
+           {"trigger", 0, true, "what the history records as the trigger (default manual)", "WORD"},
+           {"attempt", 0, false, "internal: run one attempt in this process and print its result as JSON"}},
+          RunRun};
+}
+
+Command RunsCommand() {
+  return {"runs",
+          "runs [--job NAME] [--last N] [--config FILE]",
+          "list the run history of serve and run, newest first",
+          {{"config", 'c', true,
+            "the config file (default $LIFEBOAT_CONFIG, else /etc/lifeboat/lifeboat.yml)", "FILE"},
+           {"job", 0, true, "only this job's runs", "NAME"},
+           {"last", 'n', true, "only the newest N runs", "N"}},
+          RunRuns};
+}
+
+}  // namespace lifeboat::cli

@@ -1,0 +1,274 @@
+#include "jobs/attempt.h"
+
+#include <algorithm>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "engine/backup.h"
+#include "engine/copy.h"
+#include "engine/stats.h"
+#include "jobs/hooks.h"
+#include "repo/lock.h"
+#include "repo/repository.h"
+#include "source/registry.h"
+#include "storage/storage.h"
+
+namespace lifeboat {
+namespace {
+
+// How long an attempt waits for another client's conflicting lock (a
+// `lifeboat check` someone runs by hand, a copy into this repository).
+constexpr int64_t kLockWaitMs = 10 * 60 * 1000;
+
+Result<std::unique_ptr<Repository>> OpenRepository(const RepositorySpec& spec) {
+  const std::string what = "repository " + spec.name;
+  auto storage = OpenStorage(spec.url, spec.options);
+  if (!storage.ok()) return storage.status().WithContext(what);
+  auto password = ResolvePassword(spec);
+  if (!password.ok()) return password.status();
+  auto repo = Repository::Open(std::move(*storage), *password);
+  if (!repo.ok()) return repo.status().WithContext(what);
+  return std::move(*repo);
+}
+
+Result<std::unique_ptr<RepoLock>> LockRepository(Repository& repo, const RepositorySpec& spec,
+                                                 bool exclusive) {
+  auto lock = RepoLock::AcquireWithRetry(repo, exclusive, kLockWaitMs, [](const Status&) {});
+  if (!lock.ok()) return lock.status().WithContext("repository " + spec.name);
+  return lock;
+}
+
+Status RunHooks(const std::vector<std::string>& commands, const HookRun& run, double timeout) {
+  for (const std::string& cmd : commands) LB_RETURN_IF_ERROR(RunHook(cmd, run, timeout));
+  return Status::Ok();
+}
+
+// The job's snapshots in `repo`: those of the new snapshot's host and paths
+// (the group forget keeps them in), oldest first.
+std::vector<Snapshot> SameGroup(const std::vector<Snapshot>& all, const Snapshot& made) {
+  std::vector<Snapshot> out;
+  for (const Snapshot& s : all) {
+    if (s.hostname == made.hostname && s.paths == made.paths) out.push_back(s);
+  }
+  std::sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) { return a.time < b.time; });
+  return out;
+}
+
+CopyOutcome CopyTo(Repository& src, const RepositorySpec& to, const std::vector<Snapshot>& group) {
+  CopyOutcome out;
+  out.to = to.name;
+  std::set<std::string> done;
+  Status s = [&]() -> Status {
+    LB_ASSIGN_OR_RETURN(auto dst, OpenRepository(to));
+    LB_ASSIGN_OR_RETURN(auto lock, LockRepository(*dst, to, /*exclusive=*/false));
+    LB_RETURN_IF_ERROR(dst->LoadIndex(/*adopt_orphans=*/true).WithContext("repository " + to.name));
+    CopyStats stats;
+    Status copied = CopySnapshots(
+        src, *dst, group, &stats,
+        [&](const Snapshot& snap, const std::string&, const Id&) { done.insert(snap.id.Hex()); });
+    out.copied = stats.snapshots_copied;
+    return copied.WithContext("copy to " + to.name);
+  }();
+  if (!s.ok()) {
+    out.error = s.message();
+    out.code = s.code();
+  }
+  // How long the copy has been behind: since the oldest snapshot of the job
+  // it does not hold yet.
+  for (const Snapshot& snap : group) {
+    if (done.count(snap.id.Hex()) == 0) {
+      out.behind_since = snap.time;
+      break;
+    }
+  }
+  return out;
+}
+
+void SetError(AttemptResult* r, const Status& s) {
+  r->error = s.message();
+  r->code = static_cast<int>(s.code());
+}
+
+uint64_t StoredBytes(Repository& repo) {
+  uint64_t total = 0;
+  repo.index().ForEachPack([&](const Id&, std::vector<PackedBlob>& blobs) {
+    for (const PackedBlob& b : blobs) total += b.length;
+  });
+  return total;
+}
+
+// After a snapshot exists: the size, forget, the copies. Sets result.error
+// for the first step that fails; the copies are tried whatever forget did.
+void AfterBackup(const JobTargets& targets, Repository& repo, std::unique_ptr<RepoLock>& lock,
+                 AttemptResult& result) {
+  auto fail = [&](const Status& s) {
+    if (result.error.empty()) SetError(&result, s);
+  };
+  auto made = repo.LoadSnapshot(*Id::FromHex(result.snapshot_id));
+  if (!made.ok()) return fail(made.status());
+  result.snapshot_time = made->time;
+  if (auto stats = ComputeStats(repo, {*made}, StatsMode::kRawData); stats.ok()) {
+    result.snapshot_size = stats->stored;
+  } else {
+    fail(stats.status().WithContext("size of snapshot " + made->id.Short()));
+  }
+  if (targets.retention) {
+    lock.reset();
+    auto exclusive = LockRepository(repo, targets.repository, /*exclusive=*/true);
+    if (!exclusive.ok()) {
+      fail(exclusive.status().WithContext("forget"));
+    } else {
+      lock = std::move(*exclusive);
+      Status s = [&]() -> Status {
+        LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo.LoadAllSnapshots());
+        LB_ASSIGN_OR_RETURN(ForgetPlan plan, PlanForget(all, {*targets.retention}, "host,paths"));
+        for (const RetentionDecision& d : plan.removals) {
+          LB_RETURN_IF_ERROR(repo.storage().Remove(FileType::kSnapshot, d.snapshot.id.Hex()));
+          ++result.forgotten;
+        }
+        return Status::Ok();
+      }();
+      if (!s.ok()) fail(s.WithContext("forget by retention class " + targets.retention->name));
+      lock.reset();
+      if (auto shared = LockRepository(repo, targets.repository, false); shared.ok())
+        lock = std::move(*shared);
+    }
+  }
+  auto all = repo.LoadAllSnapshots();
+  if (!all.ok()) return fail(all.status());
+  result.repository_snapshots = all->size();
+  result.repository_size = StoredBytes(repo);
+  std::vector<Snapshot> group = SameGroup(*all, *made);
+  for (const RepositorySpec& to : targets.copy_to) {
+    CopyOutcome c = CopyTo(repo, to, group);
+    if (!c.error.empty()) fail(Status(c.code, c.error));
+    result.copies.push_back(std::move(c));
+  }
+}
+
+}  // namespace
+
+AttemptResult RunAttempt(const JobSpec& job, const JobTargets& targets, ProgressCounters* progress,
+                         WarningSink* warnings) {
+  AttemptResult result;
+  MapOptions options(job.options);
+  auto source = SourceFor(job.source, options);
+  if (!source.ok()) {
+    SetError(&result, source.status().WithContext("job " + job.name));
+    result.retryable = false;
+    return result;
+  }
+  for (const auto* list : {&job.pre_hooks, &job.post_hooks}) {
+    for (const std::string& cmd : *list) {
+      if (Status s = SplitCommandLine(cmd).status(); !s.ok()) {
+        SetError(&result, s.WithContext("hook"));
+        result.retryable = false;
+        return result;
+      }
+    }
+  }
+  auto repo = OpenRepository(targets.repository);
+  if (!repo.ok()) {
+    SetError(&result, repo.status());
+    return result;
+  }
+  auto lock = LockRepository(**repo, targets.repository, /*exclusive=*/false);
+  if (!lock.ok()) {
+    SetError(&result, lock.status());
+    return result;
+  }
+  std::unique_ptr<RepoLock> held = std::move(*lock);
+  const std::string what = (*source)->Display();
+  BackupOptions opts;
+  opts.tags = job.tags;
+  // A retention class applies to the snapshots with its tag.
+  if (targets.retention &&
+      std::find(opts.tags.begin(), opts.tags.end(), targets.retention->tag) == opts.tags.end()) {
+    opts.tags.push_back(targets.retention->tag);
+  }
+  Status pre = RunHooks(job.pre_hooks, HookRun{"pre", what, "", "", ""}, job.hook_timeout_seconds);
+  Result<BackupSummary> backup = !pre.ok() ? Result<BackupSummary>(pre) : [&]() -> Result<BackupSummary> {
+    LB_RETURN_IF_ERROR((*repo)->LoadIndex(/*adopt_orphans=*/true));
+    return RunBackup(**repo, **source, opts, progress, warnings);
+  }();
+  HookRun post{"post", what, backup.ok() ? "success" : "failure",
+               backup.ok() ? backup->snapshot_id.Hex() : "", backup.ok() ? "" : backup.status().message()};
+  Status post_status = RunHooks(job.post_hooks, post, job.hook_timeout_seconds);
+  if (!backup.ok()) {
+    SetError(&result, backup.status().WithContext("backup of " + what));
+    return result;
+  }
+  result.retryable = false;
+  result.snapshot_id = backup->snapshot_id.Hex();
+  result.bytes_added = backup->data_added;
+  result.bytes_processed = backup->total_bytes_processed;
+  result.unreadable = backup->errors;
+  if (!post_status.ok()) SetError(&result, post_status);
+  AfterBackup(targets, **repo, held, result);
+  if (result.error.empty()) {
+    result.result = result.unreadable > 0 ? "incomplete" : "success";
+    if (result.unreadable > 0) {
+      result.error = std::to_string(result.unreadable) + " item(s) of " + what + " could not be read";
+    }
+  }
+  return result;
+}
+
+std::string AttemptResult::ToJson() const {
+  nlohmann::json j{{"result", result},
+                   {"error", error},
+                   {"code", code},
+                   {"retryable", retryable},
+                   {"snapshot_id", snapshot_id},
+                   {"snapshot_time", FormatRfc3339(snapshot_time)},
+                   {"bytes_added", bytes_added},
+                   {"bytes_processed", bytes_processed},
+                   {"snapshot_size", snapshot_size},
+                   {"unreadable", unreadable},
+                   {"forgotten", forgotten},
+                   {"repository_size", repository_size},
+                   {"repository_snapshots", repository_snapshots},
+                   {"copies", nlohmann::json::array()}};
+  for (const CopyOutcome& c : copies) {
+    j["copies"].push_back({{"to", c.to},
+                           {"copied", c.copied},
+                           {"behind_since", c.behind_since.sec == 0 ? "" : FormatRfc3339(c.behind_since)},
+                           {"error", c.error}});
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<AttemptResult> AttemptResult::FromJson(std::string_view text) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Corrupt("attempt result: not a JSON object");
+  AttemptResult r;
+  try {
+    r.result = j.at("result").get<std::string>();
+    r.error = j.value("error", "");
+    r.code = j.value("code", 0);
+    r.retryable = j.value("retryable", true);
+    r.snapshot_id = j.value("snapshot_id", "");
+    if (auto t = ParseRfc3339(j.value("snapshot_time", ""))) r.snapshot_time = *t;
+    r.bytes_added = j.value("bytes_added", uint64_t{0});
+    r.bytes_processed = j.value("bytes_processed", uint64_t{0});
+    r.snapshot_size = j.value("snapshot_size", uint64_t{0});
+    r.unreadable = j.value("unreadable", uint64_t{0});
+    r.forgotten = j.value("forgotten", uint64_t{0});
+    r.repository_size = j.value("repository_size", uint64_t{0});
+    r.repository_snapshots = j.value("repository_snapshots", uint64_t{0});
+    for (const auto& c : j.value("copies", nlohmann::json::array())) {
+      CopyOutcome o;
+      o.to = c.at("to").get<std::string>();
+      o.copied = c.value("copied", uint64_t{0});
+      if (auto t = ParseRfc3339(c.value("behind_since", ""))) o.behind_since = *t;
+      o.error = c.value("error", "");
+      r.copies.push_back(std::move(o));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Corrupt(std::string("attempt result: ") + e.what());
+  }
+  return r;
+}
+
+}  // namespace lifeboat
