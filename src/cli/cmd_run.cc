@@ -22,6 +22,7 @@
 #include "jobs/history.h"
 #include "jobs/runner.h"
 #include "scheduler/config.h"
+#include "scheduler/job_metrics.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -80,6 +81,31 @@ Result<std::unique_ptr<RunHistory>> OpenHistory(const Config& config) {
   return RunHistory::Open(config.HistoryPath());
 }
 
+// --metrics-file: every job's metrics from the history, written whole to a
+// temporary file beside FILE and renamed over it (node_exporter's textfile
+// collector never reads half a file).
+Status WriteMetricsFile(const Config& config, RunHistory& history, const std::string& path) {
+  JobMetrics m;
+  Timestamp now = Clock::System()->Now();
+  for (const ScheduledJob& job : config.jobs) {
+    m.AddJob(job);
+    m.SetNextRun(job.name, job.schedule.Next(now));
+  }
+  LB_RETURN_IF_ERROR(m.Load(history));
+  const std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "we");
+  if (f == nullptr) return IoError("--metrics-file " + tmp + ": " + std::strerror(errno));
+  std::string text = m.Render(now);
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    std::remove(tmp.c_str());
+    return IoError("--metrics-file " + path + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
 int RunRun(Context& ctx) {
   const Args& a = ctx.args();
   if (a.positional().size() != 1)
@@ -98,6 +124,9 @@ int RunRun(Context& ctx) {
     std::fprintf(stderr, "warning: %s: %s\n", path.c_str(), w.c_str());
 
   std::unique_ptr<RunHistory> history;
+  if (a.Has("metrics-file") && a.Has("no-history")) {
+    return Fail(ctx, InvalidArgument("--metrics-file needs the run history: it is computed from it"));
+  }
   if (!a.Has("no-history")) {
     auto h = OpenHistory(*config);
     if (!h.ok()) return Fail(ctx, h.status().WithContext("run history (--no-history runs without it)"));
@@ -118,6 +147,16 @@ int RunRun(Context& ctx) {
   JobRun run = RunJob(*job, a.Get("trigger", "manual"), command, options, &cancel);
   SetSignalListener({});
   const RunRecord& r = run.record;
+  if (a.Has("metrics-file")) {
+    if (Status s = WriteMetricsFile(*config, *history, a.Get("metrics-file")); !s.ok()) {
+      // After the summary if the job succeeded (main reports it), else now.
+      if (r.result == "success") {
+        ctx.DeferError(s);
+      } else {
+        ctx.PrintError(s);
+      }
+    }
+  }
   if (ctx.json()) {
     nlohmann::json j = RunJson(r);
     j["message_type"] = "run";
@@ -187,6 +226,9 @@ Command RunCommand() {
           {{"config", 'c', true,
             "the config file (default $LIFEBOAT_CONFIG, else /etc/lifeboat/lifeboat.yml)", "FILE"},
            {"no-history", 0, false, "do not record the run in state_dir's history"},
+           {"metrics-file", 0, true,
+            "then write every job's metrics (from the history) to FILE, for node_exporter's textfile collector",
+            "FILE"},
            {"trigger", 0, true, "what the history records as the trigger (default manual)", "WORD"},
            {"attempt", 0, false, "internal: run one attempt in this process and print its result as JSON"}},
           RunRun};

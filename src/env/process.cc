@@ -189,6 +189,10 @@ void Subprocess::CloseStdout() {
 
 void Subprocess::Terminate() { Signal(SIGTERM); }
 
+void Subprocess::KillGroup() {
+  if (group_ && pid_ > 0) kill(-pid_, SIGKILL);
+}
+
 void Subprocess::Signal(int sig) {
   if (waited_ || pid_ <= 0) return;
   // The group may be gone while the child is not yet reaped: then the pid.

@@ -62,6 +62,9 @@ class Subprocess {
   void Terminate();
   // Sends `sig` to the child, or to its process group if it leads one.
   void Signal(int sig);
+  // SIGKILL to what is left of the child's process group, also after Wait
+  // (programs it started that outlived it). No-op without a group.
+  void KillGroup();
   pid_t pid() const { return pid_; }
   // The last few KiB the child wrote to stderr (valid after Wait).
   std::string stderr_tail() const;

@@ -113,6 +113,7 @@ AttemptEnd RunOneAttempt(const AttemptCommand& command, double timeout, const Ru
     }
   }
   Status exited = p.Wait();
+  if (stopping) p.KillGroup();  // a hook that ignored SIGTERM, or outlived the attempt
   auto parsed = AttemptResult::FromJson(LastLine(out));
   if (parsed.ok()) {
     end.result = std::move(*parsed);

@@ -49,6 +49,17 @@ jobs:
     schedule: "@daily"
     hooks: {pre: ["sh -c 'echo \$\$ >$WORK/started; exec sleep 600'"]}
 YAML
+# gone PID: the process has ended (absent, or a zombie nobody reaped yet),
+# within 10 s: a signal is delivered, not waited for, by kill.
+gone() {
+  local i state
+  for ((i = 0; i < 100; i++)); do
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
+    [[ $state == Z ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
 snaps() { lb snapshots -r "$1" --password-file "$WORK/pw" --json | jq length; }
 
 step "three runs: each backs up and copies to dr; the class keeps the last 2"
@@ -86,7 +97,7 @@ step "a job over its timeout is stopped, its hook's process with it"
 expect_exit 1 lb run slow --config "$C"
 grep -q "^job slow: failure in .*: timed out after 3.00s and was stopped" "$WORK/last.out" ||
   fail "timeout summary: $(cat "$WORK/last.out")"
-kill -0 "$(cat "$WORK/slow.pid")" 2>/dev/null && fail "the hook's sleep outlived the stopped job"
+gone "$(cat "$WORK/slow.pid")" || fail "the hook's sleep outlived the stopped job"
 
 step "SIGTERM cancels a running job: exit 143, recorded, no lock left"
 "$LIFEBOAT" run held --config "$C" >"$WORK/held.out" 2>"$WORK/held.err" &  # not lb: a function would run in a subshell
@@ -99,7 +110,7 @@ rc=$?
 set -e
 [[ $rc == 143 ]] || fail "cancelled run exited $rc: $(cat "$WORK/held.out" "$WORK/held.err")"
 grep -q "^job held: cancelled .*interrupted by Terminated" "$WORK/held.out" || fail "cancel summary: $(cat "$WORK/held.out" "$WORK/held.err")"
-kill -0 "$hook_pid" 2>/dev/null && fail "the hook outlived the cancelled job"
+gone "$hook_pid" || fail "the hook outlived the cancelled job"
 lb runs --config "$C" --json --job held | jq -e '.[0].result == "cancelled"' >/dev/null ||
   fail "the cancel is not in the history"
 [[ -z $(ls "$WORK/repo/locks") ]] || fail "locks left: $(ls "$WORK/repo/locks")"
@@ -110,6 +121,23 @@ step "restic reads what the job made"
 if command -v restic >/dev/null; then
   RESTIC_PASSWORD_FILE=$WORK/pw restic -r "$WORK/dr" --no-cache check -q || fail "restic check of dr"
 fi
+
+step "--metrics-file: the plan's metrics for every job, from the history, promtool-clean"
+lb run files --config "$C" --metrics-file "$WORK/lifeboat.prom" -q 2>/dev/null || fail "run with --metrics-file"
+M=$WORK/lifeboat.prom
+grep -qx 'backup_success{type="files"} 0' "$M" || fail "files: 'gone' (type files) failed last: $(grep backup_ "$M")"
+awk '$1 == "backup_age_hours{type=\"files\"}" { found = 1; if ($2 < 0 || $2 > 1) exit 1 } END { exit !found }' "$M" ||
+  fail "age should be under an hour: $(grep backup_age "$M")"
+grep -Eq '^backup_total_size_bytes\{type="files"\} [1-9][0-9]*$' "$M" || fail "size: $(grep backup_total "$M")"
+grep -qx 'lifeboat_job_runs_total{job="files",result="success"} 0' "$M" ||
+  fail "counters count this process's runs only: $(grep runs_total "$M")"
+grep -Eq '^lifeboat_job_last_success_timestamp_seconds\{job="files"\} [1-9]' "$M" || fail "last success"
+grep -qx 'lifeboat_copy_lag_seconds{from="primary",to="dr"} 0' "$M" || fail "copy lag: $(grep copy_lag "$M")"
+grep -qx 'lifeboat_repository_snapshots{repository="primary"} 2' "$M" || fail "snapshots: $(grep repository_snap "$M")"
+grep -q 'lifeboat_job_next_run_timestamp_seconds{job="held"}' "$M" || fail "next run of every job"
+if command -v promtool >/dev/null; then promtool check metrics <"$M" || fail "promtool check metrics"; fi
+[[ ! -e $M.tmp ]] || fail "the temporary file stayed"
+expect_exit 2 lb run files --config "$C" --metrics-file "$M" --no-history
 
 step "bad input: an unknown job, a missing config"
 expect_exit 13 lb run nosuch --config "$C"

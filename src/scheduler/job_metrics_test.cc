@@ -1,0 +1,105 @@
+#include "scheduler/job_metrics.h"
+
+#include <gtest/gtest.h>
+
+namespace lifeboat {
+namespace {
+
+bool Has(const std::string& text, const std::string& line) {
+  return text.find("\n" + line + "\n") != std::string::npos;
+}
+
+JobSpec Job(const std::string& name, const std::string& type) {
+  JobSpec j;
+  j.name = name;
+  j.type = type;
+  j.repository = "primary";
+  j.copy_to = {"dr"};
+  return j;
+}
+
+RunRecord Record(const std::string& job, const std::string& result, int64_t start, int64_t end,
+                 const AttemptResult& details) {
+  RunRecord r;
+  r.job = job;
+  r.type = "postgres";
+  r.result = result;
+  r.start = {start, 0};
+  r.end = {end, 0};
+  r.bytes_added = details.bytes_added;
+  r.details = details.ToJson();
+  return r;
+}
+
+TEST(JobMetrics, ThePlansNamesFollowTheRuns) {
+  JobMetrics m;
+  m.AddJob(Job("pg", "postgres"));
+  std::string before = m.Render({100000, 0});
+  EXPECT_TRUE(Has(before, "backup_age_hours{type=\"postgres\"} +Inf")) << before;
+  EXPECT_EQ(before.find("backup_success{"), std::string::npos) << "no run yet: no success value";
+  EXPECT_TRUE(Has(before, "lifeboat_job_running{job=\"pg\"} 0"));
+
+  AttemptResult ok;
+  ok.result = "success";
+  ok.snapshot_id = "ab";
+  ok.snapshot_time = {90000, 0};
+  ok.snapshot_size = 1073741824;
+  ok.bytes_added = 4096;
+  ok.repository_size = 5000;
+  ok.repository_snapshots = 3;
+  ok.copies.push_back({"dr", 1, {}, "", Code::kOk});
+  m.Started("pg");
+  EXPECT_TRUE(Has(m.Render({90000, 0}), "lifeboat_job_running{job=\"pg\"} 1"));
+  m.Finished(Record("pg", "success", 89990, 90010, ok));
+  std::string after = m.Render({90000 + 45000, 0});  // 12.5 h after the snapshot
+  EXPECT_TRUE(Has(after, "backup_success{type=\"postgres\"} 1")) << after;
+  EXPECT_TRUE(Has(after, "backup_age_hours{type=\"postgres\"} 12.5")) << after;
+  EXPECT_TRUE(Has(after, "backup_total_size_bytes{type=\"postgres\"} 1073741824"));
+  EXPECT_TRUE(Has(after, "lifeboat_job_last_success_timestamp_seconds{job=\"pg\"} 90010"));
+  EXPECT_TRUE(Has(after, "lifeboat_job_runs_total{job=\"pg\",result=\"success\"} 1"));
+  EXPECT_TRUE(Has(after, "lifeboat_job_bytes_added{job=\"pg\"} 4096"));
+  EXPECT_TRUE(Has(after, "lifeboat_job_duration_seconds_count{job=\"pg\"} 1"));
+  EXPECT_TRUE(Has(after, "lifeboat_repository_snapshots{repository=\"primary\"} 3"));
+  EXPECT_TRUE(Has(after, "lifeboat_copy_lag_seconds{from=\"primary\",to=\"dr\"} 0"));
+
+  // The source went away: success 0, the age keeps growing from the last
+  // snapshot, and a failed copy shows how long dr has been behind.
+  AttemptResult bad;
+  bad.error = "backup of /x: none of the paths to back up exist";
+  m.Finished(Record("pg", "failure", 100000, 100005, bad));
+  AttemptResult copy_failed = ok;
+  copy_failed.result = "failure";
+  copy_failed.snapshot_time = {110000, 0};
+  copy_failed.copies[0].behind_since = {110000, 0};
+  copy_failed.copies[0].error = "copy to dr: unreachable";
+  std::string failed = m.Render({108000, 0});
+  EXPECT_TRUE(Has(failed, "backup_success{type=\"postgres\"} 0")) << failed;
+  EXPECT_TRUE(Has(failed, "backup_age_hours{type=\"postgres\"} 5"));
+  EXPECT_TRUE(Has(failed, "lifeboat_job_runs_total{job=\"pg\",result=\"failure\"} 1"));
+  m.Finished(Record("pg", "failure", 110000, 110010, copy_failed));
+  std::string lagging = m.Render({113600, 0});
+  EXPECT_TRUE(Has(lagging, "lifeboat_copy_lag_seconds{from=\"primary\",to=\"dr\"} 3600")) << lagging;
+}
+
+TEST(JobMetrics, EveryJobOfATypeMustSucceed) {
+  JobMetrics m;
+  m.AddJob(Job("a", "files"));
+  m.AddJob(Job("b", "files"));
+  AttemptResult ok;
+  ok.result = "success";
+  ok.snapshot_id = "x";
+  ok.snapshot_time = {1000, 0};
+  ok.snapshot_size = 10;
+  RunRecord a = Record("a", "success", 990, 1000, ok);
+  a.type = "files";
+  m.Finished(a);
+  RunRecord b = Record("b", "failure", 990, 1000, AttemptResult{});
+  b.type = "files";
+  m.Finished(b);
+  std::string text = m.Render({2000, 0});
+  EXPECT_TRUE(Has(text, "backup_success{type=\"files\"} 0")) << text;
+  EXPECT_TRUE(Has(text, "backup_total_size_bytes{type=\"files\"} 10"));
+}
+
+}  // namespace
+}  // namespace lifeboat
