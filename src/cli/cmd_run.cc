@@ -70,7 +70,7 @@ nlohmann::json RunJson(const RunRecord& r) {
                    {"bytes_added", r.bytes_added},
                    {"error", r.error}};
   if (r.finished())
-    j["duration_seconds"] = double(r.end.sec - r.start.sec) + (r.end.nsec - r.start.nsec) / 1e9;
+    j["duration_seconds"] = r.duration_seconds();
   return j;
 }
 
@@ -164,7 +164,7 @@ int RunRun(Context& ctx) {
     j["details"] = nlohmann::json::parse(r.details, nullptr, false);
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else if (!ctx.quiet() || r.result != "success") {
-    double secs = double(r.end.sec - r.start.sec) + (r.end.nsec - r.start.nsec) / 1e9;
+    double secs = r.duration_seconds();
     std::string what = r.snapshot_id.empty() ? ""
                                              : ", snapshot " + r.snapshot_id.substr(0, 8) + ", " +
                                                    HumanBytes(r.bytes_added) + " added";
@@ -207,7 +207,7 @@ int RunRuns(Context& ctx) {
   std::printf("%-6s %-16s %-9s %-20s %-9s %-11s %-10s %s\n", "ID", "Job", "Trigger", "Start", "Duration",
               "Result", "Snapshot", "Error");
   for (const RunRecord& r : *runs) {
-    double secs = r.finished() ? double(r.end.sec - r.start.sec) + (r.end.nsec - r.start.nsec) / 1e9 : 0;
+    double secs = r.finished() ? r.duration_seconds() : 0;
     std::printf("%-6lld %-16s %-9s %-20s %-9s %-11s %-10s %s\n", (long long)r.id, r.job.c_str(),
                 r.trigger.c_str(), FormatLocal(r.start).c_str(),
                 r.finished() ? HumanDuration(secs).c_str() : "-", r.result.c_str(),

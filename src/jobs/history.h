@@ -35,6 +35,8 @@ struct RunRecord {
   std::string error;  // one line, no secrets (the callers' messages are)
   std::string details;  // JSON the runner keeps (jobs/attempt.h AttemptResult)
   bool finished() const { return result != "running"; }
+  // end - start; meaningful once finished.
+  double duration_seconds() const { return double(end.sec - start.sec) + (end.nsec - start.nsec) / 1e9; }
 };
 
 class RunHistory {

@@ -85,7 +85,7 @@ void JobMetrics::Finished(const RunRecord& run, bool count) {
   registry_.Set("lifeboat_job_bytes_added", {run.job}, double(run.bytes_added)).IgnoreError();
   if (count) {
     registry_.Add("lifeboat_job_runs_total", {run.job, run.result}, 1).IgnoreError();
-    registry_.Observe("lifeboat_job_duration_seconds", {run.job}, Seconds(run.end) - Seconds(run.start))
+    registry_.Observe("lifeboat_job_duration_seconds", {run.job}, run.duration_seconds())
         .IgnoreError();
   }
   auto details = AttemptResult::FromJson(run.details);
