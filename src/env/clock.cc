@@ -12,15 +12,19 @@ class SystemClock final : public Clock {
   double Monotonic() override {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   }
-  bool WaitUntil(double deadline) override {
+  bool WaitUntil(double deadline) override { return WaitUntil(deadline, Generation()); }
+  bool WaitUntil(double deadline, uint64_t gen) override {
     std::unique_lock<std::mutex> lock(mu_);
-    uint64_t gen = generation_;
     while (generation_ == gen) {
       double left = deadline - Monotonic();
       if (left <= 0) return false;
       cv_.wait_for(lock, std::chrono::duration<double>(left));
     }
     return true;
+  }
+  uint64_t Generation() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return generation_;
   }
   void Wake() override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -53,9 +57,15 @@ double FakeClock::Monotonic() {
   return mono_;
 }
 
-bool FakeClock::WaitUntil(double deadline) {
+bool FakeClock::WaitUntil(double deadline) { return WaitUntil(deadline, Generation()); }
+
+uint64_t FakeClock::Generation() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return wake_generation_;
+}
+
+bool FakeClock::WaitUntil(double deadline, uint64_t gen) {
   std::unique_lock<std::mutex> lock(mu_);
-  uint64_t gen = wake_generation_;
   waiters_++;
   waits_started_++;
   cv_.notify_all();  // WaitForWaiters

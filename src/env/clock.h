@@ -22,6 +22,12 @@ class Clock {
   // Waits until Monotonic() >= deadline, or until Wake() is called (then
   // returns true early). Spurious returns do not happen.
   virtual bool WaitUntil(double deadline) = 0;
+  // The same, but returns at once if Wake() was called since Generation()
+  // returned `generation`: a loop reads the generation under its own lock,
+  // releases the lock and waits, and a Wake() in between is not lost.
+  virtual bool WaitUntil(double deadline, uint64_t generation) = 0;
+  // Counts the calls of Wake().
+  virtual uint64_t Generation() = 0;
   // Ends every wait now in progress (a daemon shutting down).
   virtual void Wake() = 0;
   bool SleepFor(double seconds) { return WaitUntil(Monotonic() + seconds); }
@@ -39,6 +45,8 @@ class FakeClock final : public Clock {
   Timestamp Now() override;
   double Monotonic() override;
   bool WaitUntil(double deadline) override;
+  bool WaitUntil(double deadline, uint64_t generation) override;
+  uint64_t Generation() override;
   void Wake() override;
 
   // Moves both times forward by `seconds` (>= 0) and wakes the waits due.

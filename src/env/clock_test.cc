@@ -61,6 +61,21 @@ TEST(FakeClock, AWallClockStepDoesNotMoveMonotonicTime) {
   EXPECT_EQ(c.Monotonic(), 0);
 }
 
+TEST(FakeClock, AWakeBeforeTheWaitIsNotLostWhenTheGenerationIsGiven) {
+  FakeClock c;
+  uint64_t gen = c.Generation();
+  c.Wake();  // between the loop's look at its state and its wait
+  EXPECT_TRUE(c.WaitUntil(3600, gen));
+  EXPECT_EQ(c.Monotonic(), 0);
+}
+
+TEST(SystemClock, AWakeBeforeTheWaitIsNotLostWhenTheGenerationIsGiven) {
+  Clock* c = Clock::System();
+  uint64_t gen = c->Generation();
+  c->Wake();
+  EXPECT_TRUE(c->WaitUntil(c->Monotonic() + 3600, gen));
+}
+
 TEST(SystemClock, AWaitWithAPastDeadlineReturnsAtOnce) {
   Clock* c = Clock::System();
   double now = c->Monotonic();

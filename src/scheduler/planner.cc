@@ -12,11 +12,11 @@ Planner::Planner(std::vector<PlannedJob> jobs, Limits limits, MissedRule missed,
   for (const PlannedJob& j : jobs_) {
     if (auto n = j.schedule.Next(now)) next_[j.name] = *n;
     auto last = last_started.find(j.name);
-    if (missed == MissedRule::kSkip || last == last_started.end()) continue;
+    if (last == last_started.end()) continue;
     // Fired while we were down: a fire time after the last start, up to now.
     std::optional<Timestamp> fired = j.schedule.Previous(now);
     if (fired && last->second < *fired) {
-      Queue(j.name);
+      if (missed == MissedRule::kRunOnce) Queue(j.name);
       missed_.push_back(j.name);
     }
   }
@@ -37,7 +37,26 @@ void Planner::Queue(const std::string& name) {
   if (!running(name) && !queued(name)) queue_.push_back(name);
 }
 
-std::vector<std::string> Planner::Tick(Timestamp now) {
+void Planner::Reconfigure(std::vector<PlannedJob> jobs, Limits limits, Timestamp now) {
+  std::map<std::string, Timestamp> next;
+  for (const PlannedJob& j : jobs) {
+    const PlannedJob* old = Find(j.name);
+    auto kept = next_.find(j.name);
+    if (old && old->schedule.text() == j.schedule.text() && kept != next_.end()) {
+      next[j.name] = kept->second;
+    } else if (auto n = j.schedule.Next(now)) {
+      next[j.name] = *n;
+    }
+  }
+  jobs_ = std::move(jobs);
+  limits_ = limits;
+  if (limits_.global == 0) limits_.global = 1;
+  if (limits_.per_repository == 0) limits_.per_repository = 1;
+  next_ = std::move(next);
+  std::erase_if(queue_, [this](const std::string& name) { return Find(name) == nullptr; });
+}
+
+std::vector<std::string> Planner::Tick(Timestamp now, std::vector<std::string>* skipped) {
   std::vector<std::string> added;
   for (const PlannedJob& j : jobs_) {  // the config's order among jobs due together
     auto it = next_.find(j.name);
@@ -48,7 +67,10 @@ std::vector<std::string> Planner::Tick(Timestamp now) {
     } else {
       next_.erase(it);
     }
-    if (running(j.name) || queued(j.name)) continue;  // never twice at once
+    if (running(j.name) || queued(j.name)) {  // never twice at once
+      if (skipped) skipped->push_back(j.name);
+      continue;
+    }
     queue_.push_back(j.name);
     added.push_back(j.name);
   }

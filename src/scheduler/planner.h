@@ -10,7 +10,8 @@
 //     repository's running jobs, and they wait for it.
 //   - After downtime: a job whose schedule fired while the daemon was down
 //     (after its last recorded start) runs once at start-up, unless the
-//     missed-run rule is kSkip.
+//     missed-run rule is kSkip. Either way that run was missed, and so is a
+//     fire time that passes while the job still runs or waits.
 #pragma once
 
 #include <cstddef>
@@ -46,8 +47,14 @@ class Planner {
   Planner(std::vector<PlannedJob> jobs, Limits limits, MissedRule missed, Timestamp now,
           const std::map<std::string, Timestamp>& last_started);
 
-  // Queues the jobs due at `now`. Returns the names newly queued.
-  std::vector<std::string> Tick(Timestamp now);
+  // Queues the jobs due at `now`. Returns the names newly queued; adds to
+  // `skipped` (if given) the jobs due that were still running or queued.
+  std::vector<std::string> Tick(Timestamp now, std::vector<std::string>* skipped = nullptr);
+  // A new config (SIGHUP): the new jobs and limits. A job whose schedule is
+  // unchanged keeps its next fire time; running jobs stay running (a
+  // removed one counts against the global limit until it ends); the queue
+  // keeps the jobs that still exist. Nothing counts as missed.
+  void Reconfigure(std::vector<PlannedJob> jobs, Limits limits, Timestamp now);
   // Queues a manual run; false if the job is unknown, queued or running
   // (the API answers 409).
   bool Trigger(const std::string& name);
@@ -62,7 +69,8 @@ class Planner {
   std::optional<Timestamp> NextRun(const std::string& name) const;
   bool running(const std::string& name) const { return running_.count(name) > 0; }
   bool queued(const std::string& name) const;
-  // Names the missed-run rule queued at construction.
+  // The jobs whose schedule fired while the daemon was down (queued at
+  // construction unless the rule is kSkip).
   const std::vector<std::string>& missed() const { return missed_; }
 
  private:

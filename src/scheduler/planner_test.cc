@@ -79,8 +79,42 @@ TEST(Planner, MissedRunRule) {
   EXPECT_EQ(once.Start(), Names{"pg"});
   EXPECT_EQ(once.NextRun("pg"), At("2026-12-03T02:00:00Z"));
   Planner skip(jobs, Limits{3, 1}, MissedRule::kSkip, now, last);
-  EXPECT_EQ(skip.missed(), Names{});
+  EXPECT_EQ(skip.missed(), Names{"pg"});  // missed all the same, but not run
   EXPECT_EQ(skip.Start(), Names{});
+}
+
+TEST(Planner, AFireTimeWhileTheJobRunsIsSkippedAndSaidSo) {
+  Planner p({Job("a", "r", "@every 10s")}, Limits{2, 1}, MissedRule::kRunOnce, At("2026-12-02T10:00:00Z"),
+            {});
+  std::vector<std::string> skipped;
+  EXPECT_EQ(p.Tick(At("2026-12-02T10:00:10Z"), &skipped), Names{"a"});
+  EXPECT_EQ(skipped, Names{});
+  EXPECT_EQ(p.Start(), Names{"a"});
+  EXPECT_EQ(p.Tick(At("2026-12-02T10:00:20Z"), &skipped), Names{});
+  EXPECT_EQ(skipped, Names{"a"});
+}
+
+TEST(Planner, ReconfigureKeepsRunningJobsAndUnchangedSchedules) {
+  Timestamp t0 = At("2026-12-02T10:00:00Z");
+  Planner p({Job("a", "r", "@every 10s"), Job("b", "r", "@daily"), Job("c", "r2", "@daily")}, Limits{3, 1},
+            MissedRule::kRunOnce, t0, {});
+  EXPECT_TRUE(p.Trigger("a"));
+  EXPECT_TRUE(p.Trigger("c"));
+  EXPECT_EQ(p.Start(), (Names{"a", "c"}));
+  EXPECT_TRUE(p.Trigger("b"));  // waits: a runs on r
+  // a keeps its schedule, b moves to hourly, c goes away while it runs.
+  p.Reconfigure({Job("a", "r", "@every 10s"), Job("b", "r", "@hourly")}, Limits{1, 1},
+                At("2026-12-02T10:00:05Z"));
+  EXPECT_TRUE(p.running("a"));
+  EXPECT_TRUE(p.running("c"));
+  EXPECT_TRUE(p.queued("b"));
+  EXPECT_EQ(p.NextRun("a"), At("2026-12-02T10:00:10Z"));
+  EXPECT_EQ(p.NextRun("b"), At("2026-12-02T11:00:00Z"));
+  EXPECT_EQ(p.NextRun("c"), std::nullopt);
+  p.Finished("a");
+  EXPECT_EQ(p.Start(), Names{});  // c still holds the one global slot
+  p.Finished("c");
+  EXPECT_EQ(p.Start(), Names{"b"});
 }
 
 TEST(Planner, ManualTriggers) {

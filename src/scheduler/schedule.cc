@@ -123,8 +123,8 @@ Result<Schedule> Schedule::Parse(std::string_view text) {
     std::string d = t.substr(6);
     while (!d.empty() && d.front() == ' ') d.erase(0, 1);
     auto secs = ParseDuration(d);
-    if (!secs || *secs < 60 || *secs != static_cast<double>(static_cast<int64_t>(*secs))) {
-      return bad("\"@every\" needs a duration of whole seconds, at least one minute (\"6h\", \"90m\")");
+    if (!secs || *secs < 1 || *secs != static_cast<double>(static_cast<int64_t>(*secs))) {
+      return bad("\"@every\" needs a duration of whole seconds, at least one (\"6h\", \"90m\", \"30s\")");
     }
     s.every_ = static_cast<int64_t>(*secs);
     return s;

@@ -6,8 +6,8 @@
 //                   (*/15, 1-30/2, 5/10 = 5-max/10); months jan..dec and
 //                   days sun..sat by name too, Sunday as 0 or 7
 //   "@hourly" "@daily" "@midnight" "@weekly" "@monthly" "@yearly" "@annually"
-//   "@every 6h"     a fixed interval ("90m", "1.5h", "2d"; at least one
-//                   minute), on a grid counted from 1970-01-01 00:00 UTC,
+//   "@every 6h"     a fixed interval ("90m", "1.5h", "2d", "30s"; whole
+//                   seconds, at least one), on a grid counted from 1970-01-01 00:00 UTC,
 //                   so "@every 6h" fires at 00:00, 06:00, 12:00 and 18:00
 //
 // Day-of-month and day-of-week combine as in Vixie cron (and cronie): when
