@@ -20,18 +20,13 @@
 #include "env/signals.h"
 #include "jobs/attempt.h"
 #include "jobs/history.h"
+#include "jobs/run_json.h"
 #include "jobs/runner.h"
 #include "scheduler/config.h"
 #include "scheduler/job_metrics.h"
 
 namespace lifeboat::cli {
 namespace {
-
-std::string ConfigPath(const Args& a) {
-  if (a.Has("config")) return a.Get("config");
-  if (const char* env = std::getenv("LIFEBOAT_CONFIG")) return env;
-  return "/etc/lifeboat/lifeboat.yml";
-}
 
 int ExitForResult(const std::string& result, int code) {
   if (result == "success") return kExitOk;
@@ -48,30 +43,6 @@ int RunAttemptChild(const Config& config, const ScheduledJob& job) {
   std::printf("%s\n", r.ToJson().c_str());
   std::fflush(stdout);
   return ExitForResult(r.result, r.code);
-}
-
-std::string SelfExe() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "/proc/self/exe";
-  buf[n] = '\0';
-  return buf;
-}
-
-nlohmann::json RunJson(const RunRecord& r) {
-  nlohmann::json j{{"id", r.id},
-                   {"job", r.job},
-                   {"type", r.type},
-                   {"trigger", r.trigger},
-                   {"start", FormatRfc3339(r.start)},
-                   {"end", r.finished() ? FormatRfc3339(r.end) : ""},
-                   {"result", r.result},
-                   {"snapshot_id", r.snapshot_id},
-                   {"bytes_added", r.bytes_added},
-                   {"error", r.error}};
-  if (r.finished())
-    j["duration_seconds"] = r.duration_seconds();
-  return j;
 }
 
 Result<std::unique_ptr<RunHistory>> OpenHistory(const Config& config) {
@@ -158,7 +129,7 @@ int RunRun(Context& ctx) {
     }
   }
   if (ctx.json()) {
-    nlohmann::json j = RunJson(r);
+    nlohmann::json j = RunToJson(r);
     j["message_type"] = "run";
     j["attempts"] = run.attempts;
     j["details"] = nlohmann::json::parse(r.details, nullptr, false);
@@ -200,7 +171,7 @@ int RunRuns(Context& ctx) {
   if (!runs.ok()) return Fail(ctx, runs.status());
   if (ctx.json()) {
     nlohmann::json out = nlohmann::json::array();
-    for (const RunRecord& r : *runs) out.push_back(RunJson(r));
+    for (const RunRecord& r : *runs) out.push_back(RunToJson(r));
     std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return kExitOk;
   }

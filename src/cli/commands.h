@@ -41,6 +41,7 @@ Command PgCommand();
 Command ConfigCommand();
 Command RunCommand();
 Command RunsCommand();
+Command ServeCommand();
 
 // PostgreSQL forms of backup, restore and dump (cmd_postgres.cc).
 // "latest" as the newest snapshot a driver made (of `driver` if given; of

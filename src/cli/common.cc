@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -319,6 +320,20 @@ void PrintReport(Context& ctx, const char* message_type, const Snapshot& snapsho
   } else if (!ctx.quiet()) {
     for (const auto& line : report.lines) std::printf("%s\n", line.c_str());
   }
+}
+
+std::string ConfigPath(const Args& args) {
+  if (args.Has("config")) return args.Get("config");
+  if (const char* env = std::getenv("LIFEBOAT_CONFIG")) return env;
+  return "/etc/lifeboat/lifeboat.yml";
+}
+
+std::string SelfExe() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "/proc/self/exe";
+  buf[n] = '\0';
+  return buf;
 }
 
 }  // namespace lifeboat::cli

@@ -141,4 +141,11 @@ class ArgsOptions final : public OptionView {
 // object of message_type, the snapshot's id and the report's fields.
 void PrintReport(Context& ctx, const char* message_type, const Snapshot& snapshot, const Report& report);
 
+// The config file of run, runs and serve: --config, else $LIFEBOAT_CONFIG,
+// else /etc/lifeboat/lifeboat.yml.
+std::string ConfigPath(const Args& args);
+
+// This program's path (/proc/self/exe), for the children that run attempts.
+std::string SelfExe();
+
 }  // namespace lifeboat::cli

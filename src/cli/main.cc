@@ -21,7 +21,8 @@ std::vector<Command> AllCommands() {
   return {InitCommand(),   BackupCommand(), SnapshotsCommand(), LsCommand(),    RestoreCommand(),
           DumpCommand(),   CheckCommand(),  CatCommand(),       KeyCommand(),   StatsCommand(),
           UnlockCommand(), CopyCommand(),   ForgetCommand(),    PruneCommand(), RepairCommand(),
-          VerifyCommand(), PgCommand(),     ConfigCommand(),    RunCommand(),   RunsCommand()};
+          VerifyCommand(), PgCommand(),     ConfigCommand(),    RunCommand(),   RunsCommand(),
+          ServeCommand()};
 }
 
 void PrintUsage(const std::vector<Command>& commands) {

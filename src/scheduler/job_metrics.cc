@@ -33,8 +33,8 @@ JobMetrics::JobMetrics() {
   define("lifeboat_job_running", Type::kGauge, "1 while the job runs", {"job"});
   define("lifeboat_job_next_run_timestamp_seconds", Type::kGauge, "When the job's schedule fires next",
          {"job"});
-  define("lifeboat_job_missed_runs_total", Type::kCounter, "Schedule times the job missed (daemon down)",
-         {"job"});
+  define("lifeboat_job_missed_runs_total", Type::kCounter,
+         "Scheduled runs the job missed (the daemon was down, or its last run still ran)", {"job"});
   define("lifeboat_repository_size_bytes", Type::kGauge, "Bytes of blobs in the repository's packs",
          {"repository"});
   define("lifeboat_repository_snapshots", Type::kGauge, "Snapshots in the repository", {"repository"});
