@@ -135,7 +135,12 @@ grep -Eq '^lifeboat_job_last_success_timestamp_seconds\{job="files"\} [1-9]' "$M
 grep -qx 'lifeboat_copy_lag_seconds{from="primary",to="dr"} 0' "$M" || fail "copy lag: $(grep copy_lag "$M")"
 grep -qx 'lifeboat_repository_snapshots{repository="primary"} 2' "$M" || fail "snapshots: $(grep repository_snap "$M")"
 grep -q 'lifeboat_job_next_run_timestamp_seconds{job="held"}' "$M" || fail "next run of every job"
-if command -v promtool >/dev/null; then promtool check metrics <"$M" || fail "promtool check metrics"; fi
+if command -v promtool >/dev/null; then
+  # Exit 3 is lint only: the plan's backup_age_hours is not in base units,
+  # and promtool says so. Anything else it reports is a failure.
+  promtool check metrics <"$M" >"$WORK/promtool.out" 2>&1 ||
+    ! grep -v 'backup_age_hours use base unit' "$WORK/promtool.out" | grep -q . || fail "promtool: $(cat "$WORK/promtool.out")"
+fi
 [[ ! -e $M.tmp ]] || fail "the temporary file stayed"
 expect_exit 2 lb run files --config "$C" --metrics-file "$M" --no-history
 
