@@ -24,6 +24,7 @@
 #include "jobs/runner.h"
 #include "scheduler/config.h"
 #include "scheduler/job_metrics.h"
+#include "server/push.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -77,6 +78,17 @@ Status WriteMetricsFile(const Config& config, RunHistory& history, const std::st
   return Status::Ok();
 }
 
+// --pushgateway: this job's metrics (its runs in the history) PUT under
+// the grouping key job=JOB, so each CronJob replaces only its own.
+Status PushJobMetrics(const ScheduledJob& job, RunHistory& history, const std::string& url) {
+  JobMetrics m;
+  Timestamp now = Clock::System()->Now();
+  m.AddJob(job);
+  m.SetNextRun(job.name, job.schedule.Next(now));
+  LB_RETURN_IF_ERROR(m.Load(history));
+  return PushMetrics(url, job.name, m.Render(now));
+}
+
 int RunRun(Context& ctx) {
   const Args& a = ctx.args();
   if (a.positional().size() != 1)
@@ -95,8 +107,11 @@ int RunRun(Context& ctx) {
     std::fprintf(stderr, "warning: %s: %s\n", path.c_str(), w.c_str());
 
   std::unique_ptr<RunHistory> history;
-  if (a.Has("metrics-file") && a.Has("no-history")) {
-    return Fail(ctx, InvalidArgument("--metrics-file needs the run history: it is computed from it"));
+  for (const char* flag : {"metrics-file", "pushgateway"}) {
+    if (a.Has(flag) && a.Has("no-history")) {
+      return Fail(
+          ctx, InvalidArgument(std::string("--") + flag + " needs the run history: it is computed from it"));
+    }
   }
   if (!a.Has("no-history")) {
     auto h = OpenHistory(*config);
@@ -118,6 +133,16 @@ int RunRun(Context& ctx) {
   JobRun run = RunJob(*job, a.Get("trigger", "manual"), command, options, &cancel);
   SetSignalListener({});
   const RunRecord& r = run.record;
+  if (a.Has("pushgateway")) {
+    Status s = PushJobMetrics(*job, *history, a.Get("pushgateway"));
+    if (!s.ok()) {
+      if (r.result == "success") {
+        ctx.DeferError(s);
+      } else {
+        ctx.PrintError(s);
+      }
+    }
+  }
   if (a.Has("metrics-file")) {
     if (Status s = WriteMetricsFile(*config, *history, a.Get("metrics-file")); !s.ok()) {
       // After the summary if the job succeeded (main reports it), else now.
@@ -190,19 +215,22 @@ int RunRuns(Context& ctx) {
 }  // namespace
 
 Command RunCommand() {
-  return {"run",
-          "run JOB [--config FILE]",
-          "run one job of the config now, in the foreground (retries, timeout, hooks, retention, copy_to, "
-          "recorded in the run history); the exit code is its result",
-          {{"config", 'c', true,
-            "the config file (default $LIFEBOAT_CONFIG, else /etc/lifeboat/lifeboat.yml)", "FILE"},
-           {"no-history", 0, false, "do not record the run in state_dir's history"},
-           {"metrics-file", 0, true,
-            "then write every job's metrics (from the history) to FILE, for node_exporter's textfile collector",
-            "FILE"},
-           {"trigger", 0, true, "what the history records as the trigger (default manual)", "WORD"},
-           {"attempt", 0, false, "internal: run one attempt in this process and print its result as JSON"}},
-          RunRun};
+  return {
+      "run",
+      "run JOB [--config FILE]",
+      "run one job of the config now, in the foreground (retries, timeout, hooks, retention, copy_to, "
+      "recorded in the run history); the exit code is its result",
+      {{"config", 'c', true, "the config file (default $LIFEBOAT_CONFIG, else /etc/lifeboat/lifeboat.yml)",
+        "FILE"},
+       {"no-history", 0, false, "do not record the run in state_dir's history"},
+       {"metrics-file", 0, true,
+        "then write every job's metrics (from the history) to FILE, for node_exporter's textfile collector",
+        "FILE"},
+       {"pushgateway", 0, true,
+        "then PUT this job's metrics to a Prometheus Pushgateway (grouping key job=JOB)", "URL"},
+       {"trigger", 0, true, "what the history records as the trigger (default manual)", "WORD"},
+       {"attempt", 0, false, "internal: run one attempt in this process and print its result as JSON"}},
+      RunRun};
 }
 
 Command RunsCommand() {

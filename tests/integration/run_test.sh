@@ -144,6 +144,26 @@ fi
 [[ ! -e $M.tmp ]] || fail "the temporary file stayed"
 expect_exit 2 lb run files --config "$C" --metrics-file "$M" --no-history
 
+step "--pushgateway: this job's metrics PUT to a real Pushgateway under job=JOB"
+if command -v prometheus-pushgateway >/dev/null; then
+  GW_PORT=$(free_port)
+  prometheus-pushgateway --web.listen-address="127.0.0.1:$GW_PORT" >"$WORK/gateway.log" 2>&1 &
+  CLEANUP_PIDS+=($!)
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$GW_PORT/-/ready" >/dev/null && break; sleep 0.1; done
+  lb run files --config "$C" --pushgateway "http://127.0.0.1:$GW_PORT" -q || fail "run with --pushgateway"
+  curl -s "http://127.0.0.1:$GW_PORT/metrics" >"$WORK/gateway.prom"
+  grep -qx 'backup_success{instance="",job="files",type="files"} 1' "$WORK/gateway.prom" ||
+    fail "gateway: $(grep backup_success "$WORK/gateway.prom")"
+  grep -q '^lifeboat_job_last_success_timestamp_seconds{instance="",job="files"} ' "$WORK/gateway.prom" ||
+    fail "the job's own series"
+  ! grep -q 'job="held"' "$WORK/gateway.prom" || fail "only the job's own metrics are pushed"
+  # A dead gateway: the job ran (its snapshot is there) but the exit says the push failed.
+  expect_exit 1 lb run files --config "$C" --pushgateway "http://127.0.0.1:$(free_port)"
+  expect_stderr "pushgateway http://127.0.0.1:[0-9]*: "
+else
+  echo "    prometheus-pushgateway not installed: --pushgateway not tried"
+fi
+
 step "bad input: an unknown job, a missing config"
 expect_exit 13 lb run nosuch --config "$C"
 expect_stderr "no job \"nosuch\" \\(jobs: files, gone, slow, held\\)"
