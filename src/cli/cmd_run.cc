@@ -127,8 +127,12 @@ int RunRun(Context& ctx) {
   options.clock = Clock::System();
   options.history = history.get();
   if (!ctx.quiet() && !ctx.json()) {
-    std::fprintf(stderr, "job %s: backing up %s to %s\n", job->name.c_str(), job->source.c_str(),
-                 job->repository.c_str());
+    if (job->kind == "prune") {
+      std::fprintf(stderr, "job %s: pruning %s\n", job->name.c_str(), job->repository.c_str());
+    } else {
+      std::fprintf(stderr, "job %s: backing up %s to %s\n", job->name.c_str(), job->source.c_str(),
+                   job->repository.c_str());
+    }
   }
   JobRun run = RunJob(*job, a.Get("trigger", "manual"), command, options, &cancel);
   SetSignalListener({});

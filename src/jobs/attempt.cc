@@ -7,6 +7,7 @@
 
 #include "engine/backup.h"
 #include "engine/copy.h"
+#include "engine/prune.h"
 #include "engine/stats.h"
 #include "jobs/hooks.h"
 #include "repo/lock.h"
@@ -147,10 +148,35 @@ void AfterBackup(const JobTargets& targets, Repository& repo, std::unique_ptr<Re
   }
 }
 
+// A prune job: forget has run after each backup; this removes the data no
+// snapshot needs, under the exclusive lock (the Planner has already kept
+// the repository's other jobs from running).
+AttemptResult RunPruneAttempt(const JobTargets& targets, double max_unused, ProgressCounters* progress) {
+  AttemptResult result;
+  Status s = [&]() -> Status {
+    LB_ASSIGN_OR_RETURN(auto repo, OpenRepository(targets.repository));
+    LB_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, targets.repository, /*exclusive=*/true));
+    LB_RETURN_IF_ERROR(repo->LoadIndex());
+    PruneOptions opts;
+    opts.max_unused_fraction = max_unused;
+    LB_ASSIGN_OR_RETURN(PruneReport report, Prune(*repo, opts, progress));
+    result.repository_snapshots = report.snapshots;
+    result.repository_size = report.used_bytes + report.unused_after;
+    return Status::Ok();
+  }();
+  if (!s.ok()) {
+    SetError(&result, s.WithContext("prune of " + targets.repository.name));
+    return result;
+  }
+  result.result = "success";
+  return result;
+}
+
 }  // namespace
 
 AttemptResult RunAttempt(const JobSpec& job, const JobTargets& targets, ProgressCounters* progress,
                          WarningSink* warnings) {
+  if (job.kind == "prune") return RunPruneAttempt(targets, job.prune_max_unused, progress);
   AttemptResult result;
   MapOptions options(job.options);
   auto source = SourceFor(job.source, options);

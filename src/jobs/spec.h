@@ -36,6 +36,10 @@ struct RetrySpec {
 
 struct JobSpec {
   std::string name;
+  // "backup" (of source into repository), or "prune" (of repository: its
+  // repositories.NAME.prune entry; it runs alone on the repository).
+  std::string kind = "backup";
+  double prune_max_unused = 0.05;    // prune: the unused share allowed to stay
   std::string type;                  // the `type` label of the plan's metrics
   std::string source;                // a path or a source URL, as `backup` takes it
   std::string repository;            // a name under repositories:

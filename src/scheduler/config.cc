@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <set>
 
 #include "base/timefmt.h"
@@ -109,16 +110,70 @@ Result<NamedPolicy> ParseRetentionClass(const Reader& r, const std::string& name
   return std::move(parsed->front());
 }
 
+// repositories.NAME.prune: {schedule, max_unused: 5%, timeout}: the job
+// "prune-NAME", which runs alone on the repository.
+Result<ScheduledJob> ParsePrune(const Reader& r, const std::string& repo, const YAML::Node& node,
+                                const std::string& where) {
+  ScheduledJob job;
+  job.name = "prune-" + repo;
+  job.kind = "prune";
+  job.type = "prune";
+  job.repository = repo;
+  job.source = repo;
+  bool has_schedule = false;
+  LB_RETURN_IF_ERROR(r.Map(node, where, {"schedule", "max_unused", "timeout", "retries"},
+                           [&](const std::string& key, const YAML::Node& v) -> Status {
+                             if (key.ends_with(".schedule")) {
+                               LB_ASSIGN_OR_RETURN(std::string text, r.String(v, key));
+                               auto s = Schedule::Parse(text);
+                               if (!s.ok()) return r.Error(v, key, s.status().message());
+                               job.schedule = std::move(*s);
+                               has_schedule = true;
+                             } else if (key.ends_with(".max_unused")) {
+                               std::string text = v.IsScalar() ? v.Scalar() : "";
+                               char* end = nullptr;
+                               double pct = std::strtod(text.c_str(), &end);
+                               if (text.empty() || std::string(end) != "%" || pct < 0 || pct > 100) {
+                                 return r.Error(v, key, "want a share such as 5%");
+                               }
+                               job.prune_max_unused = pct / 100;
+                             } else if (key.ends_with(".timeout")) {
+                               LB_ASSIGN_OR_RETURN(job.timeout_seconds, r.Duration(v, key));
+                             } else {
+                               return r.Map(v, key, {"attempts", "backoff"},
+                                            [&](const std::string& k, const YAML::Node& o) -> Status {
+                                              if (k.ends_with(".attempts")) {
+                                                LB_ASSIGN_OR_RETURN(job.retries.attempts, r.Count(o, k, 1));
+                                              } else {
+                                                LB_ASSIGN_OR_RETURN(job.retries.backoff_seconds,
+                                                                    r.Duration(o, k));
+                                              }
+                                              return Status::Ok();
+                                            });
+                             }
+                             return Status::Ok();
+                           }));
+  if (!has_schedule) return r.Error(node, where, "no schedule (cron such as \"0 5 * * 0\")");
+  return job;
+}
+
 Result<RepositorySpec> ParseRepository(const Reader& r, const std::string& name, const YAML::Node& node,
                                        const std::string& where, bool private_file,
-                                       std::vector<std::string>* warnings) {
+                                       std::vector<std::string>* warnings,
+                                       std::optional<ScheduledJob>* prune) {
   RepositorySpec repo;
   repo.name = name;
   int sources = 0;
   LB_RETURN_IF_ERROR(
-      r.Map(node, where, {"url", "password_file", "password_env", "password_command", "password", "options"},
+      r.Map(node, where,
+            {"url", "password_file", "password_env", "password_command", "password", "options", "prune"},
             [&](const std::string& key, const YAML::Node& v) -> Status {
               const std::string field = key.substr(where.size() + 1);
+              if (field == "prune") {
+                LB_ASSIGN_OR_RETURN(ScheduledJob job, ParsePrune(r, name, v, key));
+                *prune = std::move(job);
+                return Status::Ok();
+              }
               if (field == "options") {
                 return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& o) -> Status {
                   LB_ASSIGN_OR_RETURN(std::string value, r.String(o, k));
@@ -353,6 +408,8 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
   if (!root.IsDefined() || root.IsNull()) return InvalidArgument(path + ": the file is empty");
   // Line numbers of the names, for the checks across sections below.
   std::map<std::string, YAML::Node> job_nodes;
+  std::map<std::string, YAML::Node> prune_nodes;
+  std::vector<ScheduledJob> prunes;  // after the jobs, in the repositories' order
   LB_RETURN_IF_ERROR(
       r.Map(root, "",
             {"listen", "state_dir", "repositories", "retention", "jobs", "concurrency", "missed_runs",
@@ -368,8 +425,14 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
                 LB_ASSIGN_OR_RETURN(c.state_dir, r.String(v, key));
               } else if (key == "repositories") {
                 return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& n) -> Status {
-                  LB_ASSIGN_OR_RETURN(RepositorySpec repo, ParseRepository(r, k.substr(key.size() + 1), n, k,
-                                                                           private_file, &c.warnings));
+                  std::optional<ScheduledJob> prune;
+                  LB_ASSIGN_OR_RETURN(
+                      RepositorySpec repo,
+                      ParseRepository(r, k.substr(key.size() + 1), n, k, private_file, &c.warnings, &prune));
+                  if (prune) {
+                    prune_nodes[prune->name] = n["prune"];
+                    prunes.push_back(std::move(*prune));
+                  }
                   c.repositories.push_back(std::move(repo));
                   return Status::Ok();
                 });
@@ -389,7 +452,15 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
               }
               return Status::Ok();
             }));
+  for (ScheduledJob& prune : prunes) {
+    if (c.FindJob(prune.name)) {
+      return r.Error(prune_nodes[prune.name], "repositories." + prune.repository + ".prune",
+                     "its job would be named " + prune.name + ", as a job under jobs: is");
+    }
+    c.jobs.push_back(std::move(prune));
+  }
   for (const ScheduledJob& job : c.jobs) {
+    if (job.kind == "prune") continue;
     const YAML::Node& n = job_nodes[job.name];
     std::string where = "jobs." + job.name;
     if (!c.FindRepository(job.repository)) {

@@ -225,3 +225,50 @@ jobs:
 }
 
 }  // namespace lifeboat
+
+namespace lifeboat {
+namespace {
+
+TEST(Config, APruneScheduleIsAJobThatRunsAloneOnItsRepository) {
+  auto c = ParseConfig(R"(repositories:
+  primary:
+    url: /srv/repo
+    password_file: /p
+    prune: {schedule: "0 5 * * 0", max_unused: 10%, timeout: 6h}
+jobs:
+  docs: {source: /etc, repository: primary, schedule: "@daily"}
+)",
+                       "c.yml", true);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->jobs.size(), 2u);
+  EXPECT_EQ(c->jobs[0].name, "docs");
+  const ScheduledJob& p = c->jobs[1];
+  EXPECT_EQ(p.name, "prune-primary");
+  EXPECT_EQ(p.kind, "prune");
+  EXPECT_EQ(p.repository, "primary");
+  EXPECT_EQ(p.schedule.text(), "0 5 * * 0");
+  EXPECT_DOUBLE_EQ(p.prune_max_unused, 0.10);
+  EXPECT_EQ(p.timeout_seconds, 6 * 3600);
+  EXPECT_EQ(c->jobs[0].kind, "backup");
+
+  auto clash = ParseConfig(R"(repositories:
+  primary: {url: /r, password_file: /p, prune: {schedule: "@weekly"}}
+jobs:
+  prune-primary: {source: /etc, repository: primary, schedule: "@daily"}
+)",
+                           "c.yml", true);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_NE(clash.status().message().find("c.yml:2: repositories.primary.prune: its job would be named "
+                                          "prune-primary"),
+            std::string::npos)
+      << clash.status().message();
+  auto bad = ParseConfig("repositories:\n  r: {url: /r, password_file: /p, prune: {max_unused: lots}}\n",
+                         "c.yml", true);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("repositories.r.prune.max_unused: want a share such as 5%"),
+            std::string::npos)
+      << bad.status().message();
+}
+
+}  // namespace
+}  // namespace lifeboat

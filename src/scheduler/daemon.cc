@@ -24,8 +24,9 @@ constexpr double kLongestWaitSeconds = 3600;  // a look at the wall clock at lea
 
 std::vector<PlannedJob> Daemon::Plan(const Config& config) {
   std::vector<PlannedJob> jobs;
-  for (const ScheduledJob& j : config.jobs)
-    jobs.push_back(PlannedJob{j.name, j.repository, j.schedule, false});
+  for (const ScheduledJob& j : config.jobs) {
+    jobs.push_back(PlannedJob{j.name, j.repository, j.schedule, /*exclusive=*/j.kind == "prune"});
+  }
   return jobs;
 }
 

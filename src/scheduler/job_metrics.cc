@@ -47,6 +47,7 @@ void JobMetrics::AddJob(const JobSpec& job) {
   std::lock_guard<std::mutex> lock(mu_);
   JobState& s = jobs_[job.name];
   s.type = job.type;
+  s.backup = job.kind != "prune";
   s.repository = job.repository;
   s.copy_to = job.copy_to;
   registry_.Set("lifeboat_job_running", {job.name}, 0).IgnoreError();
@@ -130,15 +131,17 @@ std::string JobMetrics::Render(Timestamp now) {
   std::map<std::string, TypeState> types;
   std::map<std::pair<std::string, std::string>, double> lag;
   for (const auto& [name, s] : jobs_) {
-    TypeState& t = types[s.type];
-    if (s.last_result) {
-      t.any_run = true;
-      t.all_ok = t.all_ok && *s.last_result == "success";
+    if (s.backup) {  // a prune job has its lifeboat_job_* series only
+      TypeState& t = types[s.type];
+      if (s.last_result) {
+        t.any_run = true;
+        t.all_ok = t.all_ok && *s.last_result == "success";
+      }
+      if (s.last_snapshot_time.sec != 0 && (!t.newest || s.last_snapshot_time > *t.newest)) {
+        t.newest = s.last_snapshot_time;
+      }
+      t.size += double(s.snapshot_size);
     }
-    if (s.last_snapshot_time.sec != 0 && (!t.newest || s.last_snapshot_time > *t.newest)) {
-      t.newest = s.last_snapshot_time;
-    }
-    t.size += double(s.snapshot_size);
     registry_.Set("lifeboat_job_last_success_timestamp_seconds", {name}, Seconds(s.last_success_end))
         .IgnoreError();
     registry_.Set("lifeboat_job_last_run_timestamp_seconds", {name}, Seconds(s.last_run_end)).IgnoreError();

@@ -51,6 +51,7 @@ class JobMetrics {
  private:
   struct JobState {
     std::string type, repository;
+    bool backup = true;  // false for a prune job: no type-level backup_* series
     std::vector<std::string> copy_to;
     std::optional<std::string> last_result;  // of the last finished run
     Timestamp last_run_end, last_success_end, last_snapshot_time;

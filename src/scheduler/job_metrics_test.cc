@@ -103,3 +103,37 @@ TEST(JobMetrics, EveryJobOfATypeMustSucceed) {
 
 }  // namespace
 }  // namespace lifeboat
+
+namespace lifeboat {
+namespace {
+
+TEST(JobMetrics, APruneJobHasItsJobSeriesButNoBackupOnes) {
+  JobMetrics m;
+  JobSpec p;
+  p.name = "prune-primary";
+  p.kind = "prune";
+  p.type = "prune";
+  p.repository = "primary";
+  m.AddJob(p);
+  AttemptResult ok;
+  ok.result = "success";
+  ok.repository_size = 4096;
+  ok.repository_snapshots = 3;
+  RunRecord r;
+  r.job = "prune-primary";
+  r.type = "prune";
+  r.result = "success";
+  r.start = {990, 0};
+  r.end = {1000, 0};
+  r.details = ok.ToJson();
+  m.Finished(r);
+  std::string text = m.Render({2000, 0});
+  EXPECT_EQ(text.find("backup_success{"), std::string::npos) << text;
+  EXPECT_EQ(text.find("backup_age_hours{"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nlifeboat_job_runs_total{job=\"prune-primary\",result=\"success\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("\nlifeboat_repository_size_bytes{repository=\"primary\"} 4096\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lifeboat

@@ -48,14 +48,14 @@ write_config() {  # write_config [EXTRA JOB YAML]
 listen: 127.0.0.1:$PORT
 state_dir: $WORK/state
 shutdown_grace: 2s
-concurrency: {global: 4, per_repository: 1}
+concurrency: {global: 4, per_repository: 2}  # the prune's exclusivity, not the limit, keeps it alone
 api: {token_file: $WORK/token}
 notifications:
   webhooks:
     - {url: "http://127.0.0.1:$HOOK_PORT/json/secret-path", events: [success, failure, missed]}
     - {url: "http://127.0.0.1:$HOOK_PORT/slack", format: slack, events: [failure]}
 repositories:
-  primary: {url: $WORK/repo, password_file: $WORK/pw}
+  primary: {url: $WORK/repo, password_file: $WORK/pw, prune: {schedule: "@every 5s", max_unused: 0%}}
   pgrepo:  {url: $WORK/pgrepo, password_file: $WORK/pw}
   side:    {url: $WORK/side, password_file: $WORK/pw}
   dr:      {url: $WORK/dr, password_file: $WORK/pw}
@@ -124,10 +124,22 @@ promtool check metrics <"$WORK/metrics.1" >"$WORK/promtool.out" 2>&1 ||
   ! grep -v 'backup_age_hours use base unit' "$WORK/promtool.out" | grep -q . || fail "promtool: $(cat "$WORK/promtool.out")"
 wait_for "a success webhook" any_hook json-secret-path '.event == "success" and .run.result == "success"'
 
+step "the repository's prune schedule runs prune-primary, alone on primary"
+pruned() { lb runs --config "$C" --json --job prune-primary | jq -e 'any(.[]; .result == "success")' >/dev/null; }
+wait_for "a prune run" pruned
+# Never beside a backup of its repository: no files run overlaps a prune run.
+lb runs --config "$C" --json >"$WORK/all-runs.json"
+jq -e 'def t: (.[0:19] + "Z" | fromdateiso8601) +
+              ((.[19:] | ltrimstr(".") | rtrimstr("Z")) as $f | if $f == "" then 0 else ("0." + $f | tonumber) end);
+       [.[] | select(.job == "prune-primary" and .end != "") | {s: (.start | t), e: (.end | t)}] as $p |
+       [.[] | select(.job == "files" and .end != "") | {s: (.start | t), e: (.end | t)}] as $f |
+       ($p | length) > 0 and all($p[]; . as $x | all($f[]; .e <= $x.s or .s >= $x.e))' "$WORK/all-runs.json" >/dev/null ||
+  fail "a prune overlapped a backup of its repository: $(cat "$WORK/all-runs.json")"
+
 step "the API: a token on /api/, jobs with their schedule and last run, the history"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/v1/jobs") == 401 ]] || fail "no token should be 401"
 api "http://127.0.0.1:$PORT/api/v1/jobs" >"$WORK/jobs.json"
-jq -e 'length == 3 and .[0].name == "files" and .[0].schedule == "@every 2s" and .[0].last_success.result == "success"
+jq -e 'length == 4 and .[0].name == "files" and .[0].schedule == "@every 2s" and .[0].last_success.result == "success"
        and (.[1].source | test("^postgres://postgres@127.0.0.1:"))' "$WORK/jobs.json" >/dev/null ||
   fail "jobs: $(cat "$WORK/jobs.json")"
 api "http://127.0.0.1:$PORT/api/v1/runs?job=pg&limit=1" | jq -e 'length == 1 and all(.[]; .job == "pg")' >/dev/null ||
@@ -159,11 +171,11 @@ cp "$C" "$C.good"
 printf 'jobs:\n  files: {source: /x, repository: nowhere, schedule: "0 2 * * *"}\n' >"$C"
 kill -HUP "$SERVE_PID"
 wait_for "the reload refusal" grep -q 'reload: .*lifeboat.yml:2: .*nowhere.*; keeping the running config' "$WORK/serve.err"
-api "http://127.0.0.1:$PORT/api/v1/jobs" | jq -e 'length == 3' >/dev/null || fail "the old config should stay"
+api "http://127.0.0.1:$PORT/api/v1/jobs" | jq -e 'length == 4' >/dev/null || fail "the old config should stay"
 write_config "  extra: {type: config, source: $WORK/src, repository: side, schedule: \"@daily\"}"
 kill -HUP "$SERVE_PID"
-wait_for "the reload" grep -q 'reloaded .*lifeboat.yml: 4 jobs' "$WORK/serve.err"
-api "http://127.0.0.1:$PORT/api/v1/jobs" | jq -e 'length == 4 and (map(.name) | index("extra")) and
+wait_for "the reload" grep -q 'reloaded .*lifeboat.yml: 5 jobs' "$WORK/serve.err"
+api "http://127.0.0.1:$PORT/api/v1/jobs" | jq -e 'length == 5 and (map(.name) | index("extra")) and
   (.[] | select(.name == "gated") | .running)' >/dev/null || fail "after reload: $(api "http://127.0.0.1:$PORT/api/v1/jobs")"
 
 step "a real Prometheus scrapes serve, loads the rules, and every dashboard query returns data"
