@@ -32,6 +32,7 @@ int RunConfig(Context& ctx) {
     for (const ScheduledJob& job : c->jobs) {
       auto next = job.schedule.Next(now);
       j["jobs"].push_back({{"name", job.name},
+                           {"kind", job.kind},
                            {"type", job.type},
                            {"source", job.source},
                            {"repository", job.repository},
@@ -52,6 +53,7 @@ int RunConfig(Context& ctx) {
   for (const ScheduledJob& job : c->jobs) {
     auto next = job.schedule.Next(now);
     std::string extra;
+    if (job.kind == "verify") extra += ", restore test of job " + job.verifies;
     if (!job.retention.empty()) extra += ", keep: " + job.retention;
     if (!job.copy_to.empty()) {
       extra += ", copy to:";

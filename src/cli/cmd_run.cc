@@ -129,6 +129,9 @@ int RunRun(Context& ctx) {
   if (!ctx.quiet() && !ctx.json()) {
     if (job->kind == "prune") {
       std::fprintf(stderr, "job %s: pruning %s\n", job->name.c_str(), job->repository.c_str());
+    } else if (job->kind == "verify") {
+      std::fprintf(stderr, "job %s: restore test of the newest snapshot of %s in %s\n", job->name.c_str(),
+                   job->source.c_str(), job->repository.c_str());
     } else {
       std::fprintf(stderr, "job %s: backing up %s to %s\n", job->name.c_str(), job->source.c_str(),
                    job->repository.c_str());
@@ -165,9 +168,10 @@ int RunRun(Context& ctx) {
     std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else if (!ctx.quiet() || r.result != "success") {
     double secs = r.duration_seconds();
-    std::string what = r.snapshot_id.empty() ? ""
-                                             : ", snapshot " + r.snapshot_id.substr(0, 8) + ", " +
-                                                   HumanBytes(r.bytes_added) + " added";
+    std::string what = r.snapshot_id.empty()   ? ""
+                       : job->kind == "verify" ? ", snapshot " + r.snapshot_id.substr(0, 8) + " tested"
+                                               : ", snapshot " + r.snapshot_id.substr(0, 8) + ", " +
+                                                     HumanBytes(r.bytes_added) + " added";
     if (run.last.forgotten > 0) what += ", " + std::to_string(run.last.forgotten) + " forgotten";
     for (const CopyOutcome& c : run.last.copies) {
       what += ", " + std::to_string(c.copied) + " copied to " + c.to;

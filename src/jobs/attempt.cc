@@ -1,6 +1,12 @@
 #include "jobs/attempt.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -8,7 +14,10 @@
 #include "engine/backup.h"
 #include "engine/copy.h"
 #include "engine/prune.h"
+#include "engine/restore.h"
+#include "engine/snapshot_reader.h"
 #include "engine/stats.h"
+#include "env/env.h"
 #include "jobs/hooks.h"
 #include "repo/lock.h"
 #include "repo/repository.h"
@@ -172,11 +181,119 @@ AttemptResult RunPruneAttempt(const JobTargets& targets, double max_unused, Prog
   return result;
 }
 
+// The paths a snapshot of `source` records, as backup writes them: a
+// stream source's own; absolute and lexically clean for files. Sorted.
+std::vector<std::string> RecordedPaths(const Source& source) {
+  std::vector<std::string> out;
+  for (const std::string& p : source.SnapshotPaths()) {
+    if (UrlScheme(p).empty()) {
+      std::filesystem::path abs = std::filesystem::absolute(p).lexically_normal();
+      std::string text = abs.string();
+      while (text.size() > 1 && text.back() == '/') text.pop_back();
+      out.push_back(text);
+    } else {
+      out.push_back(p);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Restores a file snapshot into a scratch directory with --verify (every
+// file read back and compared with the snapshot), then removes it.
+Result<RestoreSummary> RestoreFilesToScratch(Repository& repo, const Snapshot& snap, const std::string& base,
+                                             ProgressCounters* progress, WarningSink* warnings) {
+  std::string tmpl =
+      (base.empty() ? std::filesystem::temp_directory_path().string() : base) + "/lifeboat-verify-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) return ErrnoStatus("scratch directory " + tmpl, errno);
+  RestoreOptions opts;
+  opts.target = tmpl;
+  opts.verify = true;
+  Result<RestoreSummary> summary = RunRestore(repo, snap, opts, progress, warnings);
+  // Restored directories keep their modes; make them removable first.
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(tmpl, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) chmod(it->path().c_str(), 0700);
+  }
+  std::filesystem::remove_all(tmpl, ec);
+  if (summary.ok() && ec) return ErrnoStatus("removing scratch directory " + tmpl, ec.value());
+  return summary;
+}
+
+// A verify job: the restore test of the newest snapshot the backup job
+// `job.verifies` made here (this host, its source's paths). A database
+// snapshot is loaded into a scratch server by its driver and its
+// fingerprint compared; a file snapshot is restored into a scratch
+// directory and every file read back against it.
+AttemptResult RunVerifyAttempt(const JobSpec& job, const JobTargets& targets, ProgressCounters* progress,
+                               WarningSink* warnings) {
+  AttemptResult result;
+  MapOptions options(job.options);
+  auto source = SourceFor(job.source, options);
+  if (!source.ok()) {
+    SetError(&result, source.status().WithContext("job " + job.name));
+    result.retryable = false;
+    return result;
+  }
+  const std::string what = (*source)->Display();
+  Status s = [&]() -> Status {
+    LB_ASSIGN_OR_RETURN(auto repo, OpenRepository(targets.repository));
+    LB_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, targets.repository, /*exclusive=*/false));
+    LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo->LoadAllSnapshots());
+    const std::string host = HostName();
+    const std::vector<std::string> paths = RecordedPaths(**source);
+    const Snapshot* newest = nullptr;
+    for (const Snapshot& snap : all) {
+      std::vector<std::string> p = snap.paths;
+      std::sort(p.begin(), p.end());
+      if (snap.hostname == host && p == paths && (newest == nullptr || newest->time < snap.time)) {
+        newest = &snap;
+      }
+    }
+    if (newest == nullptr) {
+      return NotFound("no snapshot of " + what + " from host " + host + " in repository " +
+                      targets.repository.name);
+    }
+    result.snapshot_id = newest->id.Hex();
+    result.snapshot_time = newest->time;
+    LB_RETURN_IF_ERROR(repo->LoadIndex());
+    const std::string snapshot = "snapshot " + newest->id.Short() + " of " + what;
+    if (const Driver* d = DriverForSnapshot(*newest)) {
+      if (!d->verify) return InvalidArgument("the " + d->name + " driver has no restore test");
+      RepoSnapshotReader reader(*repo, *newest);
+      LB_ASSIGN_OR_RETURN(VerifyOutcome outcome, d->verify(reader, options));
+      if (!outcome.passed) {
+        result.retryable = false;
+        return Corrupt(snapshot + " did not restore to the data it was taken of");
+      }
+      return Status::Ok();
+    }
+    LB_ASSIGN_OR_RETURN(
+        RestoreSummary restored,
+        RestoreFilesToScratch(*repo, *newest, options.Get("scratch_dir"), progress, warnings));
+    result.bytes_processed = restored.bytes;
+    if (restored.errors > 0) {
+      result.retryable = false;
+      return Corrupt(snapshot + ": " + std::to_string(restored.errors) +
+                     " file(s) could not be restored or differ from the snapshot");
+    }
+    return Status::Ok();
+  }();
+  if (!s.ok()) {
+    SetError(&result, s.WithContext("restore test"));
+    return result;
+  }
+  result.result = "success";
+  return result;
+}
+
 }  // namespace
 
 AttemptResult RunAttempt(const JobSpec& job, const JobTargets& targets, ProgressCounters* progress,
                          WarningSink* warnings) {
   if (job.kind == "prune") return RunPruneAttempt(targets, job.prune_max_unused, progress);
+  if (job.kind == "verify") return RunVerifyAttempt(job, targets, progress, warnings);
   AttemptResult result;
   MapOptions options(job.options);
   auto source = SourceFor(job.source, options);

@@ -1,6 +1,8 @@
 // One attempt at a job, in this process: the pre-hooks, the backup, the
 // post-hooks, then forget by the job's retention class and a copy of the
-// job's snapshots to each copy_to repository. The runner (jobs/runner.h)
+// job's snapshots to each copy_to repository (a prune job prunes; a verify
+// job restores the newest snapshot where nothing depends on it and compares
+// it with what was backed up). The runner (jobs/runner.h)
 // runs each attempt in a child process (`lifeboat run --attempt`), so that a
 // timeout or a shutdown can stop it at any point: a killed attempt leaves
 // the repository as an interrupted backup does, valid (packs, then the

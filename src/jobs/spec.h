@@ -36,9 +36,12 @@ struct RetrySpec {
 
 struct JobSpec {
   std::string name;
-  // "backup" (of source into repository), or "prune" (of repository: its
-  // repositories.NAME.prune entry; it runs alone on the repository).
+  // "backup" (of source into repository); "prune" (of repository: its
+  // repositories.NAME.prune entry; it runs alone on the repository); or
+  // "verify" (the restore test of the newest snapshot of source in
+  // repository, the job `verifies`: jobs.NAME.verify).
   std::string kind = "backup";
+  std::string verifies;
   double prune_max_unused = 0.05;    // prune: the unused share allowed to stay
   std::string type;                  // the `type` label of the plan's metrics
   std::string source;                // a path or a source URL, as `backup` takes it

@@ -110,8 +110,36 @@ Result<NamedPolicy> ParseRetentionClass(const Reader& r, const std::string& name
   return std::move(parsed->front());
 }
 
-// repositories.NAME.prune: {schedule, max_unused: 5%, timeout}: the job
-// "prune-NAME", which runs alone on the repository.
+// The keys every job has for when and how it runs: schedule, timeout,
+// retries. False if `key` is none of them.
+Result<bool> ParseRunKey(const Reader& r, const std::string& key, const YAML::Node& v, ScheduledJob* job,
+                         bool* has_schedule) {
+  if (key.ends_with(".schedule")) {
+    LB_ASSIGN_OR_RETURN(std::string text, r.String(v, key));
+    auto s = Schedule::Parse(text);
+    if (!s.ok()) return r.Error(v, key, s.status().message());
+    job->schedule = std::move(*s);
+    *has_schedule = true;
+  } else if (key.ends_with(".timeout")) {
+    LB_ASSIGN_OR_RETURN(job->timeout_seconds, r.Duration(v, key));
+  } else if (key.ends_with(".retries")) {
+    LB_RETURN_IF_ERROR(
+        r.Map(v, key, {"attempts", "backoff"}, [&](const std::string& k, const YAML::Node& o) -> Status {
+          if (k.ends_with(".attempts")) {
+            LB_ASSIGN_OR_RETURN(job->retries.attempts, r.Count(o, k, 1));
+          } else {
+            LB_ASSIGN_OR_RETURN(job->retries.backoff_seconds, r.Duration(o, k));
+          }
+          return Status::Ok();
+        }));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// repositories.NAME.prune: {schedule, max_unused: 5%, timeout, retries}:
+// the job "prune-NAME", which runs alone on the repository.
 Result<ScheduledJob> ParsePrune(const Reader& r, const std::string& repo, const YAML::Node& node,
                                 const std::string& where) {
   ScheduledJob job;
@@ -123,37 +151,42 @@ Result<ScheduledJob> ParsePrune(const Reader& r, const std::string& repo, const 
   bool has_schedule = false;
   LB_RETURN_IF_ERROR(r.Map(node, where, {"schedule", "max_unused", "timeout", "retries"},
                            [&](const std::string& key, const YAML::Node& v) -> Status {
-                             if (key.ends_with(".schedule")) {
-                               LB_ASSIGN_OR_RETURN(std::string text, r.String(v, key));
-                               auto s = Schedule::Parse(text);
-                               if (!s.ok()) return r.Error(v, key, s.status().message());
-                               job.schedule = std::move(*s);
-                               has_schedule = true;
-                             } else if (key.ends_with(".max_unused")) {
-                               std::string text = v.IsScalar() ? v.Scalar() : "";
-                               char* end = nullptr;
-                               double pct = std::strtod(text.c_str(), &end);
-                               if (text.empty() || std::string(end) != "%" || pct < 0 || pct > 100) {
-                                 return r.Error(v, key, "want a share such as 5%");
-                               }
-                               job.prune_max_unused = pct / 100;
-                             } else if (key.ends_with(".timeout")) {
-                               LB_ASSIGN_OR_RETURN(job.timeout_seconds, r.Duration(v, key));
-                             } else {
-                               return r.Map(v, key, {"attempts", "backoff"},
-                                            [&](const std::string& k, const YAML::Node& o) -> Status {
-                                              if (k.ends_with(".attempts")) {
-                                                LB_ASSIGN_OR_RETURN(job.retries.attempts, r.Count(o, k, 1));
-                                              } else {
-                                                LB_ASSIGN_OR_RETURN(job.retries.backoff_seconds,
-                                                                    r.Duration(o, k));
-                                              }
-                                              return Status::Ok();
-                                            });
+                             LB_ASSIGN_OR_RETURN(bool done, ParseRunKey(r, key, v, &job, &has_schedule));
+                             if (done) return Status::Ok();
+                             std::string text = v.IsScalar() ? v.Scalar() : "";
+                             char* end = nullptr;
+                             double pct = std::strtod(text.c_str(), &end);
+                             if (text.empty() || std::string(end) != "%" || pct < 0 || pct > 100) {
+                               return r.Error(v, key, "want a share such as 5%");
                              }
+                             job.prune_max_unused = pct / 100;
                              return Status::Ok();
                            }));
   if (!has_schedule) return r.Error(node, where, "no schedule (cron such as \"0 5 * * 0\")");
+  return job;
+}
+
+// jobs.NAME.verify: {schedule, timeout, retries, options}: the job
+// "verify-NAME", the restore test of NAME's newest snapshot. Its source,
+// repository and type are NAME's, filled in by ParseJob.
+Result<ScheduledJob> ParseVerify(const Reader& r, const std::string& name, const YAML::Node& node,
+                                 const std::string& where) {
+  ScheduledJob job;
+  job.name = "verify-" + name;
+  job.kind = "verify";
+  job.verifies = name;
+  bool has_schedule = false;
+  LB_RETURN_IF_ERROR(
+      r.Map(node, where, {"schedule", "timeout", "retries", "options"},
+            [&](const std::string& key, const YAML::Node& v) -> Status {
+              LB_ASSIGN_OR_RETURN(bool done, ParseRunKey(r, key, v, &job, &has_schedule));
+              if (done) return Status::Ok();
+              return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& o) -> Status {
+                LB_ASSIGN_OR_RETURN(job.options[k.substr(key.size() + 1)], r.Strings(o, k));
+                return Status::Ok();
+              });
+            }));
+  if (!has_schedule) return r.Error(node, where, "no schedule (cron such as \"0 4 * * 0\")");
   return job;
 }
 
@@ -221,38 +254,33 @@ std::string DefaultType(const std::string& source) {
   return scheme.empty() ? "files" : scheme;
 }
 
+// A job under jobs:, and in *verify its restore test if it has one.
 Result<ScheduledJob> ParseJob(const Reader& r, const std::string& name, const YAML::Node& node,
-                              const std::string& where) {
+                              const std::string& where, std::optional<ScheduledJob>* verify) {
   ScheduledJob job;
   job.name = name;
   bool has_schedule = false;
   LB_RETURN_IF_ERROR(
       r.Map(node, where,
             {"type", "source", "repository", "schedule", "retention", "copy_to", "tags", "timeout", "retries",
-             "hooks", "options"},
+             "hooks", "options", "verify"},
             [&](const std::string& key, const YAML::Node& v) -> Status {
               const std::string field = key.substr(where.size() + 1);
-              if (field == "copy_to") {
+              if (field == "schedule" || field == "timeout" || field == "retries") {
+                return ParseRunKey(r, key, v, &job, &has_schedule).status();
+              }
+              if (field == "verify") {
+                LB_ASSIGN_OR_RETURN(ScheduledJob v_job, ParseVerify(r, name, v, key));
+                *verify = std::move(v_job);
+              } else if (field == "copy_to") {
                 LB_ASSIGN_OR_RETURN(job.copy_to, r.Strings(v, key));
               } else if (field == "tags") {
                 LB_ASSIGN_OR_RETURN(job.tags, r.Strings(v, key));
-              } else if (field == "timeout") {
-                LB_ASSIGN_OR_RETURN(job.timeout_seconds, r.Duration(v, key));
               } else if (field == "options") {
                 return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& o) -> Status {
                   LB_ASSIGN_OR_RETURN(job.options[k.substr(key.size() + 1)], r.Strings(o, k));
                   return Status::Ok();
                 });
-              } else if (field == "retries") {
-                return r.Map(v, key, {"attempts", "backoff"},
-                             [&](const std::string& k, const YAML::Node& o) -> Status {
-                               if (k.ends_with(".attempts")) {
-                                 LB_ASSIGN_OR_RETURN(job.retries.attempts, r.Count(o, k, 1));
-                               } else {
-                                 LB_ASSIGN_OR_RETURN(job.retries.backoff_seconds, r.Duration(o, k));
-                               }
-                               return Status::Ok();
-                             });
               } else if (field == "hooks") {
                 return r.Map(v, key, {"pre", "post", "timeout"},
                              [&](const std::string& k, const YAML::Node& o) -> Status {
@@ -271,12 +299,6 @@ Result<ScheduledJob> ParseJob(const Reader& r, const std::string& name, const YA
                 if (field == "source") job.source = value;
                 if (field == "repository") job.repository = value;
                 if (field == "retention") job.retention = value;
-                if (field == "schedule") {
-                  auto s = Schedule::Parse(value);
-                  if (!s.ok()) return r.Error(v, key, s.status().message());
-                  job.schedule = std::move(*s);
-                  has_schedule = true;
-                }
               }
               return Status::Ok();
             }));
@@ -285,6 +307,16 @@ Result<ScheduledJob> ParseJob(const Reader& r, const std::string& name, const YA
   if (!has_schedule)
     return r.Error(node, where, "no schedule (cron such as \"0 2 * * *\", or \"@every 6h\")");
   if (job.type.empty()) job.type = DefaultType(job.source);
+  if (*verify) {
+    // The source's options first, the restore test's own after them (the
+    // last value of a key wins).
+    std::map<std::string, std::vector<std::string>> options = job.options;
+    for (const auto& [k, vals] : (*verify)->options) options[k] = vals;
+    (*verify)->options = std::move(options);
+    (*verify)->source = job.source;
+    (*verify)->repository = job.repository;
+    (*verify)->type = job.type;
+  }
   return job;
 }
 
@@ -408,8 +440,11 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
   if (!root.IsDefined() || root.IsNull()) return InvalidArgument(path + ": the file is empty");
   // Line numbers of the names, for the checks across sections below.
   std::map<std::string, YAML::Node> job_nodes;
-  std::map<std::string, YAML::Node> prune_nodes;
-  std::vector<ScheduledJob> prunes;  // after the jobs, in the repositories' order
+  // The jobs a key of another makes (verify-NAME, prune-NAME), after the
+  // jobs: the restore tests in the jobs' order, then the prunes in the
+  // repositories' order; with the node and key that made each.
+  std::map<std::string, std::pair<YAML::Node, std::string>> derived_nodes;
+  std::vector<ScheduledJob> derived, prunes;
   LB_RETURN_IF_ERROR(
       r.Map(root, "",
             {"listen", "state_dir", "repositories", "retention", "jobs", "concurrency", "missed_runs",
@@ -430,7 +465,7 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
                       RepositorySpec repo,
                       ParseRepository(r, k.substr(key.size() + 1), n, k, private_file, &c.warnings, &prune));
                   if (prune) {
-                    prune_nodes[prune->name] = n["prune"];
+                    derived_nodes[prune->name] = {n["prune"], k + ".prune"};
                     prunes.push_back(std::move(*prune));
                   }
                   c.repositories.push_back(std::move(repo));
@@ -444,23 +479,30 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
                 });
               } else {
                 return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& n) -> Status {
-                  LB_ASSIGN_OR_RETURN(ScheduledJob job, ParseJob(r, k.substr(key.size() + 1), n, k));
+                  std::optional<ScheduledJob> verify;
+                  LB_ASSIGN_OR_RETURN(ScheduledJob job, ParseJob(r, k.substr(key.size() + 1), n, k, &verify));
                   job_nodes[job.name] = n;
                   c.jobs.push_back(std::move(job));
+                  if (verify) {
+                    derived_nodes[verify->name] = {n["verify"], k + ".verify"};
+                    derived.push_back(std::move(*verify));
+                  }
                   return Status::Ok();
                 });
               }
               return Status::Ok();
             }));
-  for (ScheduledJob& prune : prunes) {
-    if (c.FindJob(prune.name)) {
-      return r.Error(prune_nodes[prune.name], "repositories." + prune.repository + ".prune",
-                     "its job would be named " + prune.name + ", as a job under jobs: is");
+  for (std::vector<ScheduledJob>* list : {&derived, &prunes}) {
+    for (ScheduledJob& job : *list) {
+      if (c.FindJob(job.name)) {
+        const auto& [node, key] = derived_nodes[job.name];
+        return r.Error(node, key, "its job would be named " + job.name + ", as another job is");
+      }
+      c.jobs.push_back(std::move(job));
     }
-    c.jobs.push_back(std::move(prune));
   }
   for (const ScheduledJob& job : c.jobs) {
-    if (job.kind == "prune") continue;
+    if (job.kind != "backup") continue;
     const YAML::Node& n = job_nodes[job.name];
     std::string where = "jobs." + job.name;
     if (!c.FindRepository(job.repository)) {

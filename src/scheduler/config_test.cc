@@ -272,3 +272,63 @@ jobs:
 
 }  // namespace
 }  // namespace lifeboat
+
+namespace lifeboat {
+namespace {
+
+TEST(Config, AVerifyScheduleIsTheRestoreTestOfItsJob) {
+  auto c = ParseConfig(R"(repositories:
+  primary: {url: /srv/repo, password_file: /p, prune: {schedule: "@weekly"}}
+jobs:
+  pg:
+    source: postgres://backup@db1/app
+    repository: primary
+    schedule: "0 2 * * *"
+    copy_to: []
+    options: {jobs: "4", format: custom}
+    verify: {schedule: "0 4 * * 0", timeout: 3h, options: {jobs: "2"}}
+  docs: {source: /etc, repository: primary, schedule: "@daily"}
+)",
+                       "c.yml", true);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->jobs.size(), 4u);
+  EXPECT_EQ(c->jobs[0].name, "pg");
+  EXPECT_EQ(c->jobs[1].name, "docs");
+  const ScheduledJob& v = c->jobs[2];
+  EXPECT_EQ(v.name, "verify-pg");
+  EXPECT_EQ(v.kind, "verify");
+  EXPECT_EQ(v.verifies, "pg");
+  EXPECT_EQ(v.source, "postgres://backup@db1/app");
+  EXPECT_EQ(v.repository, "primary");
+  EXPECT_EQ(v.type, "postgres");
+  EXPECT_EQ(v.schedule.text(), "0 4 * * 0");
+  EXPECT_EQ(v.timeout_seconds, 3 * 3600);
+  // The backup's options, the restore test's own over them.
+  EXPECT_EQ(v.options.at("jobs"), std::vector<std::string>{"2"});
+  EXPECT_EQ(v.options.at("format"), std::vector<std::string>{"custom"});
+  EXPECT_EQ(c->jobs[3].name, "prune-primary");
+
+  auto clash = ParseConfig(R"(repositories:
+  primary: {url: /r, password_file: /p}
+jobs:
+  docs: {source: /etc, repository: primary, schedule: "@daily", verify: {schedule: "@weekly"}}
+  verify-docs: {source: /srv, repository: primary, schedule: "@daily"}
+)",
+                           "c.yml", true);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_NE(clash.status().message().find("c.yml:4: jobs.docs.verify: its job would be named verify-docs"),
+            std::string::npos)
+      << clash.status().message();
+  auto none = ParseConfig(R"(repositories:
+  primary: {url: /r, password_file: /p}
+jobs:
+  docs: {source: /etc, repository: primary, schedule: "@daily", verify: {timeout: 1h}}
+)",
+                          "c.yml", true);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("jobs.docs.verify: no schedule"), std::string::npos)
+      << none.status().message();
+}
+
+}  // namespace
+}  // namespace lifeboat

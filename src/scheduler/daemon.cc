@@ -111,7 +111,9 @@ void Daemon::RunThread(ScheduledJob job, std::string trigger) {
   const RunRecord& rec = run.record;
   metrics_.Finished(rec);
   std::string line = "job " + job.name + ": " + rec.result;
-  if (!rec.snapshot_id.empty()) {
+  if (!rec.snapshot_id.empty() && job.kind == "verify") {
+    line += ", snapshot " + rec.snapshot_id.substr(0, 8) + " tested";
+  } else if (!rec.snapshot_id.empty()) {
     line += ", snapshot " + rec.snapshot_id.substr(0, 8) + ", " + HumanBytes(rec.bytes_added) + " added";
   }
   line += " in " + HumanDuration(rec.duration_seconds());

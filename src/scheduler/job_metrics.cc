@@ -41,13 +41,18 @@ JobMetrics::JobMetrics() {
   define("lifeboat_copy_lag_seconds", Type::kGauge,
          "How long the copy has lacked a snapshot of a job of the source repository (0: none missing)",
          {"from", "to"});
+  define("lifeboat_verify_success", Type::kGauge,
+         "1 if the last restore test of the job's newest snapshot passed, else 0", {"job"});
+  define("lifeboat_verify_duration_seconds", Type::kGauge,
+         "How long the last restore test of the job's newest snapshot took", {"job"});
 }
 
 void JobMetrics::AddJob(const JobSpec& job) {
   std::lock_guard<std::mutex> lock(mu_);
   JobState& s = jobs_[job.name];
   s.type = job.type;
-  s.backup = job.kind != "prune";
+  s.backup = job.kind == "backup";
+  s.verifies = job.verifies;
   s.repository = job.repository;
   s.copy_to = job.copy_to;
   registry_.Set("lifeboat_job_running", {job.name}, 0).IgnoreError();
@@ -88,6 +93,10 @@ void JobMetrics::Finished(const RunRecord& run, bool count) {
     registry_.Add("lifeboat_job_runs_total", {run.job, run.result}, 1).IgnoreError();
     registry_.Observe("lifeboat_job_duration_seconds", {run.job}, run.duration_seconds())
         .IgnoreError();
+  }
+  if (!s.verifies.empty()) {
+    registry_.Set("lifeboat_verify_success", {s.verifies}, run.result == "success" ? 1 : 0).IgnoreError();
+    registry_.Set("lifeboat_verify_duration_seconds", {s.verifies}, run.duration_seconds()).IgnoreError();
   }
   auto details = AttemptResult::FromJson(run.details);
   if (run.result == "success") s.last_success_end = run.end;

@@ -11,6 +11,8 @@
 //   lifeboat_job_missed_runs_total{job}
 //   lifeboat_repository_size_bytes{repository}, lifeboat_repository_snapshots{repository}
 //   lifeboat_copy_lag_seconds{from,to}  how long `to` has lacked a snapshot of a job of `from` (0: none)
+//   lifeboat_verify_success{job}  1 when the last restore test of the backup job's snapshot passed, else 0
+//   lifeboat_verify_duration_seconds{job}  how long that restore test took (a recovery time estimate)
 //
 // Serve keeps one for /metrics; `run --metrics-file` builds one from the
 // history for the textfile collector or a Pushgateway.
@@ -51,7 +53,8 @@ class JobMetrics {
  private:
   struct JobState {
     std::string type, repository;
-    bool backup = true;  // false for a prune job: no type-level backup_* series
+    bool backup = true;    // false for a prune or verify job: no type-level backup_* series
+    std::string verifies;  // a verify job: the backup job it tests
     std::vector<std::string> copy_to;
     std::optional<std::string> last_result;  // of the last finished run
     Timestamp last_run_end, last_success_end, last_snapshot_time;

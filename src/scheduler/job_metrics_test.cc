@@ -137,3 +137,47 @@ TEST(JobMetrics, APruneJobHasItsJobSeriesButNoBackupOnes) {
 
 }  // namespace
 }  // namespace lifeboat
+
+namespace lifeboat {
+namespace {
+
+TEST(JobMetrics, ARestoreTestReportsUnderTheJobItTests) {
+  JobMetrics m;
+  m.AddJob(Job("pg", "postgres"));
+  JobSpec v = Job("verify-pg", "postgres");
+  v.kind = "verify";
+  v.verifies = "pg";
+  v.copy_to.clear();
+  m.AddJob(v);
+  AttemptResult backup;
+  backup.result = "success";
+  backup.snapshot_id = std::string(64, 'a');
+  backup.snapshot_time = {900, 0};
+  backup.snapshot_size = 100;
+  backup.repository_size = 4096;
+  backup.repository_snapshots = 3;
+  m.Finished(Record("pg", "success", 900, 1000, backup));
+  AttemptResult test = backup;
+  test.repository_size = 0;
+  test.repository_snapshots = 0;
+  m.Finished(Record("verify-pg", "success", 1100, 1130, test));
+  std::string text = m.Render({2000, 0});
+  EXPECT_TRUE(Has(text, "lifeboat_verify_success{job=\"pg\"} 1")) << text;
+  EXPECT_TRUE(Has(text, "lifeboat_verify_duration_seconds{job=\"pg\"} 30")) << text;
+  // The restore test is not a second backup of the type, and leaves the
+  // repository's figures as the backup recorded them.
+  EXPECT_TRUE(Has(text, "backup_total_size_bytes{type=\"postgres\"} 100")) << text;
+  EXPECT_TRUE(Has(text, "lifeboat_repository_size_bytes{repository=\"primary\"} 4096")) << text;
+  EXPECT_EQ(text.find("verify_success{job=\"verify-pg\"}"), std::string::npos) << text;
+
+  AttemptResult bad = test;
+  bad.result = "failure";
+  bad.error = "restore test: snapshot aaaaaaaa of x did not restore to the data it was taken of";
+  m.Finished(Record("verify-pg", "failure", 1200, 1260, bad));
+  text = m.Render({2000, 0});
+  EXPECT_TRUE(Has(text, "lifeboat_verify_success{job=\"pg\"} 0")) << text;
+  EXPECT_TRUE(Has(text, "backup_success{type=\"postgres\"} 1")) << text;
+}
+
+}  // namespace
+}  // namespace lifeboat

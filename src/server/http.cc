@@ -30,6 +30,7 @@ void Error(httplib::Response& res, int status, const std::string& message) {
 json JobJson(const JobStatus& s) {
   const ScheduledJob& j = *s.job;
   json out{{"name", j.name},
+           {"kind", j.kind},
            {"type", j.type},
            {"source", MaskUrlPassword(j.source)},
            {"repository", j.repository},

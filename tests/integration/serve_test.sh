@@ -69,11 +69,13 @@ jobs:
     schedule: "@every 2s"
     retention: ops
     copy_to: [dr]
+    verify: {schedule: "@every 4s"}
   pg:
     source: $PG_URL/app
     repository: pgrepo
     schedule: "@every 3s"
     retention: ops
+    verify: {schedule: "@every 7s"}
   gated:
     type: config
     source: $WORK/src
@@ -104,7 +106,9 @@ wait_for() {
   done
   fail "timed out waiting for $what; serve said: $(tail -20 "$WORK/serve.err")"
 }
-metric() { curl -s "http://127.0.0.1:$PORT/metrics" | grep -qxF "$1"; }
+# Not grep -q: it would stop reading at the match, curl would fail on the
+# closed pipe, and pipefail would fail the check.
+metric() { curl -s "http://127.0.0.1:$PORT/metrics" | grep -xF "$1" >/dev/null; }
 api() { curl -s -H "Authorization: Bearer $(cat "$WORK/token")" "$@"; }
 hook_has() { [[ -f $WORK/hooks-$1.log ]] && jq -e "$2" "$WORK/hooks-$1.log" >/dev/null 2>&1 && grep -q . "$WORK/hooks-$1.log"; }
 any_hook() { [[ -f $WORK/hooks-$1.log ]] && jq -s -e "any(.[]; $2)" "$WORK/hooks-$1.log" >/dev/null 2>&1; }
@@ -124,6 +128,21 @@ promtool check metrics <"$WORK/metrics.1" >"$WORK/promtool.out" 2>&1 ||
   ! grep -v 'backup_age_hours use base unit' "$WORK/promtool.out" | grep -q . || fail "promtool: $(cat "$WORK/promtool.out")"
 wait_for "a success webhook" any_hook json-secret-path '.event == "success" and .run.result == "success"'
 
+step "the restore tests: verify-files restores into a scratch directory, verify-pg into a scratch server"
+wait_for "lifeboat_verify_success{job=files} 1" metric 'lifeboat_verify_success{job="files"} 1'
+wait_for "lifeboat_verify_success{job=pg} 1" metric 'lifeboat_verify_success{job="pg"} 1'
+lb runs --config "$C" --json --job verify-pg | jq -e 'any(.[]; .result == "success" and (.snapshot_id | length) == 64)' \
+  >/dev/null || fail "verify-pg runs: $(lb runs --config "$C" --json --job verify-pg)"
+# A damaged pack of the files job's repository fails its restore test
+# (exit 4 by hand, verify_success 0 in serve); restored, it passes again.
+pack=$(find "$WORK/repo/data" -type f | head -1)
+cp "$pack" "$WORK/pack.good"
+chmod u+w "$pack"
+printf 'XXXXXXXX' | dd of="$pack" bs=1 conv=notrunc 2>/dev/null  # the first blob of the pack
+wait_for "lifeboat_verify_success{job=files} 0" metric 'lifeboat_verify_success{job="files"} 0'
+cp "$WORK/pack.good" "$pack"
+wait_for "lifeboat_verify_success{job=files} 1 again" metric 'lifeboat_verify_success{job="files"} 1'
+
 step "the repository's prune schedule runs prune-primary, alone on primary"
 pruned() { lb runs --config "$C" --json --job prune-primary | jq -e 'any(.[]; .result == "success")' >/dev/null; }
 wait_for "a prune run" pruned
@@ -139,7 +158,8 @@ jq -e 'def t: (.[0:19] + "Z" | fromdateiso8601) +
 step "the API: a token on /api/, jobs with their schedule and last run, the history"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/v1/jobs") == 401 ]] || fail "no token should be 401"
 api "http://127.0.0.1:$PORT/api/v1/jobs" >"$WORK/jobs.json"
-jq -e 'length == 4 and .[0].name == "files" and .[0].schedule == "@every 2s" and .[0].last_success.result == "success"
+jq -e '.[1].source as $pg | length == 6 and .[0].name == "files" and .[0].kind == "backup"
+       and (.[] | select(.name == "verify-pg") | .kind == "verify" and .source == $pg) and .[0].schedule == "@every 2s" and .[0].last_success.result == "success"
        and (.[1].source | test("^postgres://postgres@127.0.0.1:"))' "$WORK/jobs.json" >/dev/null ||
   fail "jobs: $(cat "$WORK/jobs.json")"
 api "http://127.0.0.1:$PORT/api/v1/runs?job=pg&limit=1" | jq -e 'length == 1 and all(.[]; .job == "pg")' >/dev/null ||
@@ -164,18 +184,19 @@ code=$(curl -s -o "$WORK/post2.json" -w '%{http_code}' -X POST -H "Authorization
   "http://127.0.0.1:$PORT/api/v1/jobs/gated/run")
 [[ $code == 409 ]] || fail "second POST: $code $(cat "$WORK/post2.json")"
 api "http://127.0.0.1:$PORT/api/v1/jobs/gated" | jq -e '.running == true' >/dev/null || fail "gated should run"
-metric 'lifeboat_job_running{job="gated"} 1' || fail "lifeboat_job_running of gated"
+metric 'lifeboat_job_running{job="gated"} 1' ||
+  fail "lifeboat_job_running of gated: $(curl -s "http://127.0.0.1:$PORT/metrics" | grep job_running); $(tail -5 "$WORK/serve.err")"
 
 step "SIGHUP with a broken config keeps the old one; a good one is taken, the running job kept"
 cp "$C" "$C.good"
 printf 'jobs:\n  files: {source: /x, repository: nowhere, schedule: "0 2 * * *"}\n' >"$C"
 kill -HUP "$SERVE_PID"
 wait_for "the reload refusal" grep -q 'reload: .*lifeboat.yml:2: .*nowhere.*; keeping the running config' "$WORK/serve.err"
-api "http://127.0.0.1:$PORT/api/v1/jobs" | jq -e 'length == 4' >/dev/null || fail "the old config should stay"
+api "http://127.0.0.1:$PORT/api/v1/jobs" | jq -e 'length == 6' >/dev/null || fail "the old config should stay"
 write_config "  extra: {type: config, source: $WORK/src, repository: side, schedule: \"@daily\"}"
 kill -HUP "$SERVE_PID"
-wait_for "the reload" grep -q 'reloaded .*lifeboat.yml: 5 jobs' "$WORK/serve.err"
-api "http://127.0.0.1:$PORT/api/v1/jobs" | jq -e 'length == 5 and (map(.name) | index("extra")) and
+wait_for "the reload" grep -q 'reloaded .*lifeboat.yml: 7 jobs' "$WORK/serve.err"
+api "http://127.0.0.1:$PORT/api/v1/jobs" | jq -e 'length == 7 and (map(.name) | index("extra")) and
   (.[] | select(.name == "gated") | .running)' >/dev/null || fail "after reload: $(api "http://127.0.0.1:$PORT/api/v1/jobs")"
 
 step "a real Prometheus scrapes serve, loads the rules, and every dashboard query returns data"
@@ -194,7 +215,7 @@ CLEANUP_PIDS+=($!)
 promq() { curl -s --get "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1"; }
 has_data() { promq "$1" | jq -e '.status == "success" and (.data.result | length) > 0' >/dev/null 2>&1; }
 wait_for "Prometheus to scrape serve" has_data 'up{instance="127.0.0.1:'"$PORT"'"} == 1'
-curl -s "http://127.0.0.1:$PROM_PORT/api/v1/rules" | jq -e '[.data.groups[].rules[] | select(.health == "ok")] | length == 7' \
+curl -s "http://127.0.0.1:$PROM_PORT/api/v1/rules" | jq -e '[.data.groups[].rules[] | select(.health == "ok")] | length == 8' \
   >/dev/null || fail "rules: $(curl -s "http://127.0.0.1:$PROM_PORT/api/v1/rules")"
 wait_for "the success-rate window (two scrapes of a run)" has_data 'increase(lifeboat_job_runs_total[1d])'
 wait_for "BackupJobCompleted to fire" has_data 'ALERTS{alertname="BackupJobCompleted",alertstate="firing"}'
