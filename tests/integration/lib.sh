@@ -6,6 +6,12 @@ set -euo pipefail
 : "${TREE_MANIFEST:?set TREE_MANIFEST to the tree_manifest binary}"
 
 WORK=$(mktemp -d /tmp/lifeboat-test.XXXXXX)
+# TMPDIR of its own, so suites running side by side never see each other's
+# scratch servers and restores; world-traversable because a scratch
+# PostgreSQL runs as an unprivileged user inside it.
+LB_TMP=$(mktemp -d /tmp/lifeboat-tmp.XXXXXX)
+chmod 755 "$LB_TMP"
+export TMPDIR=$LB_TMP
 cleanup() {
   local rc=$?
   if [[ -n ${S3_PID:-} ]]; then kill "$S3_PID" 2>/dev/null || true; fi
@@ -16,7 +22,7 @@ cleanup() {
   for pid in "${CLEANUP_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   for d in "${CLEANUP_DIRS[@]}"; do rm -rf "$d"; done
   if mountpoint -q "$WORK/small" 2>/dev/null; then umount "$WORK/small" || true; fi
-  rm -rf "$WORK"
+  rm -rf "$WORK" "$LB_TMP"
   exit "$rc"
 }
 CLEANUP_PG_DATA=()  # data directories of servers a test started itself

@@ -79,7 +79,7 @@ grep -q "database app .* ok: " "$WORK/v1.txt" || { cat "$WORK/v1.txt"; fail "ver
 grep -q "ok   public.pgbench_accounts .*200000 rows, checksum equal" "$WORK/v1.txt" || { cat "$WORK/v1.txt"; fail "verify table line"; }
 lb -r "$R" --json verify >"$WORK/v1.json"
 [[ $(tail -n 1 "$WORK/v1.json" | jq -r .ok) == true ]] || fail "verify --json not ok"
-ls /tmp | grep -q lifeboat-scratch-pg && fail "verify left its scratch server behind"
+compgen -G "$TMPDIR/lifeboat-scratch-pg-*" >/dev/null && fail "verify left its scratch server behind"
 
 step "a changed database is named, table by table"
 psql_q app_copy "UPDATE pgbench_branches SET bbalance = bbalance + 1 WHERE bid = 1; DELETE FROM \"Odd Schema\".\"Mixed Case\" WHERE k = 'key 7'" >/dev/null
