@@ -1,7 +1,8 @@
 // lifeboat serve --config FILE: the daemon. Every job of the config on its
 // schedule (scheduler/daemon.h), the HTTP API and /metrics (server/http.h),
 // webhooks (server/notify.h). SIGTERM or SIGINT: stop scheduling, let the
-// running jobs finish within shutdown_grace, cancel the rest, exit 0.
+// running jobs finish within shutdown_grace, cancel the rest, exit 0; a
+// second signal cancels them at once.
 // SIGHUP: read the config again; a config that does not load leaves the
 // running one in place and says why.
 //
@@ -111,7 +112,7 @@ int RunServe(Context& ctx) {
 
   SetSignalListener([d, api, &notifier, path, copy](int sig) {
     if (sig != SIGHUP) {
-      LogLine(std::string("shutting down (") + strsignal(sig) + ")");
+      LogLine(std::string("shutting down (") + strsignal(sig) + "; again to cancel the running jobs now)");
       d->Shutdown("lifeboat serve is shutting down");
       return;
     }

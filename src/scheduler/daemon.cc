@@ -216,8 +216,9 @@ void Daemon::Run() {
         " for the running jobs");
   }
   while (busy()) {
-    if (clock_->Monotonic() >= grace_end) {
-      Log("shutting down: the grace period is over, cancelling the running jobs");
+    if (hurry_ || clock_->Monotonic() >= grace_end) {
+      Log(hurry_ ? "shutting down: asked again, cancelling the running jobs now"
+                 : "shutting down: the grace period is over, cancelling the running jobs");
       cancel_.Cancel(stop_why_);
       break;
     }
@@ -240,10 +241,13 @@ void Daemon::Run() {
 void Daemon::Shutdown(const std::string& why) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return;
-    stopping_ = true;
-    stop_why_ = why;
-    started_cv_.notify_all();
+    if (stopping_) {
+      hurry_ = true;  // asked again: no more grace
+    } else {
+      stopping_ = true;
+      stop_why_ = why;
+      started_cv_.notify_all();
+    }
   }
   clock_->Wake();
 }

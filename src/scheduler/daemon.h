@@ -11,7 +11,8 @@
 //            history, wakes at the next fire time or when told
 //   Shutdown stops scheduling; the running jobs have the config's
 //            shutdown_grace to end, then they are cancelled (SIGTERM to each
-//            attempt's process group, which removes its locks)
+//            attempt's process group, which removes its locks); a second
+//            Shutdown cancels them at once
 //   Reload   a new config; running jobs finish under the old one
 #pragma once
 
@@ -127,6 +128,7 @@ class Daemon {
   std::map<std::string, Running> running_;
   std::map<std::string, int64_t> started_;  // a triggered job's run id, for Trigger
   bool stopping_ = false, looping_ = false;
+  bool hurry_ = false;  // Shutdown again: cancel without waiting out the grace
   std::string stop_why_;
   double next_expire_ = 0;
 };

@@ -188,6 +188,21 @@ TEST_F(DaemonTest, ShutdownWaitsOutTheGraceThenCancels) {
   loop.join();
 }
 
+TEST_F(DaemonTest, ASecondShutdownCancelsWithoutTheGrace) {
+  auto d = Open(MakeConfig({Job("gated", "@daily")}));
+  ASSERT_TRUE(d);
+  std::thread loop([&] { d->Run(); });
+  ASSERT_EQ(d->Trigger("gated", 60).result, Daemon::TriggerResult::kStarted);
+  d->Shutdown("lifeboat serve is shutting down");
+  events_.WaitForLog("shutting down: waiting up to 1m");
+  d->Shutdown("lifeboat serve is shutting down");  // the clock stays: no grace passes
+  events_.WaitForLog("shutting down: asked again, cancelling the running jobs now");
+  JobEvent e = events_.Next();
+  EXPECT_EQ(e.run.result, "cancelled");
+  EXPECT_EQ(e.error, "lifeboat serve is shutting down");
+  loop.join();
+}
+
 TEST_F(DaemonTest, AJobThatFinishesWithinTheGraceIsNotCancelled) {
   auto d = Open(MakeConfig({Job("gated", "@daily")}));
   ASSERT_TRUE(d);
