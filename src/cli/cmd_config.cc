@@ -53,7 +53,8 @@ int RunConfig(Context& ctx) {
   for (const ScheduledJob& job : c->jobs) {
     auto next = job.schedule.Next(now);
     std::string extra;
-    if (job.kind == "verify") extra += ", restore test of job " + job.verifies;
+    if (job.kind == "verify") extra += ", restore test of job " + job.for_job;
+    if (job.kind == "archive") extra += ", archive check of job " + job.for_job;
     if (!job.retention.empty()) extra += ", keep: " + job.retention;
     if (!job.copy_to.empty()) {
       extra += ", copy to:";

@@ -132,6 +132,9 @@ int RunRun(Context& ctx) {
     } else if (job->kind == "verify") {
       std::fprintf(stderr, "job %s: restore test of the newest snapshot of %s in %s\n", job->name.c_str(),
                    job->source.c_str(), job->repository.c_str());
+    } else if (job->kind == "archive") {
+      std::fprintf(stderr, "job %s: checking what %s last archived into %s\n", job->name.c_str(),
+                   job->source.c_str(), job->repository.c_str());
     } else {
       std::fprintf(stderr, "job %s: backing up %s to %s\n", job->name.c_str(), job->source.c_str(),
                    job->repository.c_str());
@@ -172,6 +175,10 @@ int RunRun(Context& ctx) {
                        : job->kind == "verify" ? ", snapshot " + r.snapshot_id.substr(0, 8) + " tested"
                                                : ", snapshot " + r.snapshot_id.substr(0, 8) + ", " +
                                                      HumanBytes(r.bytes_added) + " added";
+    if (!run.last.archived_last.empty()) {
+      what +=
+          ", last archived " + run.last.archived_last + " at " + FormatRfc3339(run.last.archived_last_time);
+    }
     if (run.last.forgotten > 0) what += ", " + std::to_string(run.last.forgotten) + " forgotten";
     for (const CopyOutcome& c : run.last.copies) {
       what += ", " + std::to_string(c.copied) + " copied to " + c.to;

@@ -222,7 +222,7 @@ Result<RestoreSummary> RestoreFilesToScratch(Repository& repo, const Snapshot& s
 }
 
 // A verify job: the restore test of the newest snapshot the backup job
-// `job.verifies` made here (this host, its source's paths). A database
+// `job.for_job` made here (this host, its source's paths). A database
 // snapshot is loaded into a scratch server by its driver and its
 // fingerprint compared; a file snapshot is restored into a scratch
 // directory and every file read back against it.
@@ -288,12 +288,44 @@ AttemptResult RunVerifyAttempt(const JobSpec& job, const JobTargets& targets, Pr
   return result;
 }
 
+// An archive job: asks the source's system what it last archived (for
+// PostgreSQL, pg_stat_archiver) and checks that the repository holds it.
+// Reads one file's size: no lock, no index.
+AttemptResult RunArchiveAttempt(const JobSpec& job, const JobTargets& targets) {
+  AttemptResult result;
+  const Driver* d = DriverForUrl(job.source);
+  if (d == nullptr || !d->archive_status) {
+    SetError(&result, InvalidArgument("job " + job.name + ": the source has no archive to check"));
+    result.retryable = false;
+    return result;
+  }
+  MapOptions options(job.options);
+  auto source = SourceFor(job.source, options);  // for its name without a password
+  const std::string what = source.ok() ? (*source)->Display() : d->name + " source of job " + job.for_job;
+  Status s = [&]() -> Status {
+    LB_ASSIGN_OR_RETURN(auto repo, OpenRepository(targets.repository));
+    LB_ASSIGN_OR_RETURN(ArchiveStatus status, d->archive_status(job.source, options, *repo));
+    result.archived_last = status.last_file;
+    result.archived_last_time = status.last_time;
+    if (!status.failing.empty()) return Status(Code::kIoError, status.failing);
+    return Status::Ok();
+  }();
+  if (!s.ok()) {
+    SetError(&result,
+             s.WithContext("archive check of " + what + " in repository " + targets.repository.name));
+    return result;
+  }
+  result.result = "success";
+  return result;
+}
+
 }  // namespace
 
 AttemptResult RunAttempt(const JobSpec& job, const JobTargets& targets, ProgressCounters* progress,
                          WarningSink* warnings) {
   if (job.kind == "prune") return RunPruneAttempt(targets, job.prune_max_unused, progress);
   if (job.kind == "verify") return RunVerifyAttempt(job, targets, progress, warnings);
+  if (job.kind == "archive") return RunArchiveAttempt(job, targets);
   AttemptResult result;
   MapOptions options(job.options);
   auto source = SourceFor(job.source, options);
@@ -373,6 +405,10 @@ std::string AttemptResult::ToJson() const {
                    {"repository_size", repository_size},
                    {"repository_snapshots", repository_snapshots},
                    {"copies", nlohmann::json::array()}};
+  if (!archived_last.empty()) {
+    j["archived_last"] = archived_last;
+    j["archived_last_time"] = FormatRfc3339(archived_last_time);
+  }
   for (const CopyOutcome& c : copies) {
     j["copies"].push_back({{"to", c.to},
                            {"copied", c.copied},
@@ -400,6 +436,8 @@ Result<AttemptResult> AttemptResult::FromJson(std::string_view text) {
     r.forgotten = j.value("forgotten", uint64_t{0});
     r.repository_size = j.value("repository_size", uint64_t{0});
     r.repository_snapshots = j.value("repository_snapshots", uint64_t{0});
+    r.archived_last = j.value("archived_last", "");
+    if (auto t = ParseRfc3339(j.value("archived_last_time", ""))) r.archived_last_time = *t;
     for (const auto& c : j.value("copies", nlohmann::json::array())) {
       CopyOutcome o;
       o.to = c.at("to").get<std::string>();

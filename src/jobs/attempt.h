@@ -58,6 +58,10 @@ struct AttemptResult {
   uint64_t repository_size = 0;  // bytes of blobs in the repository's packs, after forget
   uint64_t repository_snapshots = 0;
   std::vector<CopyOutcome> copies;
+  // An archive job: the newest file the source archived that the
+  // repository holds, and when it was archived (zero: none confirmed).
+  std::string archived_last;
+  Timestamp archived_last_time;
 
   std::string ToJson() const;
   static Result<AttemptResult> FromJson(std::string_view json);

@@ -37,11 +37,12 @@ struct RetrySpec {
 struct JobSpec {
   std::string name;
   // "backup" (of source into repository); "prune" (of repository: its
-  // repositories.NAME.prune entry; it runs alone on the repository); or
+  // repositories.NAME.prune entry; it runs alone on the repository);
   // "verify" (the restore test of the newest snapshot of source in
-  // repository, the job `verifies`: jobs.NAME.verify).
+  // repository: jobs.NAME.verify); or "archive" (what source last archived
+  // into repository, checked: jobs.NAME.archive_check).
   std::string kind = "backup";
-  std::string verifies;
+  std::string for_job;               // verify, archive: the backup job NAME
   double prune_max_unused = 0.05;    // prune: the unused share allowed to stay
   std::string type;                  // the `type` label of the plan's metrics
   std::string source;                // a path or a source URL, as `backup` takes it

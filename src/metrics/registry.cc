@@ -1,5 +1,6 @@
 #include "metrics/registry.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -157,6 +158,17 @@ void Registry::Remove(const std::string& name, const std::vector<std::string>& v
   std::lock_guard<std::mutex> lock(mu_);
   auto it = families_.find(name);
   if (it != families_.end()) it->second.series.erase(values);
+}
+
+void Registry::RemoveWhere(const std::string& name, const std::string& label, const std::string& value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return;
+  const std::vector<std::string>& names = it->second.label_names;
+  auto at = std::find(names.begin(), names.end(), label);
+  if (at == names.end()) return;
+  const size_t i = size_t(at - names.begin());
+  std::erase_if(it->second.series, [&](const auto& kv) { return kv.first[i] == value; });
 }
 
 bool Registry::Get(const std::string& name, const std::vector<std::string>& values, double* v) const {

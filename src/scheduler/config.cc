@@ -166,15 +166,16 @@ Result<ScheduledJob> ParsePrune(const Reader& r, const std::string& repo, const 
   return job;
 }
 
-// jobs.NAME.verify: {schedule, timeout, retries, options}: the job
-// "verify-NAME", the restore test of NAME's newest snapshot. Its source,
-// repository and type are NAME's, filled in by ParseJob.
-Result<ScheduledJob> ParseVerify(const Reader& r, const std::string& name, const YAML::Node& node,
-                                 const std::string& where) {
+// jobs.NAME.verify and jobs.NAME.archive_check: {schedule, timeout,
+// retries, options}: the job "verify-NAME", the restore test of NAME's
+// newest snapshot, or "archive-NAME", the check of what NAME's source last
+// archived. Source, repository and type are NAME's, filled in by ParseJob.
+Result<ScheduledJob> ParseJobOfJob(const Reader& r, const std::string& kind, const std::string& name,
+                                   const YAML::Node& node, const std::string& where) {
   ScheduledJob job;
-  job.name = "verify-" + name;
-  job.kind = "verify";
-  job.verifies = name;
+  job.name = kind + "-" + name;
+  job.kind = kind;
+  job.for_job = name;
   bool has_schedule = false;
   LB_RETURN_IF_ERROR(
       r.Map(node, where, {"schedule", "timeout", "retries", "options"},
@@ -186,7 +187,11 @@ Result<ScheduledJob> ParseVerify(const Reader& r, const std::string& name, const
                 return Status::Ok();
               });
             }));
-  if (!has_schedule) return r.Error(node, where, "no schedule (cron such as \"0 4 * * 0\")");
+  if (!has_schedule) {
+    return r.Error(node, where,
+                   kind == "verify" ? "no schedule (cron such as \"0 4 * * 0\")"
+                                    : "no schedule (such as \"@every 5m\")");
+  }
   return job;
 }
 
@@ -254,24 +259,27 @@ std::string DefaultType(const std::string& source) {
   return scheme.empty() ? "files" : scheme;
 }
 
-// A job under jobs:, and in *verify its restore test if it has one.
+// A job under jobs:, and in *derived the jobs its verify and archive_check
+// keys make, each with its key.
 Result<ScheduledJob> ParseJob(const Reader& r, const std::string& name, const YAML::Node& node,
-                              const std::string& where, std::optional<ScheduledJob>* verify) {
+                              const std::string& where,
+                              std::vector<std::pair<ScheduledJob, std::string>>* derived) {
   ScheduledJob job;
   job.name = name;
   bool has_schedule = false;
   LB_RETURN_IF_ERROR(
       r.Map(node, where,
             {"type", "source", "repository", "schedule", "retention", "copy_to", "tags", "timeout", "retries",
-             "hooks", "options", "verify"},
+             "hooks", "options", "verify", "archive_check"},
             [&](const std::string& key, const YAML::Node& v) -> Status {
               const std::string field = key.substr(where.size() + 1);
               if (field == "schedule" || field == "timeout" || field == "retries") {
                 return ParseRunKey(r, key, v, &job, &has_schedule).status();
               }
-              if (field == "verify") {
-                LB_ASSIGN_OR_RETURN(ScheduledJob v_job, ParseVerify(r, name, v, key));
-                *verify = std::move(v_job);
+              if (field == "verify" || field == "archive_check") {
+                LB_ASSIGN_OR_RETURN(ScheduledJob sub,
+                                    ParseJobOfJob(r, field == "verify" ? "verify" : "archive", name, v, key));
+                derived->emplace_back(std::move(sub), field);
               } else if (field == "copy_to") {
                 LB_ASSIGN_OR_RETURN(job.copy_to, r.Strings(v, key));
               } else if (field == "tags") {
@@ -307,15 +315,22 @@ Result<ScheduledJob> ParseJob(const Reader& r, const std::string& name, const YA
   if (!has_schedule)
     return r.Error(node, where, "no schedule (cron such as \"0 2 * * *\", or \"@every 6h\")");
   if (job.type.empty()) job.type = DefaultType(job.source);
-  if (*verify) {
-    // The source's options first, the restore test's own after them (the
-    // last value of a key wins).
+  for (auto& [sub, field] : *derived) {
+    // The source's options first, the job's own after them (the last value
+    // of a key wins).
     std::map<std::string, std::vector<std::string>> options = job.options;
-    for (const auto& [k, vals] : (*verify)->options) options[k] = vals;
-    (*verify)->options = std::move(options);
-    (*verify)->source = job.source;
-    (*verify)->repository = job.repository;
-    (*verify)->type = job.type;
+    for (const auto& [k, vals] : sub.options) options[k] = vals;
+    sub.options = std::move(options);
+    sub.source = job.source;
+    sub.repository = job.repository;
+    sub.type = job.type;
+    if (field == "archive_check") {
+      const Driver* d = DriverForUrl(job.source);
+      if (d == nullptr || !d->archive_status) {
+        return r.Error(node[field], where + "." + field,
+                       "a " + job.type + " source has no archive of its own to check (PostgreSQL's WAL has)");
+      }
+    }
   }
   return job;
 }
@@ -440,9 +455,9 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
   if (!root.IsDefined() || root.IsNull()) return InvalidArgument(path + ": the file is empty");
   // Line numbers of the names, for the checks across sections below.
   std::map<std::string, YAML::Node> job_nodes;
-  // The jobs a key of another makes (verify-NAME, prune-NAME), after the
-  // jobs: the restore tests in the jobs' order, then the prunes in the
-  // repositories' order; with the node and key that made each.
+  // The jobs a key of another makes (verify-NAME, archive-NAME,
+  // prune-NAME), after the jobs: those of jobs in the jobs' order, then the
+  // prunes in the repositories' order; with the node and key that made each.
   std::map<std::string, std::pair<YAML::Node, std::string>> derived_nodes;
   std::vector<ScheduledJob> derived, prunes;
   LB_RETURN_IF_ERROR(
@@ -479,13 +494,13 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
                 });
               } else {
                 return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& n) -> Status {
-                  std::optional<ScheduledJob> verify;
-                  LB_ASSIGN_OR_RETURN(ScheduledJob job, ParseJob(r, k.substr(key.size() + 1), n, k, &verify));
+                  std::vector<std::pair<ScheduledJob, std::string>> subs;
+                  LB_ASSIGN_OR_RETURN(ScheduledJob job, ParseJob(r, k.substr(key.size() + 1), n, k, &subs));
                   job_nodes[job.name] = n;
                   c.jobs.push_back(std::move(job));
-                  if (verify) {
-                    derived_nodes[verify->name] = {n["verify"], k + ".verify"};
-                    derived.push_back(std::move(*verify));
+                  for (auto& [sub, field] : subs) {
+                    derived_nodes[sub.name] = {n[field], k + "." + field};
+                    derived.push_back(std::move(sub));
                   }
                   return Status::Ok();
                 });

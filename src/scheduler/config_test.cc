@@ -297,7 +297,7 @@ jobs:
   const ScheduledJob& v = c->jobs[2];
   EXPECT_EQ(v.name, "verify-pg");
   EXPECT_EQ(v.kind, "verify");
-  EXPECT_EQ(v.verifies, "pg");
+  EXPECT_EQ(v.for_job, "pg");
   EXPECT_EQ(v.source, "postgres://backup@db1/app");
   EXPECT_EQ(v.repository, "primary");
   EXPECT_EQ(v.type, "postgres");
@@ -327,6 +327,69 @@ jobs:
                           "c.yml", true);
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.status().message().find("jobs.docs.verify: no schedule"), std::string::npos)
+      << none.status().message();
+}
+
+}  // namespace
+}  // namespace lifeboat
+
+namespace lifeboat {
+namespace {
+
+TEST(Config, AnArchiveCheckWatchesWhatItsJobsSourceArchives) {
+  // A stand-in with the PostgreSQL driver's name and an archive to check;
+  // the real one asks pg_stat_archiver (tests/integration/pg_physical_test.sh).
+  RegisterDriver(Driver{.name = "postgres",
+                        .schemes = {"postgres", "postgresql"},
+                        .archive_status = [](const std::string&, const OptionView&, Repository&)
+                            -> Result<ArchiveStatus> { return ArchiveStatus{}; }});
+  auto c = ParseConfig(R"(repositories:
+  primary: {url: /srv/repo, password_file: /p}
+jobs:
+  pg:
+    source: postgres://backup@db1/app
+    repository: primary
+    schedule: "0 2 * * *"
+    options: {jobs: "4"}
+    archive_check: {schedule: "@every 5m", timeout: 1m}
+)",
+                       "c.yml", true);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->jobs.size(), 2u);
+  const ScheduledJob& a = c->jobs[1];
+  EXPECT_EQ(a.name, "archive-pg");
+  EXPECT_EQ(a.kind, "archive");
+  EXPECT_EQ(a.for_job, "pg");
+  EXPECT_EQ(a.source, "postgres://backup@db1/app");
+  EXPECT_EQ(a.repository, "primary");
+  EXPECT_EQ(a.type, "postgres");
+  EXPECT_EQ(a.schedule.interval(), 300);
+  EXPECT_EQ(a.timeout_seconds, 60);
+  EXPECT_EQ(a.options.at("jobs"), std::vector<std::string>{"4"});
+
+  // A directory has no archive of its own: the key is refused where it is.
+  auto files = ParseConfig(R"(repositories:
+  primary: {url: /r, password_file: /p}
+jobs:
+  docs:
+    source: /etc
+    repository: primary
+    schedule: "@daily"
+    archive_check: {schedule: "@hourly"}
+)",
+                           "c.yml", true);
+  ASSERT_FALSE(files.ok());
+  EXPECT_NE(files.status().message().find("c.yml:8: jobs.docs.archive_check: a files source has no archive"),
+            std::string::npos)
+      << files.status().message();
+  auto none = ParseConfig(R"(repositories:
+  primary: {url: /r, password_file: /p}
+jobs:
+  pg: {source: "postgres://u@h/db", repository: primary, schedule: "@daily", archive_check: {}}
+)",
+                          "c.yml", true);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("jobs.pg.archive_check: no schedule"), std::string::npos)
       << none.status().message();
 }
 

@@ -7,8 +7,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <set>
 
 #include "base/bytes.h"
+#include "base/timefmt.h"
+#include "jobs/attempt.h"
 
 namespace lifeboat {
 namespace {
@@ -115,6 +118,13 @@ void Daemon::RunThread(ScheduledJob job, std::string trigger) {
     line += ", snapshot " + rec.snapshot_id.substr(0, 8) + " tested";
   } else if (!rec.snapshot_id.empty()) {
     line += ", snapshot " + rec.snapshot_id.substr(0, 8) + ", " + HumanBytes(rec.bytes_added) + " added";
+  }
+  if (job.kind == "archive") {
+    auto details = AttemptResult::FromJson(rec.details);
+    if (details.ok() && !details->archived_last.empty()) {
+      line +=
+          ", last archived " + details->archived_last + " at " + FormatRfc3339(details->archived_last_time);
+    }
   }
   line += " in " + HumanDuration(rec.duration_seconds());
   if (!rec.error.empty()) line += ": " + rec.error;
@@ -264,6 +274,9 @@ std::vector<std::string> Daemon::Reload(Config config) {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
+    std::set<std::string> names;
+    for (const ScheduledJob& j : config.jobs) names.insert(j.name);
+    metrics_.RetainJobs(names);
     for (const ScheduledJob& j : config.jobs) metrics_.AddJob(j);
     planner_.Reconfigure(Plan(config), config.serve.limits, clock_->Now());
     config_ = std::make_shared<const Config>(std::move(config));

@@ -45,20 +45,57 @@ JobMetrics::JobMetrics() {
          "1 if the last restore test of the job's newest snapshot passed, else 0", {"job"});
   define("lifeboat_verify_duration_seconds", Type::kGauge,
          "How long the last restore test of the job's newest snapshot took", {"job"});
+  define("lifeboat_wal_archive_last_timestamp_seconds", Type::kGauge,
+         "When the job's database last archived a WAL file into the repository", {"job"});
 }
 
 void JobMetrics::AddJob(const JobSpec& job) {
   std::lock_guard<std::mutex> lock(mu_);
   JobState& s = jobs_[job.name];
   s.type = job.type;
+  s.kind = job.kind;
   s.backup = job.kind == "backup";
-  s.verifies = job.verifies;
+  s.for_job = job.for_job;
   s.repository = job.repository;
   s.copy_to = job.copy_to;
   registry_.Set("lifeboat_job_running", {job.name}, 0).IgnoreError();
   registry_.Add("lifeboat_job_missed_runs_total", {job.name}, 0).IgnoreError();
   for (const char* result : {"success", "failure"}) {
     registry_.Add("lifeboat_job_runs_total", {job.name, result}, 0).IgnoreError();
+  }
+}
+
+void JobMetrics::RetainJobs(const std::set<std::string>& names) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<std::string> repositories;
+  for (const auto& [name, s] : jobs_) {
+    if (names.count(name) > 0) repositories.insert(s.repository);
+  }
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    const std::string& name = it->first;
+    const JobState& s = it->second;
+    if (names.count(name) > 0) {
+      ++it;
+      continue;
+    }
+    for (const char* family : {"lifeboat_job_last_success_timestamp_seconds",
+                               "lifeboat_job_last_run_timestamp_seconds", "lifeboat_job_duration_seconds",
+                               "lifeboat_job_runs_total", "lifeboat_job_bytes_added", "lifeboat_job_running",
+                               "lifeboat_job_next_run_timestamp_seconds", "lifeboat_job_missed_runs_total"}) {
+      registry_.RemoveWhere(family, "job", name);
+    }
+    if (s.kind == "verify") {
+      registry_.Remove("lifeboat_verify_success", {s.for_job});
+      registry_.Remove("lifeboat_verify_duration_seconds", {s.for_job});
+    }
+    if (s.kind == "archive") {
+      registry_.Remove("lifeboat_wal_archive_last_timestamp_seconds", {s.for_job});
+    }
+    if (!s.repository.empty() && repositories.count(s.repository) == 0) {
+      registry_.Remove("lifeboat_repository_size_bytes", {s.repository});
+      registry_.Remove("lifeboat_repository_snapshots", {s.repository});
+    }
+    it = jobs_.erase(it);
   }
 }
 
@@ -94,13 +131,18 @@ void JobMetrics::Finished(const RunRecord& run, bool count) {
     registry_.Observe("lifeboat_job_duration_seconds", {run.job}, run.duration_seconds())
         .IgnoreError();
   }
-  if (!s.verifies.empty()) {
-    registry_.Set("lifeboat_verify_success", {s.verifies}, run.result == "success" ? 1 : 0).IgnoreError();
-    registry_.Set("lifeboat_verify_duration_seconds", {s.verifies}, run.duration_seconds()).IgnoreError();
+  if (s.kind == "verify" && !s.for_job.empty()) {
+    registry_.Set("lifeboat_verify_success", {s.for_job}, run.result == "success" ? 1 : 0).IgnoreError();
+    registry_.Set("lifeboat_verify_duration_seconds", {s.for_job}, run.duration_seconds()).IgnoreError();
   }
   auto details = AttemptResult::FromJson(run.details);
   if (run.result == "success") s.last_success_end = run.end;
   if (!details.ok()) return;
+  if (s.kind == "archive" && !s.for_job.empty() && details->archived_last_time.sec != 0) {
+    registry_
+        .Set("lifeboat_wal_archive_last_timestamp_seconds", {s.for_job}, Seconds(details->archived_last_time))
+        .IgnoreError();
+  }
   if (!details->snapshot_id.empty() && (run.result == "success" || run.result == "incomplete")) {
     s.last_snapshot_time = details->snapshot_time;
     s.snapshot_size = details->snapshot_size;
@@ -162,15 +204,30 @@ std::string JobMetrics::Render(Timestamp now) {
       l = std::max(l, behind);
     }
   }
+  for (const std::string& type : rendered_types_) {
+    if (types.count(type) == 0) {
+      for (const char* family : {"backup_success", "backup_age_hours", "backup_total_size_bytes"}) {
+        registry_.Remove(family, {type});
+      }
+    }
+  }
+  for (const auto& pair : rendered_lags_) {
+    if (lag.count(pair) == 0) registry_.Remove("lifeboat_copy_lag_seconds", {pair.first, pair.second});
+  }
+  rendered_types_.clear();
+  rendered_lags_.clear();
   for (const auto& [type, t] : types) {
+    rendered_types_.insert(type);
     if (t.any_run) registry_.Set("backup_success", {type}, t.all_ok ? 1 : 0).IgnoreError();
     double age =
         t.newest ? (Seconds(now) - Seconds(*t.newest)) / 3600 : std::numeric_limits<double>::infinity();
     registry_.Set("backup_age_hours", {type}, age).IgnoreError();
     registry_.Set("backup_total_size_bytes", {type}, t.size).IgnoreError();
   }
-  for (const auto& [pair, l] : lag)
+  for (const auto& [pair, l] : lag) {
+    rendered_lags_.insert(pair);
     registry_.Set("lifeboat_copy_lag_seconds", {pair.first, pair.second}, l).IgnoreError();
+  }
   return registry_.Render();
 }
 

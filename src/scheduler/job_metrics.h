@@ -13,6 +13,8 @@
 //   lifeboat_copy_lag_seconds{from,to}  how long `to` has lacked a snapshot of a job of `from` (0: none)
 //   lifeboat_verify_success{job}  1 when the last restore test of the backup job's snapshot passed, else 0
 //   lifeboat_verify_duration_seconds{job}  how long that restore test took (a recovery time estimate)
+//   lifeboat_wal_archive_last_timestamp_seconds{job}  when the job's database last archived a WAL file
+//                                  into the repository (an archive check job reads it)
 //
 // Serve keeps one for /metrics; `run --metrics-file` builds one from the
 // history for the textfile collector or a Pushgateway.
@@ -21,6 +23,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +41,10 @@ class JobMetrics {
 
   // A job of the config: its series exist from the start.
   void AddJob(const JobSpec& job);
+  // After a reload: the jobs of the new config. Every other job's series
+  // go, and those of its repository when no job left names it; a type or a
+  // copy pair no job has any more goes at the next Render.
+  void RetainJobs(const std::set<std::string>& names);
   void SetNextRun(const std::string& job, std::optional<Timestamp> next);
   void Started(const std::string& job);
   void Missed(const std::string& job);
@@ -54,7 +61,8 @@ class JobMetrics {
   struct JobState {
     std::string type, repository;
     bool backup = true;    // false for a prune or verify job: no type-level backup_* series
-    std::string verifies;  // a verify job: the backup job it tests
+    std::string kind;      // "backup", "prune", "verify" or "archive"
+    std::string for_job;   // a verify or archive check job: the backup job it is about
     std::vector<std::string> copy_to;
     std::optional<std::string> last_result;  // of the last finished run
     Timestamp last_run_end, last_success_end, last_snapshot_time;
@@ -65,6 +73,9 @@ class JobMetrics {
   std::mutex mu_;
   metrics::Registry registry_;
   std::map<std::string, JobState> jobs_;
+  // What the last Render set, to remove what a reload left without a job.
+  std::set<std::string> rendered_types_;
+  std::set<std::pair<std::string, std::string>> rendered_lags_;
 };
 
 }  // namespace lifeboat

@@ -146,7 +146,7 @@ TEST(JobMetrics, ARestoreTestReportsUnderTheJobItTests) {
   m.AddJob(Job("pg", "postgres"));
   JobSpec v = Job("verify-pg", "postgres");
   v.kind = "verify";
-  v.verifies = "pg";
+  v.for_job = "pg";
   v.copy_to.clear();
   m.AddJob(v);
   AttemptResult backup;
@@ -177,6 +177,89 @@ TEST(JobMetrics, ARestoreTestReportsUnderTheJobItTests) {
   text = m.Render({2000, 0});
   EXPECT_TRUE(Has(text, "lifeboat_verify_success{job=\"pg\"} 0")) << text;
   EXPECT_TRUE(Has(text, "backup_success{type=\"postgres\"} 1")) << text;
+}
+
+}  // namespace
+}  // namespace lifeboat
+
+namespace lifeboat {
+namespace {
+
+TEST(JobMetrics, AnArchiveCheckSetsTheTimeOfTheLastArchivedFile) {
+  JobMetrics m;
+  m.AddJob(Job("pg", "postgres"));
+  JobSpec a = Job("archive-pg", "postgres");
+  a.kind = "archive";
+  a.for_job = "pg";
+  a.copy_to.clear();
+  m.AddJob(a);
+  std::string text = m.Render({2000, 0});
+  // No check yet: no series (an alert on its age must not see 0, 1970).
+  EXPECT_EQ(text.find("lifeboat_wal_archive_last_timestamp_seconds{"), std::string::npos) << text;
+
+  AttemptResult ok;
+  ok.result = "success";
+  ok.archived_last = "000000010000000000000007";
+  ok.archived_last_time = {1500, 250000000};
+  m.Finished(Record("archive-pg", "success", 1600, 1601, ok));
+  text = m.Render({2000, 0});
+  EXPECT_TRUE(Has(text, "lifeboat_wal_archive_last_timestamp_seconds{job=\"pg\"} 1500.25")) << text;
+  // Not a backup of the type.
+  EXPECT_EQ(text.find("backup_success{type=\"postgres\"}"), std::string::npos) << text;
+
+  // Archiving failing since: the check fails, the time stays where the
+  // archive reaches; a check that cannot tell leaves it alone.
+  AttemptResult failing = ok;
+  failing.result = "failure";
+  failing.error = "WAL archiving of x is failing";
+  m.Finished(Record("archive-pg", "failure", 1700, 1701, failing));
+  AttemptResult dead;
+  dead.result = "failure";
+  dead.error = "connect: refused";
+  m.Finished(Record("archive-pg", "failure", 1800, 1801, dead));
+  text = m.Render({2000, 0});
+  EXPECT_TRUE(Has(text, "lifeboat_wal_archive_last_timestamp_seconds{job=\"pg\"} 1500.25")) << text;
+  EXPECT_TRUE(Has(text, "lifeboat_job_runs_total{job=\"archive-pg\",result=\"failure\"} 2")) << text;
+}
+
+TEST(JobMetrics, AReloadDropsTheSeriesOfTheJobsItRemoved) {
+  JobMetrics m;
+  m.AddJob(Job("pg", "postgres"));
+  JobSpec cache = Job("cache", "redis");
+  cache.repository = "second";
+  cache.copy_to = {"dr2"};
+  m.AddJob(cache);
+  JobSpec a = Job("archive-pg", "postgres");
+  a.kind = "archive";
+  a.for_job = "pg";
+  a.copy_to.clear();
+  m.AddJob(a);
+  AttemptResult ok;
+  ok.result = "success";
+  ok.snapshot_id = "ab";
+  ok.snapshot_time = {900, 0};
+  ok.repository_snapshots = 2;
+  ok.copies.push_back({"dr2", 1, {}, "", Code::kOk});
+  m.Finished(Record("cache", "success", 900, 901, ok));
+  AttemptResult archived;
+  archived.result = "success";
+  archived.archived_last = "000000010000000000000007";
+  archived.archived_last_time = {950, 0};
+  m.Finished(Record("archive-pg", "success", 960, 961, archived));
+  std::string before = m.Render({1000, 0});
+  ASSERT_TRUE(Has(before, "backup_success{type=\"redis\"} 1")) << before;
+  ASSERT_TRUE(Has(before, "lifeboat_repository_snapshots{repository=\"second\"} 2")) << before;
+  ASSERT_TRUE(Has(before, "lifeboat_copy_lag_seconds{from=\"second\",to=\"dr2\"} 0")) << before;
+  ASSERT_TRUE(Has(before, "lifeboat_wal_archive_last_timestamp_seconds{job=\"pg\"} 950")) << before;
+
+  m.RetainJobs({"pg"});
+  std::string after = m.Render({1000, 0});
+  for (const char* gone : {"job=\"cache\"", "job=\"archive-pg\"", "type=\"redis\"", "repository=\"second\"",
+                           "to=\"dr2\"", "lifeboat_wal_archive_last_timestamp_seconds{"}) {
+    EXPECT_EQ(after.find(gone), std::string::npos) << gone << " stayed:\n" << after;
+  }
+  EXPECT_TRUE(Has(after, "lifeboat_job_running{job=\"pg\"} 0")) << after;
+  EXPECT_TRUE(Has(after, "backup_age_hours{type=\"postgres\"} +Inf")) << after;
 }
 
 }  // namespace

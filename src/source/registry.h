@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/timefmt.h"
 #include "repo/snapshot.h"
 #include "source/source.h"
 
@@ -31,6 +32,17 @@ struct VerifyOutcome {
   Report report;
 };
 
+// What a source's continuous archive holds (PostgreSQL's WAL, archived by
+// archive_command into a repository): the newest file the system reports
+// archived, found in the repository, and when it was archived.
+struct ArchiveStatus {
+  std::string last_file;
+  Timestamp last_time;
+  // Set if archiving has failed since (the system's words): the check
+  // fails, and last_file still says how far the archive reaches.
+  std::string failing;
+};
+
 struct Driver {
   std::string name;                  // "redis"; also the word in messages
   std::vector<std::string> schemes;  // URL schemes it backs up and restores to
@@ -48,6 +60,11 @@ struct Driver {
   std::function<Status(SnapshotReader& reader, const OptionView& options, int fd)> dump;
   // verify SNAPSHOT: restore into a scratch server and compare fingerprints
   std::function<Result<VerifyOutcome>(SnapshotReader& reader, const OptionView& options)> verify;
+  // archive_check of a job: asks the system at `url` what it last archived
+  // and checks that `repo` holds it; an error names what is wrong (archiving
+  // off, failing since, the file not in this repository).
+  std::function<Result<ArchiveStatus>(const std::string& url, const OptionView& options, Repository& repo)>
+      archive_status;
 };
 
 // Adds a driver; a later one with the same name replaces it.

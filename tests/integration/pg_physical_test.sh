@@ -7,7 +7,9 @@
 # and to the end of the archive that each hold exactly the expected markers,
 # WAL expiry that keeps what the remaining backup needs, wal-push killed
 # before and after storing (the server's archiver recovers; the archive
-# stays valid), an archiver blocked and unblocked, and bad input.
+# stays valid), an archiver blocked and unblocked, the archive_check job
+# (lifeboat_wal_archive_last_timestamp_seconds, a failing archiver, a
+# repository archive_command does not write to), and bad input.
 source "$(dirname "$0")/lib.sh"
 
 # The repository belongs to the server's user: its archive_command writes
@@ -282,6 +284,71 @@ rm -f "$PGREPO/archive-blocked"
 switch_and_wait
 lb -r "$REPO" check >/dev/null || fail "check after the archive timeout"
 expect_exit 2 lb -r "$REPO" pg basebackup --archive-timeout soon "$PG_URL/"
+
+step "archive_check: the time of the last WAL file archived into the repository, as a metric; failures named"
+lb init -r "$WORK/other-repo" >/dev/null
+cat >"$WORK/archive.yml" <<YAML
+state_dir: $WORK/archive-state
+repositories:
+  main:  {url: $REPO, password_file: $PWF}
+  other: {url: $WORK/other-repo, password_file: $PWF}
+jobs:
+  pg:
+    source: $PG_URL/app
+    repository: main
+    schedule: "0 2 * * *"
+    archive_check: {schedule: "@every 5m", retries: {attempts: 1}}
+  elsewhere:
+    source: $PG_URL/app
+    repository: other
+    schedule: "0 2 * * *"
+    archive_check: {schedule: "@every 5m", retries: {attempts: 1}}
+YAML
+lb config check "$WORK/archive.yml" >"$WORK/archive-check.out" || fail "config check of the archive jobs"
+grep -q "archive-pg .*archive check of job pg" "$WORK/archive-check.out" || { cat "$WORK/archive-check.out"; fail "config check does not list archive-pg"; }
+switch_and_wait
+last=$(psql_q postgres "SELECT last_archived_wal FROM pg_stat_archiver")
+at=$(psql_q postgres "SELECT floor(extract(epoch FROM last_archived_time))::bigint FROM pg_stat_archiver")
+lb run archive-pg --config "$WORK/archive.yml" --metrics-file "$WORK/archive.prom" >"$WORK/archive.out" 2>&1 ||
+  { cat "$WORK/archive.out"; fail "archive-pg"; }
+grep -q "job archive-pg: success, last archived $last at " "$WORK/archive.out" || { cat "$WORK/archive.out"; fail "the summary does not name $last"; }
+metric=$(grep '^lifeboat_wal_archive_last_timestamp_seconds{job="pg"} ' "$WORK/archive.prom") || fail "no WAL metric: $(cat "$WORK/archive.prom")"
+[[ $metric =~ \}\ $at(\.[0-9]+)?$ ]] || fail "the WAL metric is not the archiver's time $at: $metric"
+# The archive stops: the check fails and names the archiver's failure; the
+# metric still says how far the archive reaches.
+before_failed=$(psql_q postgres "SELECT failed_count FROM pg_stat_archiver")
+touch "$PGREPO/archive-blocked"
+# Something to switch away from: a switch on an empty segment is a no-op.
+sql "CREATE TABLE IF NOT EXISTS archive_probe (x int); INSERT INTO archive_probe VALUES (1)"
+sql "SELECT pg_switch_wal()" >/dev/null
+refused=""
+for _ in $(seq 1 600); do
+  [[ $(psql_q postgres "SELECT failed_count > $before_failed FROM pg_stat_archiver") == t ]] && { refused=1; break; }
+  sleep 0.1
+done
+[[ -n $refused ]] || fail "the blocked archive_command did not fail within 60 s"
+expect_exit 1 lb run archive-pg --config "$WORK/archive.yml" --metrics-file "$WORK/archive.prom"
+cat "$WORK/last.out" "$WORK/last.err" | grep -Eq "WAL archiving of .* is failing: the archiver last failed on [0-9A-F]{24} at .*, after $last" ||
+  { cat "$WORK/last.out" "$WORK/last.err"; fail "the failing archive is not named"; }
+grep -q "^lifeboat_wal_archive_last_timestamp_seconds{job=\"pg\"} $at" "$WORK/archive.prom" || fail "the WAL metric moved on a failure"
+rm -f "$PGREPO/archive-blocked"
+switch_and_wait
+lb run archive-pg --config "$WORK/archive.yml" -q 2>/dev/null || fail "archive-pg after the archive caught up"
+# A job whose repository is not where archive_command writes.
+expect_exit 13 lb run archive-elsewhere --config "$WORK/archive.yml"
+cat "$WORK/last.out" "$WORK/last.err" | grep -q "is not in the repository: archive_command writes elsewhere" ||
+  { cat "$WORK/last.out" "$WORK/last.err"; fail "archive-elsewhere does not say the file is elsewhere"; }
+expect_exit 2 lb config check /dev/stdin <<YAML
+repositories:
+  main: {url: $REPO, password_file: $PWF}
+jobs:
+  files:
+    source: $WORK
+    repository: main
+    schedule: "@daily"
+    archive_check: {schedule: "@every 5m"}
+YAML
+expect_stderr "jobs.files.archive_check: a files source has no archive of its own to check"
 
 step "bad input"
 expect_exit 1 lb -r "$REPO" pg restore --data-dir "$PGREPO/r-time"

@@ -223,7 +223,7 @@ CLEANUP_PIDS+=($!)
 promq() { curl -s --get "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1"; }
 has_data() { promq "$1" | jq -e '.status == "success" and (.data.result | length) > 0' >/dev/null 2>&1; }
 wait_for "Prometheus to scrape serve" has_data 'up{instance="127.0.0.1:'"$PORT"'"} == 1'
-curl -s "http://127.0.0.1:$PROM_PORT/api/v1/rules" | jq -e '[.data.groups[].rules[] | select(.health == "ok")] | length == 8' \
+curl -s "http://127.0.0.1:$PROM_PORT/api/v1/rules" | jq -e '[.data.groups[].rules[] | select(.health == "ok")] | length == 9' \
   >/dev/null || fail "rules: $(curl -s "http://127.0.0.1:$PROM_PORT/api/v1/rules")"
 wait_for "the success-rate window (two scrapes of a run)" has_data 'increase(lifeboat_job_runs_total[1d])'
 wait_for "BackupJobCompleted to fire" has_data 'ALERTS{alertname="BackupJobCompleted",alertstate="firing"}'

@@ -12,6 +12,7 @@
 #include "source/postgres/physical.h"
 #include "source/postgres/restore.h"
 #include "source/postgres/verify.h"
+#include "source/postgres/wal_archive.h"
 
 namespace lifeboat::pg {
 namespace {
@@ -162,6 +163,11 @@ Driver PostgresDriver() {
     }
     if (!report.ok()) return report.status();
     return VerifyOutcome{report->ok(), VerifyReportOf(*report, reader.snapshot())};
+  };
+  d.archive_status = [](const std::string& url, const OptionView&,
+                        Repository& repo) -> Result<ArchiveStatus> {
+    LB_ASSIGN_OR_RETURN(PgTarget target, ParsePgTarget(url));
+    return CheckArchiving(target, repo);
   };
   return d;
 }

@@ -14,6 +14,7 @@
 
 #include "env/env.h"
 #include "repo/log_archive.h"
+#include "source/postgres/conn.h"
 
 namespace lifeboat::pg {
 namespace {
@@ -193,6 +194,62 @@ void PrefetchAfter(Repository& repo, const std::string& spool, const std::string
   std::thread helper(work);
   work();
   helper.join();
+}
+
+namespace {
+
+// "1733320000.123456" (extract(epoch FROM ...)) as a Timestamp.
+Timestamp EpochText(const std::string& text) {
+  Timestamp t;
+  size_t dot = text.find('.');
+  t.sec = std::strtoll(text.substr(0, dot).c_str(), nullptr, 10);
+  if (dot != std::string::npos) {
+    std::string frac = (text.substr(dot + 1) + "000000000").substr(0, 9);
+    t.nsec = std::strtol(frac.c_str(), nullptr, 10);
+  }
+  return t;
+}
+
+}  // namespace
+
+Result<ArchiveStatus> CheckArchiving(const PgTarget& target, Repository& repo) {
+  LB_ASSIGN_OR_RETURN(auto conn, PgConn::Connect(target, target.dbname.empty() ? "postgres" : target.dbname));
+  LB_ASSIGN_OR_RETURN(
+      Rows a,
+      conn->Query(
+          "SELECT current_setting('archive_mode'), coalesce(last_archived_wal, ''), "
+          "coalesce(extract(epoch FROM last_archived_time)::text, ''), coalesce(last_failed_wal, ''), "
+          "coalesce(extract(epoch FROM last_failed_time)::text, ''), failed_count, "
+          "coalesce(to_char(last_failed_time AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS UTC'), '') "
+          "FROM pg_stat_archiver"));
+  if (a.size() != 1) return Corrupt("pg_stat_archiver of " + conn->where() + " returned no row");
+  const std::string server = target.Display("");
+  if (a.at(0, 0) == "off") {
+    return InvalidArgument("WAL archiving is off on " + server +
+                           " (archive_mode = off): nothing reaches the archive (docs/postgres.md)");
+  }
+  const std::string failed = a.at(0, 3).empty()
+                                 ? ""
+                                 : "the archiver last failed on " + a.at(0, 3) + " at " + a.at(0, 6) + " (" +
+                                       a.at(0, 5) + " failures since the server started)";
+  ArchiveStatus st;
+  st.last_file = a.at(0, 1);
+  if (st.last_file.empty()) {
+    return NotFound(server + " has archived no WAL file yet" + (failed.empty() ? "" : "; " + failed));
+  }
+  st.last_time = EpochText(a.at(0, 2));
+  Result<uint64_t> held = repo.storage().Size(FileType::kLog, st.last_file);
+  if (!held.ok() && held.status().code() == Code::kNotFound) {
+    return NotFound("the last WAL file " + server + " archived, " + st.last_file + " (at " +
+                    FormatRfc3339(st.last_time) +
+                    "), is not in the repository: archive_command writes elsewhere");
+  }
+  if (!held.ok()) return held.status();
+  if (!failed.empty() && EpochText(a.at(0, 4)) > st.last_time) {
+    st.failing = "WAL archiving of " + server + " is failing: " + failed + ", after " + st.last_file +
+                 "; check archive_command and the server log";
+  }
+  return st;
 }
 
 Result<std::vector<WalFile>> ListWal(Repository& repo) {

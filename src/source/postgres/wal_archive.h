@@ -17,6 +17,8 @@
 
 #include "base/status.h"
 #include "repo/repository.h"
+#include "source/postgres/target.h"
+#include "source/registry.h"
 
 namespace lifeboat::pg {
 
@@ -89,5 +91,11 @@ Result<std::vector<WalFile>> ListWal(Repository& repo);
 // newer and their position is before it. History files are kept. Returns
 // what was (or, dry_run, would be) removed.
 Result<std::vector<WalFile>> ExpireWal(Repository& repo, const std::string& oldest_needed, bool dry_run);
+
+// archive_check: what the server at `target` last archived
+// (pg_stat_archiver) and whether `repo` holds it. Errors: archive_mode off,
+// nothing archived yet, the file not in `repo` (archive_command writes
+// elsewhere); a failure since the last success is ArchiveStatus::failing.
+Result<ArchiveStatus> CheckArchiving(const PgTarget& target, Repository& repo);
 
 }  // namespace lifeboat::pg
