@@ -160,15 +160,21 @@ void Registry::Remove(const std::string& name, const std::vector<std::string>& v
   if (it != families_.end()) it->second.series.erase(values);
 }
 
-void Registry::RemoveWhere(const std::string& name, const std::string& label, const std::string& value) {
+void Registry::RemoveWhere(const std::string& label, const std::string& value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [name, family] : families_) {
+    const std::vector<std::string>& names = family.label_names;
+    auto at = std::find(names.begin(), names.end(), label);
+    if (at == names.end()) continue;
+    const size_t i = size_t(at - names.begin());
+    std::erase_if(family.series, [&](const auto& kv) { return kv.first[i] == value; });
+  }
+}
+
+void Registry::Clear(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = families_.find(name);
-  if (it == families_.end()) return;
-  const std::vector<std::string>& names = it->second.label_names;
-  auto at = std::find(names.begin(), names.end(), label);
-  if (at == names.end()) return;
-  const size_t i = size_t(at - names.begin());
-  std::erase_if(it->second.series, [&](const auto& kv) { return kv.first[i] == value; });
+  if (it != families_.end()) it->second.series.clear();
 }
 
 bool Registry::Get(const std::string& name, const std::vector<std::string>& values, double* v) const {

@@ -40,9 +40,11 @@ class Registry {
   Status Observe(const std::string& name, const std::vector<std::string>& values, double v);  // histogram
   // Forgets one series (a job removed from the config).
   void Remove(const std::string& name, const std::vector<std::string>& values);
-  // Forgets every series of `name` whose label `label` is `value` (all
-  // results of a removed job's runs_total).
-  void RemoveWhere(const std::string& name, const std::string& label, const std::string& value);
+  // Forgets every series, of every family with a label `label`, whose
+  // `label` is `value` (all series of a job removed from the config).
+  void RemoveWhere(const std::string& label, const std::string& value);
+  // Forgets every series of `name` (a family set whole on each render).
+  void Clear(const std::string& name);
   // The value of a gauge or counter series; false if there is none.
   bool Get(const std::string& name, const std::vector<std::string>& values, double* v) const;
 

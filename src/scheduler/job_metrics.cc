@@ -78,12 +78,7 @@ void JobMetrics::RetainJobs(const std::set<std::string>& names) {
       ++it;
       continue;
     }
-    for (const char* family : {"lifeboat_job_last_success_timestamp_seconds",
-                               "lifeboat_job_last_run_timestamp_seconds", "lifeboat_job_duration_seconds",
-                               "lifeboat_job_runs_total", "lifeboat_job_bytes_added", "lifeboat_job_running",
-                               "lifeboat_job_next_run_timestamp_seconds", "lifeboat_job_missed_runs_total"}) {
-      registry_.RemoveWhere(family, "job", name);
-    }
+    registry_.RemoveWhere("job", name);
     if (s.kind == "verify") {
       registry_.Remove("lifeboat_verify_success", {s.for_job});
       registry_.Remove("lifeboat_verify_duration_seconds", {s.for_job});
@@ -92,8 +87,7 @@ void JobMetrics::RetainJobs(const std::set<std::string>& names) {
       registry_.Remove("lifeboat_wal_archive_last_timestamp_seconds", {s.for_job});
     }
     if (!s.repository.empty() && repositories.count(s.repository) == 0) {
-      registry_.Remove("lifeboat_repository_size_bytes", {s.repository});
-      registry_.Remove("lifeboat_repository_snapshots", {s.repository});
+      registry_.RemoveWhere("repository", s.repository);
     }
     it = jobs_.erase(it);
   }
@@ -204,30 +198,21 @@ std::string JobMetrics::Render(Timestamp now) {
       l = std::max(l, behind);
     }
   }
-  for (const std::string& type : rendered_types_) {
-    if (types.count(type) == 0) {
-      for (const char* family : {"backup_success", "backup_age_hours", "backup_total_size_bytes"}) {
-        registry_.Remove(family, {type});
-      }
-    }
+  // Set whole from jobs_ (under mu_, so no render sees them half set): a
+  // type or copy pair no job has any more goes.
+  for (const char* family :
+       {"backup_success", "backup_age_hours", "backup_total_size_bytes", "lifeboat_copy_lag_seconds"}) {
+    registry_.Clear(family);
   }
-  for (const auto& pair : rendered_lags_) {
-    if (lag.count(pair) == 0) registry_.Remove("lifeboat_copy_lag_seconds", {pair.first, pair.second});
-  }
-  rendered_types_.clear();
-  rendered_lags_.clear();
   for (const auto& [type, t] : types) {
-    rendered_types_.insert(type);
     if (t.any_run) registry_.Set("backup_success", {type}, t.all_ok ? 1 : 0).IgnoreError();
     double age =
         t.newest ? (Seconds(now) - Seconds(*t.newest)) / 3600 : std::numeric_limits<double>::infinity();
     registry_.Set("backup_age_hours", {type}, age).IgnoreError();
     registry_.Set("backup_total_size_bytes", {type}, t.size).IgnoreError();
   }
-  for (const auto& [pair, l] : lag) {
-    rendered_lags_.insert(pair);
+  for (const auto& [pair, l] : lag)
     registry_.Set("lifeboat_copy_lag_seconds", {pair.first, pair.second}, l).IgnoreError();
-  }
   return registry_.Render();
 }
 

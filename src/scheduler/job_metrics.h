@@ -43,7 +43,8 @@ class JobMetrics {
   void AddJob(const JobSpec& job);
   // After a reload: the jobs of the new config. Every other job's series
   // go, and those of its repository when no job left names it; a type or a
-  // copy pair no job has any more goes at the next Render.
+  // copy pair no job has any more goes at the next Render, which sets those
+  // families whole.
   void RetainJobs(const std::set<std::string>& names);
   void SetNextRun(const std::string& job, std::optional<Timestamp> next);
   void Started(const std::string& job);
@@ -73,9 +74,6 @@ class JobMetrics {
   std::mutex mu_;
   metrics::Registry registry_;
   std::map<std::string, JobState> jobs_;
-  // What the last Render set, to remove what a reload left without a job.
-  std::set<std::string> rendered_types_;
-  std::set<std::pair<std::string, std::string>> rendered_lags_;
 };
 
 }  // namespace lifeboat
