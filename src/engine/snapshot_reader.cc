@@ -10,11 +10,15 @@ Result<Node> RepoSnapshotReader::Find(const std::string& path) {
 }
 
 Result<std::string> RepoSnapshotReader::ReadFile(const std::string& path) {
-  return ReadSnapshotFile(repo_, snapshot_.tree, path);
+  Result<std::string> text = ReadSnapshotFile(repo_, snapshot_.tree, path);
+  if (text.ok()) bytes_read_ += text->size();
+  return text;
 }
 
 Status RepoSnapshotReader::CopyFile(const Node& file, int fd, const std::string& what) {
-  return WriteFileContents(repo_, file, fd, what);
+  LB_RETURN_IF_ERROR(WriteFileContents(repo_, file, fd, what));
+  bytes_read_ += file.size;
+  return Status::Ok();
 }
 
 Result<Id> RepoSnapshotReader::TreeAt(const std::string& path) {
@@ -46,6 +50,7 @@ Result<SnapshotReader::TreeRestore> RepoSnapshotReader::RestoreTree(const std::s
   out.dirs = rs.dirs;
   out.others = rs.others;
   out.bytes = rs.bytes;
+  bytes_read_ += rs.bytes;
   out.errors = rs.errors;
   return out;
 }

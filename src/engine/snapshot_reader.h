@@ -2,6 +2,7 @@
 // of a repository, and a SnapshotCatalog over all of them.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "repo/repository.h"
@@ -21,11 +22,15 @@ class RepoSnapshotReader : public SnapshotReader {
               const std::function<bool(const std::string&, const Node&)>& fn) override;
   Result<TreeRestore> RestoreTree(const std::string& path, const std::string& dir,
                                   const std::vector<std::string>& only) override;
+  // The bytes of file contents read so far (ReadFile, CopyFile,
+  // RestoreTree): what a restore test restored.
+  uint64_t bytes_read() const { return bytes_read_; }
 
  private:
   Result<Id> TreeAt(const std::string& path);
   Repository& repo_;
   Snapshot snapshot_;
+  uint64_t bytes_read_ = 0;
 };
 
 class RepoCatalog : public SnapshotCatalog {

@@ -17,6 +17,7 @@
 #include "engine/restore.h"
 #include "engine/snapshot_reader.h"
 #include "engine/stats.h"
+#include "engine/trial_restore.h"
 #include "env/env.h"
 #include "jobs/hooks.h"
 #include "repo/lock.h"
@@ -199,28 +200,6 @@ std::vector<std::string> RecordedPaths(const Source& source) {
   return out;
 }
 
-// Restores a file snapshot into a scratch directory with --verify (every
-// file read back and compared with the snapshot), then removes it.
-Result<RestoreSummary> RestoreFilesToScratch(Repository& repo, const Snapshot& snap, const std::string& base,
-                                             ProgressCounters* progress, WarningSink* warnings) {
-  std::string tmpl =
-      (base.empty() ? std::filesystem::temp_directory_path().string() : base) + "/lifeboat-verify-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) return ErrnoStatus("scratch directory " + tmpl, errno);
-  RestoreOptions opts;
-  opts.target = tmpl;
-  opts.verify = true;
-  Result<RestoreSummary> summary = RunRestore(repo, snap, opts, progress, warnings);
-  // Restored directories keep their modes; make them removable first.
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(tmpl, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_directory(ec) && !it->is_symlink(ec)) chmod(it->path().c_str(), 0700);
-  }
-  std::filesystem::remove_all(tmpl, ec);
-  if (summary.ok() && ec) return ErrnoStatus("removing scratch directory " + tmpl, ec.value());
-  return summary;
-}
-
 // A verify job: the restore test of the newest snapshot the backup job
 // `job.for_job` made here (this host, its source's paths). A database
 // snapshot is loaded into a scratch server by its driver and its
@@ -259,24 +238,11 @@ AttemptResult RunVerifyAttempt(const JobSpec& job, const JobTargets& targets, Pr
     result.snapshot_time = newest->time;
     LB_RETURN_IF_ERROR(repo->LoadIndex());
     const std::string snapshot = "snapshot " + newest->id.Short() + " of " + what;
-    if (const Driver* d = DriverForSnapshot(*newest)) {
-      if (!d->verify) return InvalidArgument("the " + d->name + " driver has no restore test");
-      RepoSnapshotReader reader(*repo, *newest);
-      LB_ASSIGN_OR_RETURN(VerifyOutcome outcome, d->verify(reader, options));
-      if (!outcome.passed) {
-        result.retryable = false;
-        return Corrupt(snapshot + " did not restore to the data it was taken of");
-      }
-      return Status::Ok();
-    }
-    LB_ASSIGN_OR_RETURN(
-        RestoreSummary restored,
-        RestoreFilesToScratch(*repo, *newest, options.Get("scratch_dir"), progress, warnings));
-    result.bytes_processed = restored.bytes;
-    if (restored.errors > 0) {
+    LB_ASSIGN_OR_RETURN(RestoreTestResult test, RunRestoreTest(*repo, *newest, options, progress, warnings));
+    result.bytes_processed = test.bytes;
+    if (!test.passed) {
       result.retryable = false;
-      return Corrupt(snapshot + ": " + std::to_string(restored.errors) +
-                     " file(s) could not be restored or differ from the snapshot");
+      return Corrupt(snapshot + " did not restore to the data it was taken of: " + test.reason);
     }
     return Status::Ok();
   }();

@@ -45,6 +45,8 @@ JobMetrics::JobMetrics() {
          "1 if the last restore test of the job's newest snapshot passed, else 0", {"job"});
   define("lifeboat_verify_duration_seconds", Type::kGauge,
          "How long the last restore test of the job's newest snapshot took", {"job"});
+  define("lifeboat_verify_last_timestamp_seconds", Type::kGauge,
+         "When the last restore test of the job's newest snapshot ended (passed or not)", {"job"});
   define("lifeboat_wal_archive_last_timestamp_seconds", Type::kGauge,
          "When the job's database last archived a WAL file into the repository", {"job"});
 }
@@ -82,6 +84,7 @@ void JobMetrics::RetainJobs(const std::set<std::string>& names) {
     if (s.kind == "verify") {
       registry_.Remove("lifeboat_verify_success", {s.for_job});
       registry_.Remove("lifeboat_verify_duration_seconds", {s.for_job});
+      registry_.Remove("lifeboat_verify_last_timestamp_seconds", {s.for_job});
     }
     if (s.kind == "archive") {
       registry_.Remove("lifeboat_wal_archive_last_timestamp_seconds", {s.for_job});
@@ -128,6 +131,7 @@ void JobMetrics::Finished(const RunRecord& run, bool count) {
   if (s.kind == "verify" && !s.for_job.empty()) {
     registry_.Set("lifeboat_verify_success", {s.for_job}, run.result == "success" ? 1 : 0).IgnoreError();
     registry_.Set("lifeboat_verify_duration_seconds", {s.for_job}, run.duration_seconds()).IgnoreError();
+    registry_.Set("lifeboat_verify_last_timestamp_seconds", {s.for_job}, double(run.end.sec)).IgnoreError();
   }
   auto details = AttemptResult::FromJson(run.details);
   if (run.result == "success") s.last_success_end = run.end;

@@ -164,6 +164,7 @@ TEST(JobMetrics, ARestoreTestReportsUnderTheJobItTests) {
   std::string text = m.Render({2000, 0});
   EXPECT_TRUE(Has(text, "lifeboat_verify_success{job=\"pg\"} 1")) << text;
   EXPECT_TRUE(Has(text, "lifeboat_verify_duration_seconds{job=\"pg\"} 30")) << text;
+  EXPECT_TRUE(Has(text, "lifeboat_verify_last_timestamp_seconds{job=\"pg\"} 1130")) << text;
   // The restore test is not a second backup of the type, and leaves the
   // repository's figures as the backup recorded them.
   EXPECT_TRUE(Has(text, "backup_total_size_bytes{type=\"postgres\"} 100")) << text;
