@@ -17,13 +17,13 @@
 #include "engine/restore.h"
 #include "engine/snapshot_reader.h"
 #include "engine/stats.h"
-#include "engine/trial_restore.h"
 #include "env/env.h"
 #include "jobs/hooks.h"
 #include "repo/lock.h"
 #include "repo/repository.h"
 #include "source/registry.h"
 #include "storage/storage.h"
+#include "verify/trial_restore.h"
 
 namespace lifeboat {
 namespace {
@@ -240,6 +240,11 @@ AttemptResult RunVerifyAttempt(const JobSpec& job, const JobTargets& targets, Pr
     const std::string snapshot = "snapshot " + newest->id.Short() + " of " + what;
     LB_ASSIGN_OR_RETURN(RestoreTestResult test, RunRestoreTest(*repo, *newest, options, progress, warnings));
     result.bytes_processed = test.bytes;
+    result.test_kind = test.kind;
+    result.test_reason = test.reason;
+    result.test_lines = test.report.lines;
+    result.test_seconds = test.seconds;
+    result.test_files = test.files;
     if (!test.passed) {
       result.retryable = false;
       return Corrupt(snapshot + " did not restore to the data it was taken of: " + test.reason);
@@ -375,6 +380,13 @@ std::string AttemptResult::ToJson() const {
     j["archived_last"] = archived_last;
     j["archived_last_time"] = FormatRfc3339(archived_last_time);
   }
+  if (!test_kind.empty()) {
+    j["test"] = {{"kind", test_kind},
+                 {"reason", test_reason},
+                 {"lines", test_lines},
+                 {"seconds", test_seconds},
+                 {"files", test_files}};
+  }
   for (const CopyOutcome& c : copies) {
     j["copies"].push_back({{"to", c.to},
                            {"copied", c.copied},
@@ -404,6 +416,14 @@ Result<AttemptResult> AttemptResult::FromJson(std::string_view text) {
     r.repository_snapshots = j.value("repository_snapshots", uint64_t{0});
     r.archived_last = j.value("archived_last", "");
     if (auto t = ParseRfc3339(j.value("archived_last_time", ""))) r.archived_last_time = *t;
+    if (j.contains("test")) {
+      const auto& t = j.at("test");
+      r.test_kind = t.value("kind", "");
+      r.test_reason = t.value("reason", "");
+      r.test_lines = t.value("lines", std::vector<std::string>{});
+      r.test_seconds = t.value("seconds", 0.0);
+      r.test_files = t.value("files", uint64_t{0});
+    }
     for (const auto& c : j.value("copies", nlohmann::json::array())) {
       CopyOutcome o;
       o.to = c.at("to").get<std::string>();

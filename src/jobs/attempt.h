@@ -62,6 +62,15 @@ struct AttemptResult {
   // repository holds, and when it was archived (zero: none confirmed).
   std::string archived_last;
   Timestamp archived_last_time;
+  // A verify job: the restore test's kind ("postgres", "redis", "files"),
+  // what it compared (the driver's report, line by line), how long the
+  // restore and the comparison took, and the files a file snapshot
+  // restored (bytes_processed: the bytes read from the repository).
+  std::string test_kind;
+  std::string test_reason;  // when it did not pass: why, in one line
+  std::vector<std::string> test_lines;
+  double test_seconds = 0;
+  uint64_t test_files = 0;
 
   std::string ToJson() const;
   static Result<AttemptResult> FromJson(std::string_view json);

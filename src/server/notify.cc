@@ -89,6 +89,15 @@ void Notifier::Notify(const JobEvent& e) {
   cv_.notify_all();
 }
 
+void Notifier::NotifyAll(const std::string& json, const std::string& text, const std::string& what) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const WebhookSpec& h : hooks_) {
+    std::string body = h.format == "slack" ? Dump(nlohmann::json{{"text", text}}) : json;
+    queue_.push_back(Delivery{h, std::move(body), what});
+  }
+  cv_.notify_all();
+}
+
 bool Notifier::Send(const Delivery& d, std::string* error) {
   std::string base, path;
   if (!SplitUrl(d.hook.url, &base, &path)) {

@@ -35,6 +35,10 @@ class Notifier {
 
   // Queues `e` for the hooks that want it; never blocks.
   void Notify(const JobEvent& e);
+  // Queues a message for every hook, whatever events it asks for (`verify
+  // --all --notify` sends the Validation Report so): `json` to the json
+  // hooks, {"text": text} to the slack ones. `what` names it in messages.
+  void NotifyAll(const std::string& json, const std::string& text, const std::string& what);
   void SetHooks(std::vector<WebhookSpec> hooks);
 
   // The bodies, for tests.

@@ -1,4 +1,4 @@
-#include "engine/trial_restore.h"
+#include "verify/trial_restore.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -36,6 +36,21 @@ Result<RestoreSummary> RestoreFilesToScratch(Repository& repo, const Snapshot& s
   return summary;
 }
 
+// Passes warnings on and keeps the first: the reason a test failed.
+class FirstWarning final : public WarningSink {
+ public:
+  explicit FirstWarning(WarningSink* next) : next_(next) {}
+  void Warn(const std::string& message) override {
+    if (first_.empty()) first_ = message;
+    if (next_ != nullptr) next_->Warn(message);
+  }
+  const std::string& first() const { return first_; }
+
+ private:
+  WarningSink* next_;
+  std::string first_;
+};
+
 }  // namespace
 
 std::string FirstFailure(const Report& report) {
@@ -69,14 +84,18 @@ Result<RestoreTestResult> RunRestoreTest(Repository& repo, const Snapshot& snaps
     return out;
   }
   out.kind = "files";
-  LB_ASSIGN_OR_RETURN(RestoreSummary restored,
-                      RestoreFilesToScratch(repo, snapshot, options.Get("scratch_dir"), progress, warnings));
+  FirstWarning first(warnings);
+  LB_ASSIGN_OR_RETURN(
+      RestoreSummary restored,
+      RestoreFilesToScratch(repo, snapshot, options.Get("scratch-dir", options.Get("scratch_dir")), progress,
+                            &first));
   out.bytes = restored.bytes;
   out.files = restored.files;
   out.passed = restored.errors == 0;
   if (!out.passed) {
     out.reason =
-        std::to_string(restored.errors) + " file(s) could not be restored or differ from the snapshot";
+        std::to_string(restored.errors) + " item(s) could not be restored or differ from the snapshot";
+    if (!first.first().empty()) out.reason += "; the first: " + first.first();
   }
   out.report.lines.push_back(std::string(out.passed ? "PASS" : "FAIL") + " " +
                              std::to_string(restored.files) + " files, " + std::to_string(restored.dirs) +
