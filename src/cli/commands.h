@@ -37,6 +37,7 @@ Command ForgetCommand();
 Command PruneCommand();
 Command RepairCommand();
 Command VerifyCommand();
+Command DoctorCommand();
 Command PgCommand();
 Command ConfigCommand();
 Command RunCommand();

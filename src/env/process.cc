@@ -1,7 +1,5 @@
 #include "env/process.h"
 
-#include "env/env.h"
-
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
@@ -10,10 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <thread>
+
+#include "env/env.h"
 
 extern char** environ;
 
@@ -235,6 +237,44 @@ Subprocess::~Subprocess() {
     Signal(SIGKILL);
     Wait().IgnoreError();
   }
+}
+
+}  // namespace lifeboat
+
+namespace lifeboat {
+
+std::string FindInPath(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return "";
+}
+
+Result<std::string> RunForOutput(const std::vector<std::string>& argv, size_t limit) {
+  SubprocessOptions o;
+  o.argv = argv;
+  o.stdout_mode = SubprocessOptions::Io::kPipe;
+  LB_ASSIGN_OR_RETURN(std::unique_ptr<Subprocess> p, Subprocess::Start(o));
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(p->stdout_fd(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (out.size() < limit) out.append(buf, std::min(static_cast<size_t>(n), limit - out.size()));
+  }
+  p->CloseStdout();
+  LB_RETURN_IF_ERROR(p->Wait());
+  return out;
 }
 
 }  // namespace lifeboat

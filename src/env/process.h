@@ -36,6 +36,16 @@ struct SubprocessOptions {
   bool new_process_group = false;
 };
 
+// The path of program `name` in $PATH ("" if none is executable); a name
+// with a slash is returned as it is.
+std::string FindInPath(const std::string& name);
+
+// Runs argv[0] with the arguments (no shell, stdin from /dev/null) and
+// returns what it wrote to stdout (at most `limit` bytes kept); an error
+// if it could not start or did not exit 0. For version probes (`pg_dump
+// --version`).
+Result<std::string> RunForOutput(const std::vector<std::string>& argv, size_t limit = 64 << 10);
+
 class Subprocess {
  public:
   // Starts the program. kNotFound if it does not exist or is not executable.

@@ -18,19 +18,8 @@ namespace {
 
 // argv[0] as execve wants it: a path, found in $PATH for a bare name.
 std::string ResolveProgram(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return name;  // Start reports it as not found
+  std::string found = FindInPath(name);
+  return found.empty() ? name : found;  // Start reports it as not found
 }
 
 }  // namespace

@@ -16,6 +16,8 @@ namespace {
 constexpr int64_t kStaleSeconds = 30 * 60;
 constexpr auto kRefreshInterval = std::chrono::minutes(5);
 
+}  // namespace
+
 Result<std::vector<LockInfo>> LoadLocks(Repository& repo) {
   LB_ASSIGN_OR_RETURN(std::vector<Id> ids, repo.ListIds(FileType::kLock));
   std::vector<LockInfo> out;
@@ -33,8 +35,6 @@ Result<std::vector<LockInfo>> LoadLocks(Repository& repo) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string LockInfo::ToJson() const {
   nlohmann::ordered_json j;

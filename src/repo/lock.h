@@ -67,6 +67,9 @@ class RepoLock {
 // or destroyed at the same time. Returns how many it released.
 int ReleaseAllLocks();
 
+// The repository's locks (unreadable ones left out: they protect nothing).
+Result<std::vector<LockInfo>> LoadLocks(Repository& repo);
+
 // Removes stale locks (all locks with remove_all). Returns how many.
 Result<int> RemoveLocks(Repository& repo, bool remove_all);
 

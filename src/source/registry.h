@@ -43,6 +43,16 @@ struct ArchiveStatus {
   std::string failing;
 };
 
+// One check `lifeboat doctor` made of a source: what was found and, when
+// it is not a pass, what to do about it. No secrets in either.
+struct Diagnosis {
+  enum class Level { kPass, kWarn, kFail };
+  Level level = Level::kPass;
+  std::string check;   // "connect", "pg_dump", "archive_command", ...
+  std::string detail;  // what was found, one line
+  std::string fix;     // for kWarn and kFail: the remedy, one line
+};
+
 struct Driver {
   std::string name;                  // "redis"; also the word in messages
   std::vector<std::string> schemes;  // URL schemes it backs up and restores to
@@ -65,6 +75,10 @@ struct Driver {
   // off, failing since, the file not in this repository).
   std::function<Result<ArchiveStatus>(const std::string& url, const OptionView& options, Repository& repo)>
       archive_status;
+  // doctor: connectivity, authentication, the tools the driver runs (and
+  // their versions against the server's), the server's settings backups
+  // depend on. Never fails as a call: problems are kFail lines.
+  std::function<std::vector<Diagnosis>(const std::string& url, const OptionView& options)> diagnose;
 };
 
 // Adds a driver; a later one with the same name replaces it.

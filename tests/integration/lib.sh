@@ -203,6 +203,89 @@ rcli() {
   redis-cli -p "${REDIS_PORTS[$name]}" "$@"
 }
 
+# start_radosgw: a one-node Ceph (mon, mgr, one memstore OSD) and radosgw
+# on free loopback ports in $WORK/ceph, with cephx (rgw hangs without it),
+# as ../shared/reference/ceph-one-node.sh does. Sets RGW_ENDPOINT and
+# exports AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of user "test";
+# rgw_user NAME creates another user whose keys are NAMEKEY / NAMESECRET.
+# Its daemons are killed on exit.
+start_radosgw() {
+  command -v radosgw >/dev/null || fail "radosgw not installed (run scripts/bootstrap)"
+  local D=$WORK/ceph mon_port rgw_port fsid osd_uuid id
+  mkdir -p "$D"/{run,log,mon,osd,rgw,mgr/ceph-x}
+  mon_port=$(free_port)
+  rgw_port=$(free_port)
+  fsid=$(cat /proc/sys/kernel/random/uuid)
+  cat >"$D/ceph.conf" <<CONF
+[global]
+fsid = $fsid
+mon initial members = a
+mon host = v2:127.0.0.1:$mon_port/0
+public network = 127.0.0.0/8
+auth cluster required = cephx
+auth service required = cephx
+auth client required = cephx
+keyring = $D/keyring
+osd pool default size = 1
+osd pool default min size = 1
+osd pool default pg num = 8
+osd pool default pgp num = 8
+mon allow pool size one = true
+mon warn on pool no redundancy = false
+mon max pg per osd = 1000
+osd crush chooseleaf type = 0
+osd objectstore = memstore
+memstore device bytes = 1073741824
+osd memory target = 939524096
+run dir = $D/run
+admin socket = $D/run/\$name.asok
+log file = $D/log/\$name.log
+mon data = $D/mon/\$cluster-\$id
+osd data = $D/osd/\$cluster-\$id
+mgr data = $D/mgr/\$cluster-\$id
+ms bind ipv6 = false
+[client.rgw.a]
+rgw frontends = beast endpoint=127.0.0.1:$rgw_port
+rgw data = $D/rgw
+rgw dns name = localhost
+CONF
+  export CEPH_CONF=$D/ceph.conf
+  local K=$D/keyring
+  ceph-authtool --create-keyring "$K" --gen-key -n mon. --cap mon 'allow *' >/dev/null
+  ceph-authtool "$K" --gen-key -n client.admin --cap mon 'allow *' --cap osd 'allow *' --cap mgr 'allow *' \
+    --cap mds 'allow *' >/dev/null
+  ceph-authtool "$K" --gen-key -n client.rgw.a --cap mon 'allow rw' --cap osd 'allow rwx' --cap mgr 'allow rw' >/dev/null
+  ceph-authtool "$K" --gen-key -n osd.0 --cap mon 'allow profile osd' --cap osd 'allow *' \
+    --cap mgr 'allow profile osd' >/dev/null
+  ceph-authtool "$K" --gen-key -n mgr.x --cap mon 'allow profile mgr' --cap osd 'allow *' --cap mds 'allow *' >/dev/null
+  monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$mon_port]" "$D/monmap" >/dev/null
+  ceph-mon --mkfs -i a --monmap "$D/monmap" --keyring "$K" >"$D/log/mon-mkfs.out" 2>&1 || fail "ceph-mon --mkfs"
+  ceph-mon -i a -f >"$D/log/mon.out" 2>&1 &
+  CLEANUP_PIDS+=($!)
+  for _ in $(seq 1 120); do timeout 5 ceph -s >/dev/null 2>&1 && break; sleep 0.25; done
+  ceph-mgr -i x -f >"$D/log/mgr.out" 2>&1 &
+  CLEANUP_PIDS+=($!)
+  osd_uuid=$(cat /proc/sys/kernel/random/uuid)
+  id=$(ceph osd new "$osd_uuid")
+  mkdir -p "$D/osd/ceph-$id"
+  ceph-osd -i "$id" --mkfs --osd-uuid "$osd_uuid" >"$D/log/osd-mkfs.out" 2>&1 || fail "ceph-osd --mkfs"
+  ceph-osd -i "$id" -f >"$D/log/osd.out" 2>&1 &
+  CLEANUP_PIDS+=($!)
+  for _ in $(seq 1 240); do ceph osd stat 2>/dev/null | grep -q '1 up' && break; sleep 0.25; done
+  radosgw -n client.rgw.a -f >"$D/log/rgw.out" 2>&1 &
+  CLEANUP_PIDS+=($!)
+  for _ in $(seq 1 480); do curl -s -o /dev/null "http://127.0.0.1:$rgw_port/" && break; sleep 0.25; done
+  curl -s -o /dev/null "http://127.0.0.1:$rgw_port/" || { tail -20 "$D/log/rgw.out" >&2; fail "radosgw did not start"; }
+  rgw_user test
+  RGW_ENDPOINT=http://127.0.0.1:$rgw_port
+  export AWS_ACCESS_KEY_ID=testKEY AWS_SECRET_ACCESS_KEY=testSECRET
+  unset AWS_SESSION_TOKEN AWS_PROFILE
+}
+rgw_user() {
+  radosgw-admin user create --uid="$1" --display-name="$1" --access-key="${1}KEY" --secret-key="${1}SECRET" \
+    >/dev/null 2>&1 || fail "radosgw-admin user create $1"
+}
+
 # as_pg CMD...: runs CMD as the unprivileged "postgres" user (PostgreSQL
 # refuses root), or as ourselves when we are not root.
 as_pg() {

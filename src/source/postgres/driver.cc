@@ -169,6 +169,7 @@ Driver PostgresDriver() {
     LB_ASSIGN_OR_RETURN(PgTarget target, ParsePgTarget(url));
     return CheckArchiving(target, repo);
   };
+  d.diagnose = DiagnosePostgres;
   return d;
 }
 

@@ -11,6 +11,9 @@ namespace lifeboat::pg {
 
 Driver PostgresDriver();
 
+// doctor's checks of the server at `url` (source/registry.h Diagnosis).
+std::vector<Diagnosis> DiagnosePostgres(const std::string& url, const OptionView& options);
+
 // The base-backup Source for `pg basebackup URL`: options type (full, diff,
 // auto), full-after (days), archive-timeout (duration), force.
 Result<std::unique_ptr<Source>> PhysicalSourceFor(const std::string& url, const OptionView& options);

@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "base/bytes.h"
+#include "env/process.h"
 #include "source/redis/backup.h"
+#include "source/redis/client.h"
 #include "source/redis/restore.h"
 #include "source/redis/verify.h"
 
@@ -101,6 +103,75 @@ Report VerifyReportOf(const VerifyReport& rep, const Snapshot& snap) {
   return out;
 }
 
+// "redis_version:7.0.15" of INFO server → "7.0.15".
+std::string InfoField(const std::string& info, const std::string& key) {
+  size_t at = info.find(key + ":");
+  if (at == std::string::npos) return "";
+  size_t start = at + key.size() + 1, end = info.find_first_of("\r\n", start);
+  return info.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+int Major(const std::string& version) { return std::atoi(version.c_str()); }
+
+// doctor: the connection and AUTH, the server's version and role, and the
+// redis-server and redis-check-rdb that restore tests run here (a scratch
+// server older than the source cannot load its RDB).
+std::vector<Diagnosis> Diagnose(const std::string& url, const OptionView& o) {
+  using Level = Diagnosis::Level;
+  std::vector<Diagnosis> out;
+  auto ep = EndpointFrom(url, o);
+  if (!ep.ok()) {
+    out.push_back({Level::kFail, "url", ep.status().message(),
+                   "write the source as redis://[USER@]HOST:PORT, the password in --redis-password-file "
+                   "(docs/redis.md)"});
+    return out;
+  }
+  auto conn = Connection::Open(*ep, 5);
+  if (!conn.ok()) {
+    bool auth = conn.status().code() == Code::kAccessDenied;
+    out.push_back({Level::kFail, auth ? "authentication" : "connect", conn.status().message(),
+                   auth ? "check the password (redis-password-file, REDISCLI_AUTH) and the ACL user"
+                        : "start the server, or check host, port, bind and protected-mode"});
+    return out;
+  }
+  auto info = (*conn)->Command({"INFO", "server"});
+  std::string version = info.ok() && info->ok() ? InfoField(info->str, "redis_version") : "";
+  out.push_back({Level::kPass, "connect",
+                 "connected to " + ep->Display() + (version.empty() ? "" : ", Redis " + version), ""});
+  auto repl = (*conn)->Command({"INFO", "replication"});
+  if (repl.ok() && repl->ok() && InfoField(repl->str, "role") == "slave") {
+    out.push_back({Level::kPass, "role",
+                   "a replica of " + InfoField(repl->str, "master_host") + ":" +
+                       InfoField(repl->str, "master_port") + " (backups from a replica spare the primary)",
+                   ""});
+  }
+  for (const char* tool : {"redis-server", "redis-check-rdb"}) {
+    std::string path = FindInPath(tool);
+    if (path.empty()) {
+      out.push_back({Level::kWarn, tool,
+                     std::string("restore tests need ") + tool + " here; it is not in PATH",
+                     "apt-get install redis-server"});
+      continue;
+    }
+    if (std::string(tool) != "redis-server") continue;
+    auto v = RunForOutput({path, "--version"});  // "Redis server v=7.0.15 sha=..."
+    std::string local;
+    if (v.ok() && v->find("v=") != std::string::npos) {
+      size_t at = v->find("v=") + 2;
+      local = v->substr(at, v->find(' ', at) - at);
+    }
+    if (!version.empty() && !local.empty() && Major(local) < Major(version)) {
+      out.push_back({Level::kFail, tool,
+                     "redis-server here is " + local + ", older than the source's " + version +
+                         ": it cannot load the source's RDB in a restore test",
+                     "install redis-server " + std::to_string(Major(version)) + " or newer on this host"});
+    } else {
+      out.push_back({Level::kPass, tool, path + (local.empty() ? "" : " " + local), ""});
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Driver RedisDriver() {
@@ -145,6 +216,7 @@ Driver RedisDriver() {
     LB_ASSIGN_OR_RETURN(VerifyReport rep, VerifySnapshot(reader));
     return VerifyOutcome{rep.ok(), VerifyReportOf(rep, reader.snapshot())};
   };
+  d.diagnose = Diagnose;
   return d;
 }
 

@@ -21,20 +21,6 @@
 namespace lifeboat::redis {
 namespace {
 
-std::string FindProgram(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (true) {
-    size_t end = dirs.find(':', start);
-    std::string c =
-        dirs.substr(start, end == std::string::npos ? std::string::npos : end - start) + "/" + name;
-    if (access(c.c_str(), X_OK) == 0) return c;
-    if (end == std::string::npos) return "";
-    start = end + 1;
-  }
-}
-
 // True once the child has exited (a zombie until Wait reaps it).
 bool ProcessEnded(pid_t pid) {
   auto text = ReadWholeFile("/proc/" + std::to_string(pid) + "/stat");
@@ -216,7 +202,7 @@ Result<VerifyReport> VerifySnapshot(SnapshotReader& reader) {
   LB_ASSIGN_OR_RETURN(std::string mtext, reader.ReadFile(kManifestPath));
   LB_ASSIGN_OR_RETURN(RedisManifest m, RedisManifest::FromJson(mtext));
   rep.source = m.source;
-  std::string server = FindProgram("redis-server"), checker = FindProgram("redis-check-rdb");
+  std::string server = FindInPath("redis-server"), checker = FindInPath("redis-check-rdb");
   if (server.empty()) return NotFound("verify needs redis-server (apt-get install redis-server)");
   std::string dir =
       std::filesystem::temp_directory_path() / ("lifeboat-verify-redis-" + std::to_string(getpid()));

@@ -172,6 +172,20 @@ Result<HttpResponse> S3Storage::Send(const Call& call) {
   return r;
 }
 
+Result<HttpResponse> S3Storage::Request(const std::string& method, const std::string& key,
+                                        const HeaderList& query, std::string_view body,
+                                        const HeaderList& headers) {
+  Call call{method, "", query, headers, body};
+  if (!key.empty()) call.key = options_.prefix.empty() ? key : options_.prefix + "/" + key;
+  return Send(call);
+}
+
+Status S3Storage::ErrorOf(const std::string& method, const std::string& key, const HttpResponse& r) const {
+  Call call{
+      method, key.empty() ? "" : (options_.prefix.empty() ? key : options_.prefix + "/" + key), {}, {}, {}};
+  return ErrorFor(call, r);
+}
+
 Status S3Storage::ErrorFor(const Call& call, const HttpResponse& r) const {
   std::string code = XmlFirst(r.body, "Code");
   std::string message = XmlFirst(r.body, "Message");
@@ -228,6 +242,10 @@ Status S3Storage::Create() {
              options_.region + "</LocationConstraint></CreateBucketConfiguration>";
     }
     Call put{"PUT", "", {}, {}, body};
+    // Object Lock can only be had on a bucket made with it (which turns
+    // versioning on): a repository that asks for retention gets one.
+    if (!options_.object_lock_mode.empty())
+      put.headers.emplace_back("x-amz-bucket-object-lock-enabled", "true");
     LB_ASSIGN_OR_RETURN(HttpResponse c, Send(put));
     if (c.status != 200 && XmlFirst(c.body, "Code") != "BucketAlreadyOwnedByYou") return ErrorFor(put, c);
   } else if (r.status != 200) {

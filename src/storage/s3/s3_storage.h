@@ -63,6 +63,17 @@ class S3Storage final : public Storage {
   Status Remove(FileType type, std::string_view name) override;
 
   const S3Counters& counters() const { return counters_; }
+  const S3Options& options() const { return options_; }
+
+  // One signed request outside the repository's files, for `doctor` and
+  // `lifecycle`: `key` is relative to the prefix ("" for the bucket
+  // itself), `query` e.g. a bucket sub-resource {"versioning", ""} or a
+  // listing's {"list-type", "2"}, {"prefix", ...}. The answer whatever
+  // its status; an error only when no answer came (kUnavailable).
+  Result<HttpResponse> Request(const std::string& method, const std::string& key, const HeaderList& query,
+                               std::string_view body = {}, const HeaderList& headers = {});
+  // Status of an error answer, naming the request (as the storage calls do).
+  Status ErrorOf(const std::string& method, const std::string& key, const HttpResponse& r) const;
 
  private:
   struct Call {
