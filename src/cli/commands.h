@@ -38,6 +38,7 @@ Command PruneCommand();
 Command RepairCommand();
 Command VerifyCommand();
 Command DoctorCommand();
+Command ReportCommand();
 Command PgCommand();
 Command ConfigCommand();
 Command RunCommand();

@@ -22,7 +22,7 @@ std::vector<Command> AllCommands() {
           DumpCommand(),   CheckCommand(),  CatCommand(),       KeyCommand(),   StatsCommand(),
           UnlockCommand(), CopyCommand(),   ForgetCommand(),    PruneCommand(), RepairCommand(),
           VerifyCommand(), PgCommand(),     ConfigCommand(),    RunCommand(),   RunsCommand(),
-          ServeCommand(),  DoctorCommand()};
+          ServeCommand(),  DoctorCommand(), ReportCommand()};
 }
 
 void PrintUsage(const std::vector<Command>& commands) {

@@ -32,17 +32,6 @@ namespace {
 // `lifeboat check` someone runs by hand, a copy into this repository).
 constexpr int64_t kLockWaitMs = 10 * 60 * 1000;
 
-Result<std::unique_ptr<Repository>> OpenRepository(const RepositorySpec& spec) {
-  const std::string what = "repository " + spec.name;
-  auto storage = OpenStorage(spec.url, spec.options);
-  if (!storage.ok()) return storage.status().WithContext(what);
-  auto password = ResolvePassword(spec);
-  if (!password.ok()) return password.status();
-  auto repo = Repository::Open(std::move(*storage), *password);
-  if (!repo.ok()) return repo.status().WithContext(what);
-  return std::move(*repo);
-}
-
 Result<std::unique_ptr<RepoLock>> LockRepository(Repository& repo, const RepositorySpec& spec,
                                                  bool exclusive) {
   auto lock = RepoLock::AcquireWithRetry(repo, exclusive, kLockWaitMs, [](const Status&) {});
@@ -182,24 +171,6 @@ AttemptResult RunPruneAttempt(const JobTargets& targets, double max_unused, Prog
   return result;
 }
 
-// The paths a snapshot of `source` records, as backup writes them: a
-// stream source's own; absolute and lexically clean for files. Sorted.
-std::vector<std::string> RecordedPaths(const Source& source) {
-  std::vector<std::string> out;
-  for (const std::string& p : source.SnapshotPaths()) {
-    if (UrlScheme(p).empty()) {
-      std::filesystem::path abs = std::filesystem::absolute(p).lexically_normal();
-      std::string text = abs.string();
-      while (text.size() > 1 && text.back() == '/') text.pop_back();
-      out.push_back(text);
-    } else {
-      out.push_back(p);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // A verify job: the restore test of the newest snapshot the backup job
 // `job.for_job` made here (this host, its source's paths). A database
 // snapshot is loaded into a scratch server by its driver and its
@@ -291,6 +262,35 @@ AttemptResult RunArchiveAttempt(const JobSpec& job, const JobTargets& targets) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<Repository>> OpenRepository(const RepositorySpec& spec) {
+  const std::string what = "repository " + spec.name;
+  auto storage = OpenStorage(spec.url, spec.options);
+  if (!storage.ok()) return storage.status().WithContext(what);
+  auto password = ResolvePassword(spec);
+  if (!password.ok()) return password.status();
+  auto repo = Repository::Open(std::move(*storage), *password);
+  if (!repo.ok()) return repo.status().WithContext(what);
+  return std::move(*repo);
+}
+
+// The paths a snapshot of `source` records, as backup writes them: a
+// stream source's own; absolute and lexically clean for files. Sorted.
+std::vector<std::string> RecordedPaths(const Source& source) {
+  std::vector<std::string> out;
+  for (const std::string& p : source.SnapshotPaths()) {
+    if (UrlScheme(p).empty()) {
+      std::filesystem::path abs = std::filesystem::absolute(p).lexically_normal();
+      std::string text = abs.string();
+      while (text.size() > 1 && text.back() == '/') text.pop_back();
+      out.push_back(text);
+    } else {
+      out.push_back(p);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 AttemptResult RunAttempt(const JobSpec& job, const JobTargets& targets, ProgressCounters* progress,
                          WarningSink* warnings) {

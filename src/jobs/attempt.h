@@ -20,6 +20,7 @@
 #include "engine/forget.h"
 #include "engine/progress.h"
 #include "jobs/spec.h"
+#include "repo/repository.h"
 
 namespace lifeboat {
 
@@ -75,6 +76,15 @@ struct AttemptResult {
   std::string ToJson() const;
   static Result<AttemptResult> FromJson(std::string_view json);
 };
+
+// Opens the repository `spec` names with its password (read now); errors
+// name the repository.
+Result<std::unique_ptr<Repository>> OpenRepository(const RepositorySpec& spec);
+
+// The paths a snapshot of `source` records, as backup writes them: a
+// stream source's own; absolute and lexically clean for files. Sorted.
+// A job's snapshots are those of its host with these paths.
+std::vector<std::string> RecordedPaths(const Source& source);
 
 // Runs the attempt; never fails as a call: what went wrong is in the result.
 // Progress goes to `progress` (may be null), warnings about single items to

@@ -31,6 +31,7 @@ std::string_view FileTypeName(FileType type);
 struct ObjectInfo {
   std::string name;
   uint64_t size = 0;
+  std::string storage_class;  // S3's (STANDARD, STANDARD_IA, GLACIER, ...); "" for local files
 };
 
 // Thread-safe: all methods may be called concurrently.

@@ -257,7 +257,7 @@ Result<uint64_t> LocalStorage::Size(FileType type, std::string_view name) {
 Status LocalStorage::List(FileType type, const std::function<void(const ObjectInfo&)>& fn) {
   if (type == FileType::kConfig) {
     auto size = Size(type, "");
-    if (size.ok()) fn(ObjectInfo{"config", *size});
+    if (size.ok()) fn(ObjectInfo{"config", *size, ""});
     return Status::Ok();
   }
   std::string base = root_ + "/" + std::string(FileTypeDir(type));
@@ -273,7 +273,7 @@ Status LocalStorage::List(FileType type, const std::function<void(const ObjectIn
       struct stat st;
       if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
       if (!S_ISREG(st.st_mode)) continue;
-      fn(ObjectInfo{std::string(n), static_cast<uint64_t>(st.st_size)});
+      fn(ObjectInfo{std::string(n), static_cast<uint64_t>(st.st_size), ""});
     }
     closedir(d);
     return Status::Ok();

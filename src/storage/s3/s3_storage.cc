@@ -383,7 +383,9 @@ Status S3Storage::List(FileType type, const std::function<void(const ObjectInfo&
       }
       std::string name = key.substr(key.rfind('/') == std::string::npos ? 0 : key.rfind('/') + 1);
       if (name.empty()) continue;
-      fn(ObjectInfo{name, std::strtoull(XmlFirst(item, "Size").c_str(), nullptr, 10)});
+      std::string storage_class = XmlFirst(item, "StorageClass");
+      fn(ObjectInfo{name, std::strtoull(XmlFirst(item, "Size").c_str(), nullptr, 10),
+                    storage_class.empty() ? "STANDARD" : storage_class});
     }
     if (XmlFirst(r.body, "IsTruncated") != "true") break;
     token = XmlFirst(r.body, "NextContinuationToken");
