@@ -3,7 +3,9 @@
 #include <httplib.h>
 #include <openssl/crypto.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -204,7 +206,16 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(Daemon* daemon, const std::s
     return IoError("listen " + listen + ": cannot bind (in use, or not an address of this machine)");
   }
   Impl* raw = impl.get();
-  impl->thread = std::thread([raw] { raw->server.listen_after_bind(); });
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  impl->thread = std::thread([raw, ended] {
+    raw->server.listen_after_bind();
+    *ended = true;
+  });
+  // httplib's stop() does nothing until the listening thread has marked
+  // the server running, and the thread then listens for ever: a Stop()
+  // right after Start() (a test, a config error) would hang. Return only
+  // once it runs (or has already given up).
+  while (!raw->server.is_running() && !*ended) std::this_thread::yield();
   std::unique_ptr<ApiServer> s(new ApiServer(std::move(impl)));
   std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   s->url_ = "http://" + shown + ":" + std::to_string(bound);
