@@ -39,6 +39,7 @@ Command RepairCommand();
 Command VerifyCommand();
 Command DoctorCommand();
 Command ReportCommand();
+Command LifecycleCommand();
 Command PgCommand();
 Command ConfigCommand();
 Command RunCommand();

@@ -14,6 +14,7 @@
 #include "repo/lock.h"
 #include "repo/repository.h"
 #include "storage/s3/credentials.h"
+#include "storage/s3/lifecycle.h"
 #include "storage/s3/s3_storage.h"
 #include "storage/s3/xml.h"
 
@@ -72,6 +73,31 @@ struct BucketSetting {
   const char* fix;
 };
 
+// The bucket's lifecycle rules against the repository: lifeboat's tiering
+// rule in place, and no rule that moves or expires the files every command
+// reads.
+void CheckLifecycleRules(S3Storage& s3, const std::string& area, const std::string& body, DoctorReport* r) {
+  const std::string& prefix = s3.options().prefix;
+  const LifecycleRule ours = TieringRule(prefix, {});
+  bool tiering = false;
+  for (const LifecycleRule& rule : ParseLifecycle(body)) {
+    if (rule.id == ours.id && rule.enabled) tiering = true;
+    std::string danger = RuleDanger(rule, prefix);
+    if (danger.empty()) continue;
+    Add(r, area, rule.expiration_days > 0 ? Level::kFail : Level::kWarn, "s3 lifecycle", danger,
+        "limit the rule to the prefix \"" + ours.prefix +
+            "\" (aws s3api put-bucket-lifecycle-configuration), "
+            "or remove it and run lifeboat lifecycle apply");
+  }
+  if (tiering) {
+    Add(r, area, Level::kPass, "s3 lifecycle", "lifeboat's tiering rule " + ours.id + " is enabled");
+  } else {
+    Add(r, area, Level::kWarn, "s3 lifecycle",
+        "no tiering rule for " + ours.prefix + " on bucket " + s3.options().bucket,
+        "lifeboat lifecycle apply -r REPO (data packs to STANDARD_IA after 30 days, GLACIER after 90)");
+  }
+}
+
 void CheckBucketSetting(S3Storage& s3, const std::string& area, const BucketSetting& b, DoctorReport* r) {
   auto answer = s3.Request("GET", "", {{b.subresource, ""}});
   if (!answer.ok()) {
@@ -110,8 +136,7 @@ void CheckBucketSetting(S3Storage& s3, const std::string& area, const BucketSett
         Add(r, area, Level::kWarn, b.check, "Object Lock is not enabled", b.fix);
       }
     } else {
-      size_t rules = XmlAll(body, "Rule").size();
-      Add(r, area, Level::kPass, b.check, std::to_string(rules) + " lifecycle rule(s)");
+      CheckLifecycleRules(s3, area, body, r);
     }
     return;
   }
@@ -158,7 +183,11 @@ bool CheckS3(const RepositorySpec& spec, const std::string& area, DoctorReport* 
   const std::string key =
       "lifeboat-doctor/" + HostName() + "-" + std::to_string(getpid()) + "-" + std::to_string(Now().sec);
   const std::string body = "lifeboat doctor probe\n";
-  auto put = s3.Request("PUT", key, {}, body);
+  // Tagged as packs are, so that a missing s3:PutObjectTagging shows here
+  // and not in the middle of a backup.
+  HeaderList probe_headers;
+  if (options->tag_packs) probe_headers.emplace_back("x-amz-tagging", std::string(kPackTagKey) + "=probe");
+  auto put = s3.Request("PUT", key, {}, body, probe_headers);
   if (!put.ok()) {
     Add(r, area, Level::kFail, "s3 endpoint", put.status().message(),
         "check the endpoint in the URL, the network, and https:// against http://");
@@ -194,7 +223,9 @@ bool CheckS3(const RepositorySpec& spec, const std::string& area, DoctorReport* 
       return false;
     }
     Add(r, area, Level::kFail, "s3 write", err.message(),
-        "allow s3:PutObject on " + where + "/* (backup writes packs, indexes, snapshots, locks)");
+        "allow s3:PutObject" + std::string(options->tag_packs ? " and s3:PutObjectTagging" : "") + " on " +
+            where + "/* (backup writes packs, indexes, snapshots, locks" +
+            (options->tag_packs ? "; packs carry a tag, or set -o s3.tag-packs=false" : "") + ")");
   } else {
     Add(r, area, Level::kPass, "s3 credentials", "the server accepts the access key");
     Add(r, area, Level::kPass, "s3 write",
@@ -246,8 +277,9 @@ bool CheckS3(const RepositorySpec& spec, const std::string& area, DoctorReport* 
        "-o s3.object-lock-mode=GOVERNANCE -o s3.object-lock-days=N (docs/s3.md)"},
       {"lifecycle", "s3 lifecycle", "LifecycleConfiguration", "NoSuchLifecycleConfiguration",
        "s3:GetLifecycleConfiguration",
-       "move data packs to colder storage as the plan does (STANDARD_IA after 30 days, GLACIER after 90), "
-       "never the index, snapshot, key or config files"},
+       "lifeboat lifecycle apply -r REPO: data packs to STANDARD_IA after 30 days and GLACIER after 90, as "
+       "the "
+       "plan does, never the index, snapshot, key or config files"},
   };
   for (const BucketSetting& b : settings) CheckBucketSetting(s3, area, b, r);
   return true;

@@ -368,7 +368,9 @@ Status Repository::UploadPack(PackBuilder& pack) {
   std::vector<PackedBlob> blobs = pack.blobs();
   std::string_view bytes = pack.Finish(key_);
   Id id = Id::Hash(bytes);
-  LB_RETURN_IF_ERROR(storage_->Save(FileType::kPack, id.Hex(), bytes));
+  bool trees = !blobs.empty() && std::all_of(blobs.begin(), blobs.end(),
+                                             [](const PackedBlob& b) { return b.type == BlobType::kTree; });
+  LB_RETURN_IF_ERROR(storage_->SavePack(id.Hex(), bytes, trees ? PackContent::kTree : PackContent::kData));
   write_stats_.packs++;
   // Only now, with the pack durable, may the index name it.
   index_.AddPack(id, blobs);

@@ -28,6 +28,14 @@ Status CrashPointStorage::Save(FileType type, std::string_view name, std::string
   return s;
 }
 
+Status CrashPointStorage::SavePack(std::string_view name, std::string_view data, PackContent content) {
+  int n = ++saves_;
+  if (n == kill_at_ && !after_) kill(getpid(), SIGKILL);
+  Status s = inner_->SavePack(name, data, content);
+  if (n == kill_at_ && after_) kill(getpid(), SIGKILL);
+  return s;
+}
+
 }  // namespace lifeboat
 
 namespace lifeboat {

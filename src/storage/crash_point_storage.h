@@ -25,6 +25,7 @@ class CrashPointStorage final : public Storage {
   std::string Location() const override { return inner_->Location(); }
   Status Create() override { return inner_->Create(); }
   Status Save(FileType type, std::string_view name, std::string_view data) override;
+  Status SavePack(std::string_view name, std::string_view data, PackContent content) override;
   Result<std::string> Load(FileType type, std::string_view name, uint64_t offset,
                            uint64_t length) override {
     return inner_->Load(type, name, offset, length);

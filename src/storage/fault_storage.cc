@@ -98,6 +98,14 @@ Status FaultStorage::Create() {
 }
 
 Status FaultStorage::Save(FileType type, std::string_view name, std::string_view data) {
+  return Faulty(type, name, [&] { return inner_->Save(type, name, data); });
+}
+
+Status FaultStorage::SavePack(std::string_view name, std::string_view data, PackContent content) {
+  return Faulty(FileType::kPack, name, [&] { return inner_->SavePack(name, data, content); });
+}
+
+Status FaultStorage::Faulty(FileType type, std::string_view name, const std::function<Status()>& save) {
   if (nospace_after_ >= 0 && ++writes_ > nospace_after_) {
     return Status(Code::kNoSpace, "save " + std::string(FileTypeName(type)) + " " + std::string(name) +
                                       ": No space left on device (injected)");
@@ -106,11 +114,11 @@ Status FaultStorage::Save(FileType type, std::string_view name, std::string_view
   std::string what = "save " + std::string(FileTypeName(type)) + " " + std::string(name);
   if (f == Fault::kCutAfter) {
     // The server stored the object, but the answer never arrived.
-    Status s = inner_->Save(type, name, data);
+    Status s = save();
     if (!s.ok()) return s;
   }
   if (f != Fault::kNone) return FaultStatus(f, what);
-  return inner_->Save(type, name, data);
+  return save();
 }
 
 Result<std::string> FaultStorage::Load(FileType type, std::string_view name, uint64_t offset, uint64_t length) {

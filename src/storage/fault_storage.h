@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -34,6 +35,7 @@ class FaultStorage final : public Storage {
   std::string Location() const override { return inner_->Location(); }
   Status Create() override;
   Status Save(FileType type, std::string_view name, std::string_view data) override;
+  Status SavePack(std::string_view name, std::string_view data, PackContent content) override;
   Result<std::string> Load(FileType type, std::string_view name, uint64_t offset, uint64_t length) override;
   Result<uint64_t> Size(FileType type, std::string_view name) override;
   Status List(FileType type, const std::function<void(const ObjectInfo&)>& fn) override;
@@ -43,6 +45,8 @@ class FaultStorage final : public Storage {
   enum class Fault { kNone, kError, kTimeout, kCutBefore, kCutAfter, kDead };
   Fault Next();
   static Status FaultStatus(Fault f, std::string_view what);
+  // A write through the injected faults; `save` does it.
+  Status Faulty(FileType type, std::string_view name, const std::function<Status()>& save);
 
   std::unique_ptr<Storage> inner_;
   double rate_;

@@ -59,6 +59,12 @@ Status RetryingStorage::Save(FileType type, std::string_view name, std::string_v
   return s;
 }
 
+Status RetryingStorage::SavePack(std::string_view name, std::string_view data, PackContent content) {
+  Status s = Retry("save", [&] { return inner_->SavePack(name, data, content); });
+  if (s.ok()) counters_.bytes_written.fetch_add(data.size(), std::memory_order_relaxed);
+  return s;
+}
+
 Result<std::string> RetryingStorage::Load(FileType type, std::string_view name, uint64_t offset,
                                           uint64_t length) {
   auto r = Retry("load", [&] { return inner_->Load(type, name, offset, length); });

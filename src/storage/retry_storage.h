@@ -27,6 +27,7 @@ class RetryingStorage final : public Storage {
   std::string Location() const override { return inner_->Location(); }
   Status Create() override;
   Status Save(FileType type, std::string_view name, std::string_view data) override;
+  Status SavePack(std::string_view name, std::string_view data, PackContent content) override;
   Result<std::string> Load(FileType type, std::string_view name, uint64_t offset, uint64_t length) override;
   Result<uint64_t> Size(FileType type, std::string_view name) override;
   Status List(FileType type, const std::function<void(const ObjectInfo&)>& fn) override;

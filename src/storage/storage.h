@@ -28,6 +28,12 @@ std::string_view FileTypeDir(FileType type);
 // A name for messages: "pack", "index", ...
 std::string_view FileTypeName(FileType type);
 
+// What a pack holds: file contents, or the tree blobs every listing and
+// restore reads first. Stores with storage classes keep tree packs with
+// the metadata (S3: the metadata class, and a tag the tiering rule of
+// `lifecycle apply` leaves alone).
+enum class PackContent { kData, kTree };
+
 struct ObjectInfo {
   std::string name;
   uint64_t size = 0;
@@ -63,6 +69,13 @@ class Storage {
 
   // Deletes a file. Deleting an absent file is not an error.
   virtual Status Remove(FileType type, std::string_view name) = 0;
+
+  // Save of a pack, saying what it holds. Stores that do not care save it
+  // as any other file.
+  virtual Status SavePack(std::string_view name, std::string_view data, PackContent content) {
+    (void)content;
+    return Save(FileType::kPack, name, data);
+  }
 };
 
 // Options given as -o key=value ("s3.region", ...; docs/s3.md).

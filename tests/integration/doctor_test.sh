@@ -60,7 +60,7 @@ step "a user without permission on the bucket: FAIL s3 write and s3 list, naming
 rgw_user intruder
 AWS_ACCESS_KEY_ID=intruderKEY AWS_SECRET_ACCESS_KEY=intruderSECRET expect_exit 4 lb -r "$LOCKED" doctor
 grep -q "^FAIL  .*: s3 write: .*AccessDenied" "$WORK/last.out" || { cat "$WORK/last.out"; fail "no write failure"; }
-grep -q "fix: allow s3:PutObject on arn:aws:s3:::locked/repo/\*" "$WORK/last.out" || fail "no PutObject fix"
+grep -q "fix: allow s3:PutObject and s3:PutObjectTagging on arn:aws:s3:::locked/repo/\*" "$WORK/last.out" || fail "no PutObject fix"
 grep -q "^FAIL  .*: s3 list: " "$WORK/last.out" || fail "no list failure"
 grep -q "fix: allow s3:ListBucket on arn:aws:s3:::locked" "$WORK/last.out" || fail "no ListBucket fix"
 

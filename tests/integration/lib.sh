@@ -206,7 +206,8 @@ rcli() {
 # start_radosgw: a one-node Ceph (mon, mgr, one memstore OSD) and radosgw
 # on free loopback ports in $WORK/ceph, with cephx (rgw hangs without it),
 # as ../shared/reference/ceph-one-node.sh does. Sets RGW_ENDPOINT and
-# exports AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of user "test";
+# exports AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of user "test"
+# (RGW_LC_DEBUG_INTERVAL=N makes a lifecycle day N seconds long);
 # rgw_user NAME creates another user whose keys are NAMEKEY / NAMESECRET.
 # Its daemons are killed on exit.
 start_radosgw() {
@@ -244,6 +245,7 @@ mon data = $D/mon/\$cluster-\$id
 osd data = $D/osd/\$cluster-\$id
 mgr data = $D/mgr/\$cluster-\$id
 ms bind ipv6 = false
+${RGW_LC_DEBUG_INTERVAL:+rgw lc debug interval = $RGW_LC_DEBUG_INTERVAL}
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$rgw_port
 rgw data = $D/rgw
@@ -280,6 +282,31 @@ CONF
   RGW_ENDPOINT=http://127.0.0.1:$rgw_port
   export AWS_ACCESS_KEY_ID=testKEY AWS_SECRET_ACCESS_KEY=testSECRET
   unset AWS_SESSION_TOKEN AWS_PROFILE
+}
+# rgw_storage_classes CLASS...: adds storage classes to the default
+# placement of the zonegroup and zone (each with its own data pool), so
+# that lifecycle transitions to them are accepted, as AWS accepts
+# STANDARD_IA and GLACIER. radosgw reads the placement when a bucket is
+# made or a rule is put: no restart.
+rgw_storage_classes() {
+  local c
+  for c in "$@"; do
+    # The class's own pool, made now: radosgw would make it on the first
+    # transition, where an OSD of this size may refuse it.
+    ceph osd pool create "default.rgw.$c.data" 8 >/dev/null 2>&1 || fail "ceph osd pool create default.rgw.$c.data"
+    ceph osd pool application enable "default.rgw.$c.data" rgw >/dev/null 2>&1 || fail "pool application enable"
+    radosgw-admin zonegroup placement add --rgw-zonegroup default --placement-id default-placement \
+      --storage-class "$c" >/dev/null 2>&1 || fail "radosgw-admin zonegroup placement add $c"
+    radosgw-admin zone placement add --rgw-zone default --placement-id default-placement --storage-class "$c" \
+      --data-pool "default.rgw.$c.data" >/dev/null 2>&1 || fail "radosgw-admin zone placement add $c"
+  done
+}
+# s3c COMMAND BUCKET ARGS...: tests/tools/s3_client.py (boto3, AWS's SDK)
+# against radosgw as the "test" user: a second client for what lifeboat
+# writes and reads.
+s3c() {
+  AWS_ACCESS_KEY_ID=testKEY AWS_SECRET_ACCESS_KEY=testSECRET /usr/bin/python3 "$LIFEBOAT_SRC/tests/tools/s3_client.py" \
+    "$RGW_ENDPOINT" "$@"
 }
 rgw_user() {
   radosgw-admin user create --uid="$1" --display-name="$1" --access-key="${1}KEY" --secret-key="${1}SECRET" \

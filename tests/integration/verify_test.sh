@@ -73,6 +73,7 @@ grep -q "^PASS 2 files, .* restored and read back" "$WORK/one.out" || { cat "$WO
 
 step "verify --all --config: every job's newest snapshot restored and compared; the plan's header"
 lb verify --all --config "$C" --notify >"$WORK/report.txt" || { cat "$WORK/report.txt"; fail "verify --all of good backups"; }
+[[ -z ${SAVE_REPORT:-} ]] || cp "$WORK/report.txt" "$SAVE_REPORT"  # for the docs and the notes
 head -n 11 "$WORK/report.txt" >"$WORK/head.txt"
 sed -i -E '3s/^Date: [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$/Date: D/' "$WORK/head.txt"
 cat >"$WORK/want.txt" <<'EOF'

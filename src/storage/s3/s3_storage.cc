@@ -9,9 +9,6 @@
 #include "storage/s3/xml.h"
 
 namespace lifeboat {
-namespace {
-
-constexpr char kEmptySha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 std::string Base64Md5(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -21,6 +18,10 @@ std::string Base64Md5(std::string_view data) {
   int n = EVP_EncodeBlock(out, md, static_cast<int>(len));
   return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
 }
+
+namespace {
+
+constexpr char kEmptySha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 std::string Trim(std::string_view s, char c) {
   while (!s.empty() && s.front() == c) s.remove_prefix(1);
@@ -71,6 +72,10 @@ Result<S3Options> ParseS3Url(std::string_view url, const std::map<std::string, s
       o.data_storage_class = v;
     } else if (name == "metadata-storage-class") {
       o.metadata_storage_class = v;
+    } else if (name == "tag-packs") {
+      if (v != "true" && v != "false")
+        return InvalidArgument("option s3.tag-packs: want true or false, not \"" + v + "\"");
+      o.tag_packs = v == "true";
     } else if (name == "sse") {
       if (v != "AES256" && v != "aws:kms" && !v.empty()) {
         return InvalidArgument("option s3.sse: want AES256 or aws:kms, not \"" + v + "\"");
@@ -212,10 +217,16 @@ Status S3Storage::ErrorFor(const Call& call, const HttpResponse& r) const {
   return IoError(what + detail);
 }
 
-HeaderList S3Storage::PutHeaders(FileType type, std::string_view data) const {
+HeaderList S3Storage::PutHeaders(FileType type, std::string_view data, PackContent content) const {
   HeaderList h = {{"Content-Type", "application/octet-stream"}};
-  const std::string& cls = type == FileType::kPack ? options_.data_storage_class : options_.metadata_storage_class;
+  bool data_pack = type == FileType::kPack && content == PackContent::kData;
+  const std::string& cls = data_pack ? options_.data_storage_class : options_.metadata_storage_class;
   if (!cls.empty() && type != FileType::kLock) h.emplace_back("x-amz-storage-class", cls);
+  // The tiering rule of `lifecycle apply` moves objects with this tag only.
+  if (type == FileType::kPack && options_.tag_packs) {
+    h.emplace_back("x-amz-tagging",
+                   std::string(kPackTagKey) + "=" + (data_pack ? kPackTagData : kPackTagTree));
+  }
   if (!options_.sse.empty()) {
     h.emplace_back("x-amz-server-side-encryption", options_.sse);
     if (options_.sse == "aws:kms" && !options_.sse_kms_key_id.empty()) {
@@ -260,8 +271,16 @@ Status S3Storage::Create() {
 }
 
 Status S3Storage::Save(FileType type, std::string_view name, std::string_view data) {
+  return Put(type, name, data, PackContent::kData);
+}
+
+Status S3Storage::SavePack(std::string_view name, std::string_view data, PackContent content) {
+  return Put(FileType::kPack, name, data, content);
+}
+
+Status S3Storage::Put(FileType type, std::string_view name, std::string_view data, PackContent content) {
   std::string key = Key(type, name);
-  HeaderList headers = PutHeaders(type, data);
+  HeaderList headers = PutHeaders(type, data, content);
   if (data.size() > options_.part_size) return PutMultipart(key, headers, data);
   Call put{"PUT", key, {}, headers, data};
   LB_ASSIGN_OR_RETURN(HttpResponse r, Send(put));

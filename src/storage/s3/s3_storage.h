@@ -31,6 +31,7 @@ struct S3Options {
   std::string sse_kms_key_id;
   std::string object_lock_mode;  // "", "GOVERNANCE" or "COMPLIANCE"
   int object_lock_days = 0;
+  bool tag_packs = true;         // x-amz-tagging lifeboat-pack=data|tree on packs (needs s3:PutObjectTagging)
   size_t part_size = 64u << 20;  // objects larger than this use multipart upload
   HttpOptions http;
 };
@@ -39,8 +40,16 @@ struct S3Options {
 // "s3:host/bucket[/prefix]" (https) and applies options ("s3.region",
 // "s3.bucket-lookup", "s3.storage-class", "s3.metadata-storage-class",
 // "s3.sse", "s3.sse-kms-key-id", "s3.object-lock-mode",
-// "s3.object-lock-days", "s3.part-size-mib", "s3.ca-file").
+// "s3.object-lock-days", "s3.tag-packs", "s3.part-size-mib", "s3.ca-file").
 Result<S3Options> ParseS3Url(std::string_view url, const std::map<std::string, std::string>& options);
+
+// The object tag of packs: lifeboat-pack=data or lifeboat-pack=tree.
+inline constexpr char kPackTagKey[] = "lifeboat-pack";
+inline constexpr char kPackTagData[] = "data";
+inline constexpr char kPackTagTree[] = "tree";
+
+// The Content-MD5 header's value for `data` (base64 of its MD5).
+std::string Base64Md5(std::string_view data);
 
 // Counters of requests made, for the per-run report.
 struct S3Counters {
@@ -56,6 +65,7 @@ class S3Storage final : public Storage {
   std::string Location() const override;
   Status Create() override;
   Status Save(FileType type, std::string_view name, std::string_view data) override;
+  Status SavePack(std::string_view name, std::string_view data, PackContent content) override;
   Result<std::string> Load(FileType type, std::string_view name, uint64_t offset,
                            uint64_t length) override;
   Result<uint64_t> Size(FileType type, std::string_view name) override;
@@ -90,7 +100,8 @@ class S3Storage final : public Storage {
   std::string Key(FileType type, std::string_view name) const;
   std::string DirPrefix(FileType type) const;
   Status PutMultipart(const std::string& key, const HeaderList& headers, std::string_view data);
-  HeaderList PutHeaders(FileType type, std::string_view data) const;
+  HeaderList PutHeaders(FileType type, std::string_view data, PackContent content) const;
+  Status Put(FileType type, std::string_view name, std::string_view data, PackContent content);
 
   // The credentials; temporary ones are fetched again 5 minutes before they expire.
   std::shared_ptr<const AwsCredentials> Credentials() const;
