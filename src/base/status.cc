@@ -20,6 +20,7 @@ std::string_view CodeName(Code code) {
     case Code::kUnavailable: return "unavailable";
     case Code::kAccessDenied: return "access denied";
     case Code::kIncomplete: return "incomplete";
+    case Code::kArchived: return "archived";
     case Code::kInternal: return "internal error";
   }
   return "unknown";

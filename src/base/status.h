@@ -15,19 +15,20 @@ namespace lifeboat {
 
 enum class Code {
   kOk = 0,
-  kInvalidArgument,   // the caller asked for something malformed (usage error)
-  kNotFound,          // a named object (snapshot, file, key) does not exist
-  kAlreadyExists,     // refusing to overwrite
-  kNotRepository,     // the location holds no repository
-  kWrongPassword,     // no key file opens with the given password
-  kLocked,            // another process holds a conflicting lock
-  kCorrupt,           // stored data failed authentication, hashing or parsing
-  kIoError,           // the operating system or a server failed an operation
-  kNoSpace,           // the target ran out of space
-  kUnavailable,       // a transient failure: retrying may help
-  kAccessDenied,      // a server refused the credentials or the permission
-  kIncomplete,        // the operation finished but skipped some items
-  kInternal,          // a bug: an invariant did not hold
+  kInvalidArgument,  // the caller asked for something malformed (usage error)
+  kNotFound,         // a named object (snapshot, file, key) does not exist
+  kAlreadyExists,    // refusing to overwrite
+  kNotRepository,    // the location holds no repository
+  kWrongPassword,    // no key file opens with the given password
+  kLocked,           // another process holds a conflicting lock
+  kCorrupt,          // stored data failed authentication, hashing or parsing
+  kIoError,          // the operating system or a server failed an operation
+  kNoSpace,          // the target ran out of space
+  kUnavailable,      // a transient failure: retrying may help
+  kAccessDenied,     // a server refused the credentials or the permission
+  kIncomplete,       // the operation finished but skipped some items
+  kArchived,         // stored data is in an archive tier (S3 Glacier) and must be restored first
+  kInternal,         // a bug: an invariant did not hold
 };
 
 // Returns a short stable name for a code ("corrupt", "not found", ...).

@@ -48,6 +48,7 @@ int ExitCodeFor(const Status& s) {
     case Code::kNotFound: return kExitNotFound;
     case Code::kNoSpace: return kExitNoSpace;
     case Code::kIncomplete: return kExitIncomplete;
+    case Code::kArchived: return kExitArchived;
     case Code::kCorrupt: return kExitDataError;
     case Code::kAccessDenied: return kExitAccessDenied;
     case Code::kUnavailable: return kExitUnavailable;
@@ -60,6 +61,9 @@ const std::vector<FlagSpec>& GlobalFlags() {
       {"repo", 'r', true, "repository (path, local:PATH or s3:[https://]HOST/BUCKET[/PREFIX]); default $LIFEBOAT_REPOSITORY", "URL"},
       {"option", 'o', true, "storage option KEY=VALUE, e.g. s3.region=eu-west-1 (repeatable; docs/s3.md)", "KEY=VALUE"},
       {"password-file", 'p', true, "read the repository password from FILE", "FILE"},
+      {"cold-restore-days", 0, true,
+       "S3: restore packs in GLACIER/DEEP_ARCHIVE first, keeping the copies N days (as -o s3.cold-restore-days)", "N"},
+      {"cold-restore-tier", 0, true, "S3: Expedited, Standard (default) or Bulk (as -o s3.cold-restore-tier)", "TIER"},
       {"password-command", 0, true, "run COMMAND and use its output as the password", "COMMAND"},
       {"json", 0, false, "machine-readable output"},
       {"quiet", 'q', false, "print nothing but errors and results"},
@@ -92,6 +96,8 @@ Result<StorageOptions> Context::Options() const {
     if (eq == std::string::npos || eq == 0) return InvalidArgument("-o " + o + ": want KEY=VALUE");
     out[o.substr(0, eq)] = o.substr(eq + 1);
   }
+  if (args_.Has("cold-restore-days")) out["s3.cold-restore-days"] = args_.Get("cold-restore-days");
+  if (args_.Has("cold-restore-tier")) out["s3.cold-restore-tier"] = args_.Get("cold-restore-tier");
   return out;
 }
 

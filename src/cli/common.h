@@ -34,6 +34,7 @@ enum ExitCode {
   kExitNoSpace = 14,
   kExitAccessDenied = 15,  // a storage server refused the credentials or a permission
   kExitUnavailable = 16,   // the storage stayed unreachable through every retry
+  kExitArchived = 17,      // data to read is in an archive tier (S3 Glacier): --cold-restore-days
 };
 
 int ExitCodeFor(const Status& status);

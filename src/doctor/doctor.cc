@@ -413,6 +413,40 @@ std::string DoctorReport::Json() const {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// S3: how much of the repository sits in an archive tier. Data packs
+// there are the plan's tiering at work (restores wait hours for them);
+// anything else there makes every command wait, or fail.
+void CheckArchiveTier(Storage& storage, const std::string& area, DoctorReport* r) {
+  auto is_archive = [](const std::string& c) { return c == "GLACIER" || c == "DEEP_ARCHIVE"; };
+  uint64_t packs = 0, cold = 0, cold_bytes = 0;
+  Status listed = storage.List(FileType::kPack, [&](const ObjectInfo& o) {
+    ++packs;
+    if (is_archive(o.storage_class)) ++cold, cold_bytes += o.size;
+  });
+  std::string other;
+  for (FileType t : {FileType::kIndex, FileType::kSnapshot, FileType::kKey}) {
+    if (!listed.ok()) break;
+    listed = storage.List(t, [&](const ObjectInfo& o) {
+      if (other.empty() && is_archive(o.storage_class)) other = std::string(FileTypeName(t)) + " " + o.name;
+    });
+  }
+  if (!listed.ok()) {
+    Add(r, area, Level::kWarn, "archive tier", "cannot list the repository: " + listed.message(), "");
+  } else if (!other.empty()) {
+    Add(r, area, Level::kFail, "archive tier",
+        other + " is in GLACIER or DEEP_ARCHIVE: every command must wait for S3 to restore it",
+        "keep lifecycle rules to data packs (lifeboat lifecycle show); restore the object with "
+        "s3:RestoreObject");
+  } else if (cold == 0) {
+    Add(r, area, Level::kPass, "archive tier", "no pack in GLACIER or DEEP_ARCHIVE");
+  } else {
+    Add(r, area, Level::kPass, "archive tier",
+        std::to_string(cold) + " of " + std::to_string(packs) + " packs (" + HumanBytes(cold_bytes) +
+            ") in GLACIER or DEEP_ARCHIVE; restores of them need --cold-restore-days (hours with the "
+            "Standard tier)");
+  }
+}
+
 void CheckRepository(const RepositorySpec& spec, DoctorReport* r) {
   const std::string area = "repository " + spec.name;
   if (spec.url.starts_with("s3:") && !CheckS3(spec, area, r)) return;
@@ -449,6 +483,7 @@ void CheckRepository(const RepositorySpec& spec, DoctorReport* r) {
   Add(r, area, Level::kPass, "reachable",
       spec.url + " holds a repository (format version " + std::to_string((*repo)->config().version) + ")");
   Add(r, area, Level::kPass, "password", "the password opens a key");
+  if (spec.url.starts_with("s3:")) CheckArchiveTier((*repo)->storage(), area, r);
   auto locks = LoadLocks(**repo);
   if (!locks.ok()) {
     Add(r, area, Level::kWarn, "locks", "cannot list the locks: " + locks.status().message(), "");

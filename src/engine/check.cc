@@ -188,6 +188,11 @@ Result<CheckReport> RunCheck(Repository& repo, const CheckOptions& options, Prog
       progress->files_total = indexed.size();
       progress->totals_final = true;
     }
+    std::vector<std::string> names;
+    for (const auto& entry : indexed) {
+      if (stored.count(entry.first)) names.push_back(entry.first.Hex());
+    }
+    LB_RETURN_IF_ERROR(repo.storage().PrepareRead(FileType::kPack, names));
     ThreadPool pool(options.threads ? options.threads : ThreadPool::DefaultThreads());
     std::vector<std::pair<Id, std::future<std::pair<std::vector<std::string>, uint64_t>>>> results;
     for (const auto& entry : indexed) {

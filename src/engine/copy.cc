@@ -16,6 +16,14 @@ struct BlobRef {
 // Loads each blob from src and stores it in dst, with a few workers (the
 // requests of a remote store overlap).
 Status CopyBlobs(Repository& src, Repository& dst, const std::vector<BlobRef>& blobs, CopyStats* stats) {
+  // Packs of src in an archive tier are restored first, all together.
+  std::unordered_set<Id, IdHash> packs;
+  for (const BlobRef& b : blobs) {
+    if (auto at = src.index().Lookup(b.type, b.id)) packs.insert(at->pack);
+  }
+  std::vector<std::string> names;
+  for (const Id& p : packs) names.push_back(p.Hex());
+  LB_RETURN_IF_ERROR(src.storage().PrepareRead(FileType::kPack, names));
   return ParallelFor(blobs.size(), 4, [&](size_t i) -> Status {
     const BlobRef& b = blobs[i];
     auto data = src.LoadBlob(b.type, b.id);

@@ -169,6 +169,9 @@ Result<PruneReport> Prune(Repository& repo, const PruneOptions& options, Progres
   // 3. Repack: copy the used blobs into new packs.
   if (progress != nullptr) progress->bytes_total = report.bytes_rewritten;
   uint64_t stored_before = repo.write_stats().stored_bytes.load();
+  std::vector<std::string> to_read;  // restored first if they are in an archive tier
+  for (size_t i : repack) to_read.push_back(packs[i].id.Hex());
+  LB_RETURN_IF_ERROR(repo.storage().PrepareRead(FileType::kPack, to_read));
   for (size_t i : repack) {
     const PackInfo& p = packs[i];
     for (size_t k = 0; k < p.blobs.size(); ++k) {

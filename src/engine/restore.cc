@@ -4,11 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "base/bytes.h"
@@ -333,6 +334,20 @@ Status Restorer::VerifyFile(const FileJob& job) {
 }
 
 Status Restorer::Run(RestoreSummary* summary) {
+  // Packs in an archive tier are restored by the store first, or the
+  // restore stops here, before anything is written, saying how; not
+  // failed one file at a time.
+  {
+    std::set<Id> packs;
+    for (const FileJob& f : files_) {
+      for (const Id& id : f.node.content) {
+        if (auto loc = repo_.index().Lookup(BlobType::kData, id)) packs.insert(loc->pack);
+      }
+    }
+    std::vector<std::string> names;
+    for (const Id& pack : packs) names.push_back(pack.Hex());
+    LB_RETURN_IF_ERROR(repo_.storage().PrepareRead(FileType::kPack, names));
+  }
   // Directories first (owner-only until their metadata is applied at the end).
   for (const DirJob& d : dirs_) {
     if (mkdir(d.path.c_str(), 0700) != 0 && errno != EEXIST) {

@@ -26,6 +26,9 @@ class CrashPointStorage final : public Storage {
   Status Create() override { return inner_->Create(); }
   Status Save(FileType type, std::string_view name, std::string_view data) override;
   Status SavePack(std::string_view name, std::string_view data, PackContent content) override;
+  Status PrepareRead(FileType type, const std::vector<std::string>& names) override {
+    return inner_->PrepareRead(type, names);
+  }
   Result<std::string> Load(FileType type, std::string_view name, uint64_t offset,
                            uint64_t length) override {
     return inner_->Load(type, name, offset, length);

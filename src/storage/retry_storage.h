@@ -28,6 +28,9 @@ class RetryingStorage final : public Storage {
   Status Create() override;
   Status Save(FileType type, std::string_view name, std::string_view data) override;
   Status SavePack(std::string_view name, std::string_view data, PackContent content) override;
+  Status PrepareRead(FileType type, const std::vector<std::string>& names) override {
+    return inner_->PrepareRead(type, names);
+  }
   Result<std::string> Load(FileType type, std::string_view name, uint64_t offset, uint64_t length) override;
   Result<uint64_t> Size(FileType type, std::string_view name) override;
   Status List(FileType type, const std::function<void(const ObjectInfo&)>& fn) override;

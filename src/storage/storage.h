@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -69,6 +70,16 @@ class Storage {
 
   // Deletes a file. Deleting an absent file is not an error.
   virtual Status Remove(FileType type, std::string_view name) = 0;
+
+  // Called before reading many files of a type (restore, check
+  // --read-data): a store whose files may sit in an archive tier (S3
+  // Glacier) has them restored first and waits, or says why it cannot
+  // (kArchived). Others have nothing to do.
+  virtual Status PrepareRead(FileType type, const std::vector<std::string>& names) {
+    (void)type;
+    (void)names;
+    return Status::Ok();
+  }
 
   // Save of a pack, saying what it holds. Stores that do not care save it
   // as any other file.

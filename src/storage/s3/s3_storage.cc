@@ -2,8 +2,14 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <set>
+#include <thread>
 
+#include "base/bytes.h"
 #include "base/timefmt.h"
 #include "storage/s3/sigv4.h"
 #include "storage/s3/xml.h"
@@ -72,6 +78,25 @@ Result<S3Options> ParseS3Url(std::string_view url, const std::map<std::string, s
       o.data_storage_class = v;
     } else if (name == "metadata-storage-class") {
       o.metadata_storage_class = v;
+    } else if (name == "cold-restore-days") {
+      char* end = nullptr;
+      long days = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || days < 1 || days > 36500) {
+        return InvalidArgument("option s3.cold-restore-days: want 1 to 36500 days, not \"" + v + "\"");
+      }
+      o.cold_restore_days = static_cast<int>(days);
+    } else if (name == "cold-restore-tier") {
+      if (v != "Expedited" && v != "Standard" && v != "Bulk") {
+        return InvalidArgument("option s3.cold-restore-tier: want Expedited, Standard or Bulk, not \"" + v +
+                               "\"");
+      }
+      o.cold_restore_tier = v;
+    } else if (name == "cold-restore-poll-seconds" || name == "cold-restore-max-hours") {
+      char* end = nullptr;
+      double x = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(x > 0))
+        return InvalidArgument("option " + k + ": want a positive number");
+      (name == "cold-restore-poll-seconds" ? o.cold_restore_poll_seconds : o.cold_restore_max_hours) = x;
     } else if (name == "tag-packs") {
       if (v != "true" && v != "false")
         return InvalidArgument("option s3.tag-packs: want true or false, not \"" + v + "\"");
@@ -337,6 +362,12 @@ Result<std::string> S3Storage::Load(FileType type, std::string_view name, uint64
   if (r.status == 416) {
     return Corrupt(std::string(FileTypeName(type)) + " " + std::string(name) + ": shorter than the range asked for");
   }
+  if (r.status == 403 && XmlFirst(r.body, "Code") == "InvalidObjectState") {
+    // Archived: restored first when allowed (reads PrepareRead did not
+    // announce, e.g. a tree pack a foreign lifecycle rule moved).
+    LB_RETURN_IF_ERROR(Thaw({get.key}, std::string(FileTypeName(type)) + " " + std::string(name)));
+    LB_ASSIGN_OR_RETURN(r, Send(get));
+  }
   if (r.status != 200 && r.status != 206) return ErrorFor(get, r);
   std::string body = std::move(r.body);
   if (ranged && r.status == 200) {  // the server ignored the range
@@ -409,6 +440,98 @@ Status S3Storage::List(FileType type, const std::function<void(const ObjectInfo&
     if (XmlFirst(r.body, "IsTruncated") != "true") break;
     token = XmlFirst(r.body, "NextContinuationToken");
     if (token.empty()) return IoError("s3 list " + prefix + ": truncated listing without a continuation token");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+bool ArchiveClass(const std::string& storage_class) {
+  return storage_class == "GLACIER" || storage_class == "DEEP_ARCHIVE";
+}
+
+}  // namespace
+
+Status S3Storage::PrepareRead(FileType type, const std::vector<std::string>& names) {
+  if (names.empty()) return Status::Ok();
+  std::set<std::string> wanted(names.begin(), names.end());
+  std::vector<std::string> cold;
+  LB_RETURN_IF_ERROR(List(type, [&](const ObjectInfo& o) {
+    if (ArchiveClass(o.storage_class) && wanted.count(o.name)) cold.push_back(Key(type, o.name));
+  }));
+  if (cold.empty()) return Status::Ok();
+  return Thaw(cold, std::to_string(cold.size()) + " of the " + std::to_string(wanted.size()) + " " +
+                        std::string(FileTypeName(type)) + "s to read");
+}
+
+Status S3Storage::Thaw(const std::vector<std::string>& keys, const std::string& what) {
+  // Each object's state, from HEAD: an archived object lists its class
+  // for ever; x-amz-restore says whether a readable copy is there.
+  enum class State { kReadable, kRestoring, kArchived };
+  auto state_of = [&](const std::string& key) -> Result<State> {
+    Call head{"HEAD", key, {}, {}, {}};
+    LB_ASSIGN_OR_RETURN(HttpResponse r, Send(head));
+    if (r.status != 200) return ErrorFor(head, r);
+    std::string restore = r.Header("x-amz-restore");
+    if (restore.find("ongoing-request=\"true\"") != std::string::npos) return State::kRestoring;
+    if (restore.find("ongoing-request=\"false\"") != std::string::npos) return State::kReadable;
+    return ArchiveClass(r.Header("x-amz-storage-class")) ? State::kArchived : State::kReadable;
+  };
+  std::vector<std::string> waiting, archived;
+  for (const std::string& key : keys) {
+    LB_ASSIGN_OR_RETURN(State st, state_of(key));
+    if (st == State::kArchived) archived.push_back(key);
+    if (st != State::kReadable) waiting.push_back(key);
+  }
+  if (waiting.empty()) return Status::Ok();
+  const std::string where = options_.bucket + "/" + waiting.front();
+  if (options_.cold_restore_days == 0) {
+    return Status(
+        Code::kArchived,
+        what + " in an archive tier (GLACIER or DEEP_ARCHIVE; " + std::to_string(waiting.size()) +
+            " not readable, first " + where +
+            "): give --cold-restore-days N to have S3 restore copies first (hours with the Standard "
+            "tier; needs s3:RestoreObject)");
+  }
+  const std::string request = "<RestoreRequest xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Days>" +
+                              std::to_string(options_.cold_restore_days) +
+                              "</Days><GlacierJobParameters><Tier>" + options_.cold_restore_tier +
+                              "</Tier></GlacierJobParameters></RestoreRequest>";
+  for (const std::string& key : archived) {
+    Call post{"POST", key, {{"restore", ""}}, {{"Content-MD5", Base64Md5(request)}}, request};
+    LB_ASSIGN_OR_RETURN(HttpResponse r, Send(post));
+    // 202: started; 200: a restored copy is already there; 409: under way.
+    if (r.status != 202 && r.status != 200 && XmlFirst(r.body, "Code") != "RestoreAlreadyInProgress") {
+      return ErrorFor(post, r).WithContext("restore from the archive tier");
+    }
+  }
+  const size_t total = waiting.size();
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  double delay = options_.cold_restore_poll_seconds;
+  std::fprintf(
+      stderr,
+      "lifeboat: S3 is restoring %zu object(s) from the archive tier (%s tier, copies kept %d days)\n", total,
+      options_.cold_restore_tier.c_str(), options_.cold_restore_days);
+  while (!waiting.empty()) {
+    if (elapsed() > options_.cold_restore_max_hours * 3600) {
+      return Status(Code::kArchived, what + ": " + std::to_string(waiting.size()) + " of " +
+                                         std::to_string(total) + " still being restored by S3 after " +
+                                         HumanDuration(elapsed()) + " (first " + where +
+                                         "); run again later: the restores go on");
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+    delay = std::min(delay * 2, 900.0);
+    std::vector<std::string> still;
+    for (const std::string& key : waiting) {
+      LB_ASSIGN_OR_RETURN(State st, state_of(key));
+      if (st != State::kReadable) still.push_back(key);
+    }
+    waiting = std::move(still);
+    std::fprintf(stderr, "lifeboat: %zu of %zu restored from the archive tier (%s)\n", total - waiting.size(),
+                 total, HumanDuration(elapsed()).c_str());
   }
   return Status::Ok();
 }

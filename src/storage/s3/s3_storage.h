@@ -31,7 +31,14 @@ struct S3Options {
   std::string sse_kms_key_id;
   std::string object_lock_mode;  // "", "GOVERNANCE" or "COMPLIANCE"
   int object_lock_days = 0;
-  bool tag_packs = true;         // x-amz-tagging lifeboat-pack=data|tree on packs (needs s3:PutObjectTagging)
+  bool tag_packs = true;  // x-amz-tagging lifeboat-pack=data|tree on packs (needs s3:PutObjectTagging)
+  // Objects in GLACIER or DEEP_ARCHIVE cannot be read until S3 restores a
+  // copy (RestoreObject). With days > 0 lifeboat asks for that and waits;
+  // with 0 it stops with kArchived and says so.
+  int cold_restore_days = 0;
+  std::string cold_restore_tier = "Standard";  // Expedited, Standard or Bulk
+  double cold_restore_poll_seconds = 60;       // first wait between checks; doubles up to 15 minutes
+  double cold_restore_max_hours = 48;          // then stop with kArchived; the restores go on
   size_t part_size = 64u << 20;  // objects larger than this use multipart upload
   HttpOptions http;
 };
@@ -40,7 +47,9 @@ struct S3Options {
 // "s3:host/bucket[/prefix]" (https) and applies options ("s3.region",
 // "s3.bucket-lookup", "s3.storage-class", "s3.metadata-storage-class",
 // "s3.sse", "s3.sse-kms-key-id", "s3.object-lock-mode",
-// "s3.object-lock-days", "s3.tag-packs", "s3.part-size-mib", "s3.ca-file").
+// "s3.object-lock-days", "s3.tag-packs", "s3.cold-restore-days",
+// "s3.cold-restore-tier", "s3.cold-restore-poll-seconds",
+// "s3.cold-restore-max-hours", "s3.part-size-mib", "s3.ca-file").
 Result<S3Options> ParseS3Url(std::string_view url, const std::map<std::string, std::string>& options);
 
 // The object tag of packs: lifeboat-pack=data or lifeboat-pack=tree.
@@ -66,6 +75,7 @@ class S3Storage final : public Storage {
   Status Create() override;
   Status Save(FileType type, std::string_view name, std::string_view data) override;
   Status SavePack(std::string_view name, std::string_view data, PackContent content) override;
+  Status PrepareRead(FileType type, const std::vector<std::string>& names) override;
   Result<std::string> Load(FileType type, std::string_view name, uint64_t offset,
                            uint64_t length) override;
   Result<uint64_t> Size(FileType type, std::string_view name) override;
@@ -102,6 +112,9 @@ class S3Storage final : public Storage {
   Status PutMultipart(const std::string& key, const HeaderList& headers, std::string_view data);
   HeaderList PutHeaders(FileType type, std::string_view data, PackContent content) const;
   Status Put(FileType type, std::string_view name, std::string_view data, PackContent content);
+  // Archived objects (`keys` are full object keys): restored, and waited
+  // for, when cold_restore_days allows it; else kArchived naming them.
+  Status Thaw(const std::vector<std::string>& keys, const std::string& what);
 
   // The credentials; temporary ones are fetched again 5 minutes before they expire.
   std::shared_ptr<const AwsCredentials> Credentials() const;
