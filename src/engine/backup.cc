@@ -3,17 +3,19 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
-#include <memory>
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <map>
+#include <memory>
 #include <thread>
 
+#include "base/bytes.h"
 #include "base/thread_pool.h"
 #include "chunker/chunker.h"
 #include "engine/pathmatch.h"
@@ -166,6 +168,10 @@ Status Archiver::ChunkStream(int fd, Node* node, const std::string& what) {
   constexpr size_t kInFlight = 1;
   Chunker chunker(repo_.config().polynomial);
   auto chunk = std::make_unique<ChunkBuffer>();
+  // The fingerprint of the bytes as read (tree.h), for restore tests.
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> digest(XXH3_createState(), &XXH3_freeState);
+  if (digest == nullptr) return Internal("out of memory for a file fingerprint");
+  XXH3_128bits_reset(digest.get());
   uint64_t total = 0;
   std::deque<std::future<Status>> in_flight;
   Status failure;
@@ -209,6 +215,7 @@ Status Archiver::ChunkStream(int fd, Node* node, const std::string& what) {
       break;
     }
     if (n == 0) break;
+    XXH3_128bits_update(digest.get(), chunk->data.get() + start, static_cast<size_t>(n));
     chunk->size += static_cast<size_t>(n);
     total += static_cast<uint64_t>(n);
     bytes_read_ += static_cast<uint64_t>(n);
@@ -228,6 +235,9 @@ Status Archiver::ChunkStream(int fd, Node* node, const std::string& what) {
   while (!in_flight.empty()) wait_oldest();
   if (st.ok()) st = failure;
   node->size = total;
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(digest.get()));
+  node->fingerprint = HexEncode(std::string_view(reinterpret_cast<const char*>(canonical.digest), 16));
   return st;
 }
 
@@ -299,6 +309,7 @@ Result<std::optional<Node>> Archiver::SaveEntry(const std::string& abs, const st
   }
   if (unchanged) {
     node.content = parent_node->content;
+    node.fingerprint = parent_node->fingerprint;
     summary_.files_unmodified++;
     if (progress_) {
       progress_->files_done++;

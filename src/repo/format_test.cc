@@ -231,3 +231,37 @@ TEST(Format, WrongJsonTypesAreCorruptNotCrashes) {
 
 }  // namespace
 }  // namespace lifeboat
+
+namespace lifeboat {
+namespace {
+
+TEST(Tree, FingerprintRoundTripsAndIsChecked) {
+  Tree t;
+  Node f;
+  f.name = "a.bin";
+  f.type = "file";
+  f.size = 3;
+  f.content = {Id::Hash("abc")};
+  f.fingerprint = "0123456789abcdef0123456789abcdef";
+  Node g = f;
+  g.name = "b.bin";
+  g.fingerprint.clear();  // restic's, or an older lifeboat's
+  t.nodes = {f, g};
+  std::string json = EncodeTree(t);
+  EXPECT_NE(json.find("\"lifeboat_xxh128\":\"0123456789abcdef0123456789abcdef\""), std::string::npos) << json;
+  EXPECT_EQ(json.find("lifeboat_xxh128", json.find("b.bin")), std::string::npos)
+      << "written for a file without one";
+  auto back = DecodeTree(json);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->nodes[0].fingerprint, f.fingerprint);
+  EXPECT_EQ(back->nodes[1].fingerprint, "");
+  std::string bad = json;
+  bad.replace(bad.find("0123456789abcdef0123456789abcdef"), 4, "zz01");
+  auto refused = DecodeTree(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kCorrupt);
+  EXPECT_NE(refused.status().message().find("lifeboat_xxh128"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lifeboat

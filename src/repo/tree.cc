@@ -173,6 +173,7 @@ std::string EncodeTree(const Tree& tree) {
     } else {
       out += "null";
     }
+    if (n.type == "file" && !n.fingerprint.empty()) out += ",\"lifeboat_xxh128\":\"" + n.fingerprint + '"';
     if (n.subtree) out += ",\"subtree\":\"" + n.subtree->Hex() + '"';
     if (!n.error.empty()) {
       out += ",\"error\":";
@@ -255,6 +256,11 @@ Result<Node> ParseNode(const nlohmann::json& j) {
   LB_RETURN_IF_ERROR(ParseRaw(j, "linktarget_raw", &n.link_target));
   LB_RETURN_IF_ERROR(ParseUint(j, "device", &n.device));
   LB_RETURN_IF_ERROR(ParseString(j, "error", &n.error));
+  LB_RETURN_IF_ERROR(ParseString(j, "lifeboat_xxh128", &n.fingerprint));
+  if (!n.fingerprint.empty() && (n.fingerprint.size() != 32 ||
+                                 n.fingerprint.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+    return Corrupt("tree: invalid lifeboat_xxh128 fingerprint of " + n.name);
+  }
   if (j.contains("extended_attributes") && j["extended_attributes"].is_array()) {
     for (const auto& x : j["extended_attributes"]) {
       std::string name, value;

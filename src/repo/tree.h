@@ -50,6 +50,11 @@ struct Node {
   std::vector<std::pair<std::string, std::string>> xattrs;  // name, value
   uint64_t device = 0;  // st_rdev of device nodes
   std::vector<Id> content;
+  // lifeboat's fingerprint of a file: XXH3-128 of its bytes as the backup
+  // read them (32 hex digits, "lifeboat_xxh128" in the JSON, which restic
+  // ignores and keeps); "" when none was taken (restic, older lifeboat).
+  // A restore test compares the restored bytes with it.
+  std::string fingerprint;
   std::optional<Id> subtree;
   std::string error;
 };

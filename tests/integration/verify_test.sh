@@ -70,6 +70,15 @@ for j in postgres redis config; do lb run "$j" --config "$C" -q || fail "run $j"
 id=$(lb -r "$WORK/repo" --password-file "$WORK/pw" --json snapshots --path "$WORK/etc" | jq -r '.[0].id')
 lb -r "$WORK/repo" --password-file "$WORK/pw" verify "$id" >"$WORK/one.out" || { cat "$WORK/one.out"; fail "verify of a file snapshot"; }
 grep -q "^PASS 2 files, .* restored and read back" "$WORK/one.out" || { cat "$WORK/one.out"; fail "file verify line"; }
+grep -q "^PASS 2 files match the fingerprints taken at backup$" "$WORK/one.out" ||
+  { cat "$WORK/one.out"; fail "the restored files were not compared with the backup's fingerprints"; }
+
+step "a snapshot without fingerprints (made by restic 0.14): \"no fingerprint\", not passed, exit 4"
+lb -r "$WORK/plain" --password-file "$WORK/pw" init -q
+RESTIC_PASSWORD=$PW restic -r "$WORK/plain" backup -q "$WORK/etc" >/dev/null || fail "restic backup"
+expect_exit 4 lb -r "$WORK/plain" --password-file "$WORK/pw" verify latest
+grep -q "no fingerprint: none of the 2 files was fingerprinted at backup" "$WORK/last.out" "$WORK/last.err" ||
+  { cat "$WORK/last.out" "$WORK/last.err"; fail "a restic snapshot is not reported as without fingerprint"; }
 
 step "verify --all --config: every job's newest snapshot restored and compared; the plan's header"
 lb verify --all --config "$C" --notify >"$WORK/report.txt" || { cat "$WORK/report.txt"; fail "verify --all of good backups"; }
