@@ -1,3 +1,4 @@
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -5,12 +6,35 @@
 #include "cli/commands.h"
 #include "engine/check.h"
 #include "engine/snapshot_reader.h"
+#include "env/clock.h"
+#include "env/env.h"
 #include "source/postgres/wal_map.h"
+#include "verify/results.h"
 
 namespace lifeboat::cli {
 namespace {
 
+// Records the check in the repository (verify/results.h), for doctor's
+// "last check" and `verify --history`; a refused write is a warning.
+void RecordCheck(Context& ctx, Repository& repo, const CheckReport& r, bool read_data, double seconds) {
+  if (ctx.args().Has("no-record")) return;
+  RunResult result;
+  result.kind = "check";
+  result.time = Clock::System()->Now();
+  result.host = HostName();
+  result.passed = r.ok();
+  if (!r.ok()) result.reason = std::to_string(r.errors.size()) + " error(s); the first: " + r.errors.front();
+  result.seconds = seconds;
+  result.read_data = read_data ? "all" : "";
+  auto saved = SaveResult(repo, result);
+  if (!saved.ok()) {
+    std::fprintf(stderr, "warning: the check's result was not recorded in the repository: %s\n",
+                 saved.status().message().c_str());
+  }
+}
+
 int RunCheckCmd(Context& ctx) {
+  const auto start = std::chrono::steady_clock::now();
   CheckOptions opts;
   opts.read_data = ctx.args().Has("read-data");
   auto repo = ctx.Open(Context::LockMode::kShared);
@@ -29,6 +53,8 @@ int RunCheckCmd(Context& ctx) {
   r.errors.insert(r.errors.end(), wal->errors.begin(), wal->errors.end());
   r.hints.insert(r.hints.end(), wal->hints.begin(), wal->hints.end());
   r.bytes_read += wal->bytes_read;
+  RecordCheck(ctx, **repo, r, opts.read_data,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (ctx.json()) {
     nlohmann::json j{{"message_type", "summary"}, {"ok", r.ok()},          {"errors", r.errors},
                      {"hints", r.hints},          {"snapshots", r.snapshots}, {"trees", r.trees},
@@ -61,8 +87,11 @@ int RunCheckCmd(Context& ctx) {
 }  // namespace
 
 Command CheckCommand() {
-  return {"check", "check [--read-data]", "verify the repository's structure (and with --read-data, every byte)",
-          {{"read-data", 0, false, "read and verify every blob of every pack"}},
+  return {"check",
+          "check [--read-data]",
+          "verify the repository's structure (and with --read-data, every byte)",
+          {{"read-data", 0, false, "read and verify every blob of every pack"},
+           {"no-record", 0, false, "do not record the check's result in the repository (results/)"}},
           RunCheckCmd};
 }
 

@@ -57,6 +57,7 @@ int RunRestoreCmd(Context& ctx) {
   opts.includes = ctx.args().All("include");
   opts.excludes = ctx.args().All("exclude");
   opts.verify = ctx.args().Has("verify");
+  opts.check_fingerprints = opts.verify;  // the same read: free
   auto snap = ctx.OpenSnapshot(pos[0]);
   if (!snap.ok()) return Fail(ctx, snap.status());
   Repository& repo = ctx.repo();
@@ -73,16 +74,26 @@ int RunRestoreCmd(Context& ctx) {
   if (!result.ok()) return Fail(ctx, result.status().WithContext("restore"));
   const RestoreSummary& r = *result;
   if (ctx.json()) {
-    nlohmann::json j{{"message_type", "summary"}, {"files_restored", r.files}, {"dirs_restored", r.dirs},
-                     {"other_restored", r.others}, {"bytes_restored", r.bytes}, {"error_count", r.errors},
-                     {"files_verified", r.verified_files}, {"total_duration", r.duration_seconds},
+    nlohmann::json j{{"message_type", "summary"},
+                     {"files_restored", r.files},
+                     {"dirs_restored", r.dirs},
+                     {"other_restored", r.others},
+                     {"bytes_restored", r.bytes},
+                     {"error_count", r.errors},
+                     {"files_verified", r.verified_files},
+                     {"files_fingerprint_matched", r.fingerprint_matched},
+                     {"total_duration", r.duration_seconds},
                      {"snapshot_id", snap->id.Hex()}};
     std::printf("%s\n", j.dump().c_str());
   } else if (!ctx.quiet()) {
     std::printf("restored %llu files, %llu directories, %llu other entries, %s in %s%s\n",
                 (unsigned long long)r.files, (unsigned long long)r.dirs, (unsigned long long)r.others,
                 HumanBytes(r.bytes).c_str(), HumanDuration(r.duration_seconds).c_str(),
-                opts.verify ? (", verified " + std::to_string(r.verified_files) + " files").c_str() : "");
+                opts.verify
+                    ? (", verified " + std::to_string(r.verified_files) + " files (" +
+                       std::to_string(r.fingerprint_matched) + " against the fingerprint taken at backup)")
+                          .c_str()
+                    : "");
   }
   if (r.errors > 0) {
     std::fprintf(stderr, "lifeboat: restore finished, but %llu item(s) could not be restored (see warnings)\n",
@@ -99,7 +110,8 @@ Command RestoreCommand() {
       {"target", 't', true, "directory to restore into", "DIR"},
       {"include", 'i', true, "restore only paths matching PATTERN (repeatable)", "PATTERN"},
       {"exclude", 'e', true, "do not restore paths matching PATTERN (repeatable)", "PATTERN"},
-      {"verify", 0, false, "re-read restored files and check them against the snapshot"},
+      {"verify", 0, false,
+       "re-read restored files and check them against the snapshot and the fingerprints taken at backup"},
       {"to", 0, true, "PostgreSQL: restore the snapshot's database into this server/database", "URL"},
       {"database", 0, true, "PostgreSQL: which database of the snapshot (if it holds several)", "NAME"},
       {"create", 0, false, "PostgreSQL: create the target database if it does not exist"},
@@ -107,9 +119,11 @@ Command RestoreCommand() {
       {"no-owner", 0, false, "PostgreSQL: do not restore object ownership"},
       {"jobs", 'j', true, "PostgreSQL: parallel pg_restore jobs (default: one per core)", "N"},
       {"flush", 0, false, "Redis: empty the target server (FLUSHALL) first"},
-      {"replace", 0, false, "Redis: overwrite keys the target has (and, with --data-dir, an existing dump.rdb)"},
+      {"replace", 0, false,
+       "Redis: overwrite keys the target has (and, with --data-dir, an existing dump.rdb)"},
       {"data-dir", 0, true, "Redis: write dump.rdb into this stopped server's directory", "DIR"},
-      {"redis-password-file", 0, true, "Redis: the target's password from FILE (else the URL or REDISCLI_AUTH)", "FILE"},
+      {"redis-password-file", 0, true,
+       "Redis: the target's password from FILE (else the URL or REDISCLI_AUTH)", "FILE"},
       {"cacert", 0, true, "Redis over TLS (rediss://): trust this CA file", "FILE"},
   };
   AddFilterFlags(&flags);

@@ -24,7 +24,9 @@
 #include "jobs/runner.h"
 #include "scheduler/config.h"
 #include "scheduler/job_metrics.h"
+#include "scheduler/validation.h"
 #include "server/push.h"
+#include "verify/report.h"
 
 namespace lifeboat::cli {
 namespace {
@@ -37,10 +39,55 @@ int ExitForResult(const std::string& result, int code) {
   return exit == kExitOk ? kExitFatal : exit;
 }
 
+// The suite (the config's verify:): every named backup job's restore test,
+// each recorded in the history as its verify-NAME job, and the Validation
+// Report written to state_dir/validation-report.{txt,html,json}. It
+// succeeds when the report passes; else the error is the first FAIL.
+AttemptResult RunSuiteAttempt(const Config& config, const ScheduledJob& job, WarningSink* warnings) {
+  AttemptResult r;
+  Status s = [&]() -> Status {
+    LB_ASSIGN_OR_RETURN(std::unique_ptr<RunHistory> history, RunHistory::Open(config.HistoryPath()));
+    ValidationRun run;
+    run.jobs = job.suite_jobs;
+    run.history = history.get();
+    run.trigger = "schedule";
+    run.options = job.options;
+    LB_ASSIGN_OR_RETURN(ValidationReport report, RunValidation(config, run, nullptr, warnings));
+    const std::string base = config.state_dir + "/validation-report";
+    LB_RETURN_IF_ERROR(WriteWhole(base + ".txt", RenderReportText(report), "report"));
+    LB_RETURN_IF_ERROR(WriteWhole(base + ".html", RenderReportHtml(report), "report"));
+    LB_RETURN_IF_ERROR(WriteWhole(base + ".json", RenderReportJson(report), "report"));
+    const std::string summary = ReportSummaryText(report);
+    for (size_t at = 0, nl; at < summary.size(); at = nl + 1) {
+      nl = summary.find('\n', at);
+      if (nl == std::string::npos) nl = summary.size();
+      if (nl > at) r.test_lines.push_back(summary.substr(at, nl - at));
+    }
+    r.test_kind = "suite";
+    if (report.passed()) return Status::Ok();
+    for (const SnapshotCheck& c : report.snapshots) {
+      if (c.verdict == Verdict::kFail) return Corrupt("job " + c.job + ": " + c.reason);
+    }
+    for (const JobCheck& c : report.jobs) {
+      if (c.verdict == Verdict::kFail) return Corrupt("job " + c.job + ": " + c.reason);
+    }
+    return Corrupt("the Validation Report did not pass (" + base + ".txt)");
+  }();
+  if (!s.ok()) {
+    r.error = s.message();
+    r.code = static_cast<int>(s.code());
+    r.retryable = false;
+    return r;
+  }
+  r.result = "success";
+  return r;
+}
+
 // The child of one attempt: its result as one JSON line on stdout.
 int RunAttemptChild(const Config& config, const ScheduledJob& job) {
   StderrWarnings warnings(false);
-  AttemptResult r = RunAttempt(job, config.TargetsOf(job), nullptr, &warnings);
+  AttemptResult r = job.kind == "suite" ? RunSuiteAttempt(config, job, &warnings)
+                                        : RunAttempt(job, config.TargetsOf(job), nullptr, &warnings);
   std::printf("%s\n", r.ToJson().c_str());
   std::fflush(stdout);
   return ExitForResult(r.result, r.code);
@@ -132,6 +179,9 @@ int RunRun(Context& ctx) {
     } else if (job->kind == "verify") {
       std::fprintf(stderr, "job %s: restore test of the newest snapshot of %s in %s\n", job->name.c_str(),
                    job->source.c_str(), job->repository.c_str());
+    } else if (job->kind == "suite") {
+      std::fprintf(stderr, "job %s: the restore tests of %s and the Validation Report\n", job->name.c_str(),
+                   job->suite_jobs.empty() ? "every backup job" : "the jobs in verify.jobs");
     } else if (job->kind == "archive") {
       std::fprintf(stderr, "job %s: checking what %s last archived into %s\n", job->name.c_str(),
                    job->source.c_str(), job->repository.c_str());

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "base/bytes.h"
 #include "cli/commands.h"
 #include "engine/snapshot_reader.h"
 #include "env/clock.h"
@@ -21,6 +22,7 @@
 #include "server/notify.h"
 #include "source/registry.h"
 #include "verify/report.h"
+#include "verify/results.h"
 #include "verify/suite.h"
 #include "verify/trial_restore.h"
 
@@ -47,21 +49,6 @@ int VerifyOne(Context& ctx) {
     return kExitDataError;
   }
   return kExitOk;
-}
-
-// Writes `text` to `path` whole: a temporary file beside it, renamed over.
-Status WriteWhole(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "we");
-  if (f == nullptr) return ErrnoStatus("--output " + tmp, errno);
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    return ErrnoStatus("--output " + path, err);
-  }
-  return Status::Ok();
 }
 
 int VerifyAll(Context& ctx) {
@@ -98,6 +85,8 @@ int VerifyAll(Context& ctx) {
     run.jobs = a.All("job");
     run.history = history.get();
     if (a.Has("namespace")) run.ns = a.Get("namespace");
+    if (a.Has("sample")) run.options["sample"] = {a.Get("sample")};
+    if (a.Has("no-record")) run.options["no-record"] = {""};
     result = RunValidation(*config, run, nullptr, &warnings);
   } else {
     auto repo = ctx.Open(Context::LockMode::kShared);
@@ -134,7 +123,51 @@ int VerifyAll(Context& ctx) {
   return report->passed() ? kExitOk : kExitDataError;
 }
 
-int RunVerify(Context& ctx) { return ctx.args().Has("all") ? VerifyAll(ctx) : VerifyOne(ctx); }
+// --history: the results of restore tests and checks recorded in the
+// repository (verify/results.h), oldest first.
+int VerifyHistory(Context& ctx) {
+  if (!ctx.args().positional().empty())
+    return Fail(ctx, InvalidArgument("verify --history takes no snapshot ID"));
+  auto repo = ctx.Open(Context::LockMode::kNone);
+  if (!repo.ok()) return Fail(ctx, repo.status());
+  StderrWarnings warnings(ctx.json());
+  auto results = LoadResults(ctx.repo(), &warnings);
+  if (!results.ok()) return Fail(ctx, results.status().WithContext("verify --history"));
+  if (ctx.json()) {
+    std::string out = "[";
+    for (size_t i = 0; i < results->size(); ++i) out += (i ? "," : "") + RunResultJson((*results)[i]);
+    std::printf("%s]\n", out.c_str());
+    return kExitOk;
+  }
+  if (results->empty()) {
+    std::printf("no restore test or check recorded in %s\n", ctx.RepoUrl().c_str());
+    return kExitOk;
+  }
+  for (const RunResult& r : *results) {
+    std::string what;
+    if (r.kind == "verify") {
+      what = "verify " + r.snapshot.substr(0, 8) + " " + r.source;
+      if (!r.job.empty()) what += " (job " + r.job + ")";
+      what += ", " + std::to_string(r.files) + " files, " + HumanBytes(r.bytes);
+      if (r.sample_groups > 0) {
+        what +=
+            ", sample part " + std::to_string(r.sample_group + 1) + " of " + std::to_string(r.sample_groups);
+      }
+    } else {
+      what = "check" + (r.read_data.empty()
+                            ? std::string()
+                            : " --read-data" + (r.read_data == "all" ? "" : "-subset " + r.read_data));
+    }
+    std::printf("%s  %-4s  %s, %.1f s on %s%s\n", FormatLocal(r.time).c_str(), r.passed ? "PASS" : "FAIL",
+                what.c_str(), r.seconds, r.host.c_str(), r.passed ? "" : (": " + r.reason).c_str());
+  }
+  return kExitOk;
+}
+
+int RunVerify(Context& ctx) {
+  if (ctx.args().Has("history")) return VerifyHistory(ctx);
+  return ctx.args().Has("all") ? VerifyAll(ctx) : VerifyOne(ctx);
+}
 
 }  // namespace
 
@@ -152,6 +185,12 @@ Command VerifyCommand() {
       {"namespace", 0, true, "with --all: the report's Validation Namespace (default backup-validation)",
        "NAME"},
       {"no-history", 0, false, "with --all --config: do not record the tests in the run history"},
+      {"sample", 0, true,
+       "file snapshots: restore only N% of the files, the part after the one the last sampled test of "
+       "the source covered (successive runs cover every file)",
+       "N%"},
+      {"no-record", 0, false, "do not record the result in the repository (results/)"},
+      {"history", 0, false, "list the restore tests and checks recorded in the repository"},
       {"scratch-dir", 0, true, "file snapshots: restore under DIR instead of $TMPDIR", "DIR"},
       {"jobs", 'j', true, "PostgreSQL: pg_restore jobs and fingerprint connections (default 2)", "N"},
       {"against", 0, true,

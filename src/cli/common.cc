@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <climits>
 #include <cstdio>
@@ -321,7 +322,9 @@ namespace lifeboat::cli {
 void PrintReport(Context& ctx, const char* message_type, const Snapshot& snapshot, const Report& report) {
   if (ctx.json()) {
     nlohmann::json j{{"message_type", message_type}, {"snapshot_id", snapshot.id.Hex()}};
-    j.update(nlohmann::json::parse(report.json));
+    // A file snapshot's test has lines only (no driver JSON).
+    if (!report.json.empty()) j.update(nlohmann::json::parse(report.json, nullptr, false));
+    if (report.json.empty()) j["lines"] = report.lines;
     std::printf("%s\n", j.dump().c_str());
   } else if (!ctx.quiet()) {
     for (const auto& line : report.lines) std::printf("%s\n", line.c_str());
@@ -340,6 +343,20 @@ std::string SelfExe() {
   if (n <= 0) return "/proc/self/exe";
   buf[n] = '\0';
   return buf;
+}
+
+Status WriteWhole(const std::string& path, const std::string& text, const std::string& what) {
+  const std::string tmp = path + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "we");
+  if (f == nullptr) return ErrnoStatus(what + " " + tmp, errno);
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    std::remove(tmp.c_str());
+    return ErrnoStatus(what + " " + path, err);
+  }
+  return Status::Ok();
 }
 
 }  // namespace lifeboat::cli

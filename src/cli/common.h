@@ -149,4 +149,8 @@ std::string ConfigPath(const Args& args);
 // This program's path (/proc/self/exe), for the children that run attempts.
 std::string SelfExe();
 
+// Writes `text` to `path` whole: a temporary file beside it, renamed over.
+// Errors start with `what` ("--output FILE: ...").
+Status WriteWhole(const std::string& path, const std::string& text, const std::string& what = "--output");
+
 }  // namespace lifeboat::cli

@@ -17,6 +17,7 @@
 #include "storage/s3/lifecycle.h"
 #include "storage/s3/s3_storage.h"
 #include "storage/s3/xml.h"
+#include "verify/results.h"
 
 namespace lifeboat {
 namespace {
@@ -447,6 +448,50 @@ void CheckArchiveTier(Storage& storage, const std::string& area, DoctorReport* r
   }
 }
 
+// The newest `check` and `check --read-data` recorded in the repository
+// (verify/results.h): a failed one FAILs; none, or none within a week (the
+// structure) or five weeks (every byte), WARNs.
+void CheckLastCheck(Repository& repo, const std::string& url, const std::string& area, Timestamp now,
+                    DoctorReport* r) {
+  auto results = LoadResults(repo, nullptr);
+  if (!results.ok()) {
+    Add(r, area, Level::kWarn, "last check",
+        "cannot read the recorded results: " + results.status().message());
+    return;
+  }
+  const RunResult* any = nullptr;
+  const RunResult* full = nullptr;
+  for (const RunResult& res : *results) {  // oldest first
+    if (res.kind != "check") continue;
+    any = &res;
+    if (!res.read_data.empty()) full = &res;
+  }
+  const std::string fix =
+      "lifeboat check -r " + url + " weekly and check --read-data monthly (or a schedule)";
+  if (any == nullptr) {
+    Add(r, area, Level::kWarn, "last check", "no check of this repository is recorded", fix);
+    return;
+  }
+  auto age = [&](const RunResult* res) { return HumanDuration(double(now.sec - res->time.sec)) + " ago"; };
+  std::string detail =
+      "check " + age(any) + " (" + (any->passed ? "passed" : "failed") + ", on " + any->host + ")";
+  detail += full == nullptr
+                ? "; no check --read-data recorded"
+                : "; check --read-data " + age(full) + " (" + (full->passed ? "passed" : "failed") + ")";
+  if (!any->passed) {
+    Add(r, area, Level::kFail, "last check", detail + ": " + any->reason,
+        "lifeboat check -r " + url + " lists the errors; lifeboat repair index|snapshots mends what it can");
+  } else if (full != nullptr && !full->passed) {
+    Add(r, area, Level::kFail, "last check", detail + ": " + full->reason,
+        "lifeboat check --read-data -r " + url + " names the damaged packs");
+  } else if (now.sec - any->time.sec > 8 * 86400 || full == nullptr ||
+             now.sec - full->time.sec > 35 * 86400) {
+    Add(r, area, Level::kWarn, "last check", detail, fix);
+  } else {
+    Add(r, area, Level::kPass, "last check", detail);
+  }
+}
+
 void CheckRepository(const RepositorySpec& spec, DoctorReport* r) {
   const std::string area = "repository " + spec.name;
   if (spec.url.starts_with("s3:") && !CheckS3(spec, area, r)) return;
@@ -484,6 +529,7 @@ void CheckRepository(const RepositorySpec& spec, DoctorReport* r) {
       spec.url + " holds a repository (format version " + std::to_string((*repo)->config().version) + ")");
   Add(r, area, Level::kPass, "password", "the password opens a key");
   if (spec.url.starts_with("s3:")) CheckArchiveTier((*repo)->storage(), area, r);
+  CheckLastCheck(**repo, spec.url, area, Now(), r);
   auto locks = LoadLocks(**repo);
   if (!locks.ok()) {
     Add(r, area, Level::kWarn, "locks", "cannot list the locks: " + locks.status().message(), "");

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -23,6 +22,7 @@
 #include "engine/snapshot_reader.h"
 #include "engine/walk.h"
 #include "env/env.h"
+#include "repo/fingerprint.h"
 #include "repo/tree.h"
 #include "source/fs_node.h"
 
@@ -169,9 +169,7 @@ Status Archiver::ChunkStream(int fd, Node* node, const std::string& what) {
   Chunker chunker(repo_.config().polynomial);
   auto chunk = std::make_unique<ChunkBuffer>();
   // The fingerprint of the bytes as read (tree.h), for restore tests.
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> digest(XXH3_createState(), &XXH3_freeState);
-  if (digest == nullptr) return Internal("out of memory for a file fingerprint");
-  XXH3_128bits_reset(digest.get());
+  Fingerprinter digest;
   uint64_t total = 0;
   std::deque<std::future<Status>> in_flight;
   Status failure;
@@ -215,7 +213,7 @@ Status Archiver::ChunkStream(int fd, Node* node, const std::string& what) {
       break;
     }
     if (n == 0) break;
-    XXH3_128bits_update(digest.get(), chunk->data.get() + start, static_cast<size_t>(n));
+    digest.Update(chunk->data.get() + start, static_cast<size_t>(n));
     chunk->size += static_cast<size_t>(n);
     total += static_cast<uint64_t>(n);
     bytes_read_ += static_cast<uint64_t>(n);
@@ -235,9 +233,7 @@ Status Archiver::ChunkStream(int fd, Node* node, const std::string& what) {
   while (!in_flight.empty()) wait_oldest();
   if (st.ok()) st = failure;
   node->size = total;
-  XXH128_canonical_t canonical;
-  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(digest.get()));
-  node->fingerprint = HexEncode(std::string_view(reinterpret_cast<const char*>(canonical.digest), 16));
+  node->fingerprint = digest.Hex();
   return st;
 }
 

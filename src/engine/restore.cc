@@ -9,6 +9,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -16,6 +17,7 @@
 #include "base/thread_pool.h"
 #include "crypto/crypto.h"
 #include "engine/pathmatch.h"
+#include "repo/fingerprint.h"
 #include "repo/tree.h"
 #include "source/fs_node.h"
 
@@ -103,6 +105,7 @@ class Restorer {
   std::atomic<uint64_t> errors_{0};
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> verified_{0};
+  std::atomic<uint64_t> fingerprint_matched_{0}, fingerprint_missing_{0};
 };
 
 bool Restorer::Selected(const std::string& snap_path, bool is_dir, bool* descend) const {
@@ -143,6 +146,7 @@ Status Restorer::Plan(const Id& tree_id, const std::string& snap_path, const std
       dirs_.push_back(DirJob{child_dest, n});
       if (descend && n.subtree) LB_RETURN_IF_ERROR(Plan(*n.subtree, child_snap, child_dest));
     } else if (n.type == "file") {
+      if (options_.file_filter && !options_.file_filter(child_snap)) continue;
       files_.push_back(FileJob{child_dest, std::move(n)});
     } else {
       others_.push_back(FileJob{child_dest, std::move(n)});
@@ -309,8 +313,12 @@ Status Restorer::RestoreFiles() {
 Status Restorer::VerifyFile(const FileJob& job) {
   int fd = open(job.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("verify: open " + job.path, errno);
+  const bool fingerprint = options_.check_fingerprints && !job.node.fingerprint.empty();
+  std::optional<Fingerprinter> digest;
+  if (fingerprint) digest.emplace();
   off_t offset = 0;
   Status st;
+  std::string buf;
   for (const Id& id : job.node.content) {
     auto loc = repo_.index().Lookup(BlobType::kData, id);
     if (!loc) {
@@ -319,17 +327,23 @@ Status Restorer::VerifyFile(const FileJob& job) {
     }
     size_t len = loc->blob.compressed() ? loc->blob.uncompressed_length
                                         : loc->blob.length - kCryptoOverhead;
-    std::string buf(len, '\0');
+    buf.resize(len);
     ssize_t n = pread(fd, buf.data(), len, offset);
     if (n != static_cast<ssize_t>(len) || Id::Hash(buf) != id) {
       st = Corrupt("verify: " + job.path + " differs from the snapshot at offset " +
                    std::to_string(offset));
       break;
     }
+    if (digest) digest->Update(buf.data(), len);
     offset += static_cast<off_t>(len);
   }
   close(fd);
-  if (st.ok()) verified_++;
+  if (st.ok() && digest && digest->Hex() != job.node.fingerprint) {
+    st = Corrupt("verify: " + job.path + ": content differs from the fingerprint taken at backup");
+  }
+  if (!st.ok()) return st;
+  verified_++;
+  if (options_.check_fingerprints) ++(fingerprint ? fingerprint_matched_ : fingerprint_missing_);
   return st;
 }
 
@@ -397,6 +411,8 @@ Status Restorer::Run(RestoreSummary* summary) {
   summary->bytes = bytes_;
   summary->errors = errors_;
   summary->verified_files = verified_;
+  summary->fingerprint_matched = fingerprint_matched_;
+  summary->fingerprint_missing = fingerprint_missing_;
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 // be restored (a missing or damaged pack) are reported and the rest goes on.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,13 @@ struct RestoreOptions {
   std::vector<std::string> includes;  // patterns; empty: everything
   std::vector<std::string> excludes;
   bool verify = false;  // re-read restored files and check them against the snapshot
+  // With verify: the bytes read back are also compared with the file's
+  // fingerprint taken at backup (repo/fingerprint.h), in the same read.
+  bool check_fingerprints = false;
+  // When set, only the regular files (by snapshot path, "/etc/hosts") for
+  // which it returns true are restored; directories and other entries all
+  // are. A restore test's --sample.
+  std::function<bool(const std::string&)> file_filter;
   bool sparse = true;   // leave holes where a blob is all zeros
   size_t threads = 0;
 };
@@ -29,6 +37,8 @@ struct RestoreSummary {
   uint64_t bytes = 0;
   uint64_t errors = 0;
   uint64_t verified_files = 0;
+  uint64_t fingerprint_matched = 0;  // check_fingerprints: files whose bytes match
+  uint64_t fingerprint_missing = 0;  // files backed up without a fingerprint
   double duration_seconds = 0;
 };
 

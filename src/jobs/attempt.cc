@@ -209,7 +209,8 @@ AttemptResult RunVerifyAttempt(const JobSpec& job, const JobTargets& targets, Pr
     result.snapshot_time = newest->time;
     LB_RETURN_IF_ERROR(repo->LoadIndex());
     const std::string snapshot = "snapshot " + newest->id.Short() + " of " + what;
-    LB_ASSIGN_OR_RETURN(RestoreTestResult test, RunRestoreTest(*repo, *newest, options, progress, warnings));
+    LB_ASSIGN_OR_RETURN(RestoreTestResult test,
+                        RunRestoreTest(*repo, *newest, options, progress, warnings, job.for_job));
     result.bytes_processed = test.bytes;
     result.test_kind = test.kind;
     result.test_reason = test.reason;

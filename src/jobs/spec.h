@@ -39,10 +39,13 @@ struct JobSpec {
   // "backup" (of source into repository); "prune" (of repository: its
   // repositories.NAME.prune entry; it runs alone on the repository);
   // "verify" (the restore test of the newest snapshot of source in
-  // repository: jobs.NAME.verify); or "archive" (what source last archived
-  // into repository, checked: jobs.NAME.archive_check).
+  // repository: jobs.NAME.verify); "archive" (what source last archived
+  // into repository, checked: jobs.NAME.archive_check); or "suite" (the
+  // config's verify: key, the job "validation": the restore tests of the
+  // backup jobs in suite_jobs, all when empty, and the Validation Report).
   std::string kind = "backup";
   std::string for_job;               // verify, archive: the backup job NAME
+  std::vector<std::string> suite_jobs;  // suite: backup job names
   double prune_max_unused = 0.05;    // prune: the unused share allowed to stay
   std::string type;                  // the `type` label of the plan's metrics
   std::string source;                // a path or a source URL, as `backup` takes it

@@ -195,6 +195,33 @@ Result<ScheduledJob> ParseJobOfJob(const Reader& r, const std::string& kind, con
   return job;
 }
 
+// verify: {schedule, jobs, options, timeout, retries}: the plan's weekly
+// suite, the job "validation" (kind "suite"): the restore test of each
+// backup job named (all when jobs is absent) and the Validation Report.
+Result<ScheduledJob> ParseSuite(const Reader& r, const YAML::Node& node, const std::string& where) {
+  ScheduledJob job;
+  job.name = "validation";
+  job.kind = "suite";
+  job.type = "validation";
+  bool has_schedule = false;
+  LB_RETURN_IF_ERROR(
+      r.Map(node, where, {"schedule", "timeout", "retries", "jobs", "options"},
+            [&](const std::string& key, const YAML::Node& v) -> Status {
+              LB_ASSIGN_OR_RETURN(bool done, ParseRunKey(r, key, v, &job, &has_schedule));
+              if (done) return Status::Ok();
+              if (key.ends_with(".jobs")) {
+                LB_ASSIGN_OR_RETURN(job.suite_jobs, r.Strings(v, key));
+                return Status::Ok();
+              }
+              return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& o) -> Status {
+                LB_ASSIGN_OR_RETURN(job.options[k.substr(key.size() + 1)], r.Strings(o, k));
+                return Status::Ok();
+              });
+            }));
+  if (!has_schedule) return r.Error(node, where, "no schedule (cron such as \"0 4 * * 1\")");
+  return job;
+}
+
 Result<RepositorySpec> ParseRepository(const Reader& r, const std::string& name, const YAML::Node& node,
                                        const std::string& where, bool private_file,
                                        std::vector<std::string>* warnings,
@@ -463,13 +490,17 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
   LB_RETURN_IF_ERROR(
       r.Map(root, "",
             {"listen", "state_dir", "repositories", "retention", "jobs", "concurrency", "missed_runs",
-             "shutdown_grace", "history", "api", "notifications"},
+             "shutdown_grace", "history", "api", "notifications", "verify"},
             [&](const std::string& key, const YAML::Node& v) -> Status {
               if (key == "concurrency" || key == "missed_runs" || key == "shutdown_grace" ||
                   key == "history" || key == "api" || key == "notifications") {
                 return ParseServeKey(r, key, v, &c.serve);
               }
-              if (key == "listen") {
+              if (key == "verify") {
+                LB_ASSIGN_OR_RETURN(ScheduledJob suite, ParseSuite(r, v, key));
+                derived_nodes[suite.name] = {v, key};
+                prunes.push_back(std::move(suite));
+              } else if (key == "listen") {
                 LB_ASSIGN_OR_RETURN(c.listen, r.String(v, key));
               } else if (key == "state_dir") {
                 LB_ASSIGN_OR_RETURN(c.state_dir, r.String(v, key));
@@ -514,6 +545,14 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
         return r.Error(node, key, "its job would be named " + job.name + ", as another job is");
       }
       c.jobs.push_back(std::move(job));
+    }
+  }
+  if (const ScheduledJob* suite = c.FindJob("validation"); suite != nullptr && suite->kind == "suite") {
+    for (const std::string& name : suite->suite_jobs) {
+      const ScheduledJob* j = c.FindJob(name);
+      if (j == nullptr || j->kind != "backup") {
+        return r.Error(root["verify"]["jobs"], "verify.jobs", "no backup job \"" + name + "\" under jobs:");
+      }
     }
   }
   for (const ScheduledJob& job : c.jobs) {

@@ -336,6 +336,51 @@ jobs:
 namespace lifeboat {
 namespace {
 
+TEST(Config, TheVerifyKeyIsTheWeeklySuiteOfRestoreTests) {
+  auto c = ParseConfig(R"(repositories:
+  primary: {url: /srv/repo, password_file: /p}
+jobs:
+  docs: {source: /etc, repository: primary, schedule: "@daily"}
+  www: {source: /srv/www, repository: primary, schedule: "@daily"}
+verify:
+  schedule: "0 4 * * 1"
+  jobs: [www]
+  timeout: 6h
+  options: {sample: 10%}
+)",
+                       "c.yml", true);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const ScheduledJob* v = c->FindJob("validation");
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->kind, "suite");
+  EXPECT_EQ(v->schedule.text(), "0 4 * * 1");
+  EXPECT_EQ(v->suite_jobs, std::vector<std::string>{"www"});
+  EXPECT_EQ(v->timeout_seconds, 6 * 3600);
+  EXPECT_EQ(v->options.at("sample"), std::vector<std::string>{"10%"});
+
+  auto unknown = ParseConfig(R"(repositories:
+  primary: {url: /r, password_file: /p}
+jobs:
+  docs: {source: /etc, repository: primary, schedule: "@daily"}
+verify: {schedule: "@weekly", jobs: [docs, nosuch]}
+)",
+                             "c.yml", true);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("c.yml:5: verify.jobs: no backup job \"nosuch\" under jobs:"),
+            std::string::npos)
+      << unknown.status().message();
+  auto none = ParseConfig(R"(repositories:
+  primary: {url: /r, password_file: /p}
+jobs:
+  docs: {source: /etc, repository: primary, schedule: "@daily"}
+verify: {jobs: [docs]}
+)",
+                          "c.yml", true);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("verify: no schedule"), std::string::npos)
+      << none.status().message();
+}
+
 TEST(Config, AnArchiveCheckWatchesWhatItsJobsSourceArchives) {
   // A stand-in with the PostgreSQL driver's name and an archive to check;
   // the real one asks pg_stat_archiver (tests/integration/pg_physical_test.sh).

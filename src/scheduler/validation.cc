@@ -80,6 +80,7 @@ Result<ValidationReport> RunValidation(const Config& config, const ValidationRun
     if (!run.jobs.empty() && std::find(run.jobs.begin(), run.jobs.end(), job.name) == run.jobs.end())
       continue;
     JobSpec spec = VerifyJobFor(config, job);
+    for (const auto& [key, values] : run.options) spec.options[key] = values;
     const Driver* d = DriverForUrl(job.source);
     SnapshotCheck c;
     c.job = job.name;

@@ -5,6 +5,7 @@
 // under that name, and whether every backup job ran within its schedule.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,8 @@ struct ValidationRun {
   RunHistory* history = nullptr;
   std::string trigger = "manual";
   Clock* clock = Clock::System();  // the report's date, the history's times
+  // Set over every verify job's options (verify's flags: sample, no-record).
+  std::map<std::string, std::vector<std::string>> options;
 };
 
 // Runs the suite. An unknown job name is kInvalidArgument; every other

@@ -17,6 +17,7 @@ std::string_view FileTypeDir(FileType type) {
     case FileType::kIndex: return "index";
     case FileType::kPack: return "data";
     case FileType::kLog: return "wal";
+    case FileType::kResult: return "results";
   }
   return "";
 }
@@ -30,6 +31,7 @@ std::string_view FileTypeName(FileType type) {
     case FileType::kIndex: return "index";
     case FileType::kPack: return "pack";
     case FileType::kLog: return "log file";
+    case FileType::kResult: return "result";
   }
   return "";
 }

@@ -21,8 +21,9 @@ namespace lifeboat {
 
 // kLog is lifeboat's own: the log archive of repo/log_archive.h (wal/,
 // named for PostgreSQL's WAL, its first user); restic neither reads nor
-// minds it.
-enum class FileType { kConfig, kKey, kLock, kSnapshot, kIndex, kPack, kLog };
+// minds it. kResult is lifeboat's too: a record of each restore test and
+// check (verify/results.h, results/).
+enum class FileType { kConfig, kKey, kLock, kSnapshot, kIndex, kPack, kLog, kResult };
 
 // The directory of a file type in the repository layout ("data", "keys", ...).
 std::string_view FileTypeDir(FileType type);

@@ -1,27 +1,30 @@
 #include "verify/trial_restore.h"
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "base/bytes.h"
 #include "engine/restore.h"
 #include "engine/snapshot_reader.h"
+#include "env/clock.h"
+#include "env/env.h"
+#include "verify/results.h"
 
 namespace lifeboat {
 namespace {
 
 // The restored tree against the fingerprints the backup took (tree.h):
-// every file's bytes (XXH3-128), size, permissions, owner and mtime, every
-// directory and symlink in its place.
+// every file's bytes (XXH3-128, compared by the restore as it reads them
+// back), size, permissions, owner and mtime, every directory and symlink in
+// its place.
 struct FingerprintCheck {
   uint64_t matched = 0;  // files whose restored bytes match their fingerprint
   uint64_t missing = 0;  // files backed up without one
@@ -29,31 +32,12 @@ struct FingerprintCheck {
   std::string first;  // the first difference, in one line
 };
 
-Result<std::string> DigestFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("open " + path, errno);
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
-  XXH3_128bits_reset(state.get());
-  std::string buf(1 << 20, '\0');
-  for (;;) {
-    ssize_t n = read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status s = ErrnoStatus("read " + path, errno);
-      close(fd);
-      return s;
-    }
-    if (n == 0) break;
-    XXH3_128bits_update(state.get(), buf.data(), static_cast<size_t>(n));
-  }
-  close(fd);
-  XXH128_canonical_t canonical;
-  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state.get()));
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(canonical.digest), 16));
-}
-
+// The restore's verify pass compared every file's bytes with its
+// fingerprint as it read them back (RestoreOptions::check_fingerprints);
+// this walk checks the rest: metadata, and that nothing is missing.
 Result<FingerprintCheck> CompareWithFingerprints(Repository& repo, const Snapshot& snap,
-                                                 const std::string& root) {
+                                                 const std::string& root,
+                                                 const std::function<bool(const std::string&)>& selected) {
   FingerprintCheck out;
   RepoSnapshotReader reader(repo, snap);
   auto differ = [&](const std::string& path, const std::string& what) {
@@ -61,6 +45,7 @@ Result<FingerprintCheck> CompareWithFingerprints(Repository& repo, const Snapsho
   };
   Status walked = reader.Walk("/", [&](const std::string& path, const Node& node) {
     const std::string disk = root + path;
+    if (node.type == "file" && selected && !selected(path)) return true;  // not in the sample
     struct stat st;
     if (lstat(disk.c_str(), &st) != 0) {
       differ(path, "not restored (" + std::string(std::strerror(errno)) + ")");
@@ -92,12 +77,6 @@ Result<FingerprintCheck> CompareWithFingerprints(Repository& repo, const Snapsho
     if (st.st_mtim.tv_sec != node.mtime.sec || st.st_mtim.tv_nsec != node.mtime.nsec) {
       return differ(path, "mtime differs from the backup's"), true;
     }
-    if (node.fingerprint.empty()) return ++out.missing, true;
-    auto digest = DigestFile(disk);
-    if (!digest.ok()) return differ(path, digest.status().message()), true;
-    if (*digest != node.fingerprint)
-      return differ(path, "content differs from the fingerprint taken at backup"), true;
-    ++out.matched;
     return true;
   });
   LB_RETURN_IF_ERROR(walked);
@@ -108,6 +87,7 @@ Result<FingerprintCheck> CompareWithFingerprints(Repository& repo, const Snapsho
 // if empty) with --verify (every file read back and compared with the
 // snapshot), compares it with the backup's fingerprints, then removes it.
 Result<RestoreSummary> RestoreFilesToScratch(Repository& repo, const Snapshot& snap, const std::string& base,
+                                             const std::function<bool(const std::string&)>& selected,
                                              ProgressCounters* progress, WarningSink* warnings,
                                              FingerprintCheck* fingerprints) {
   std::string tmpl =
@@ -116,11 +96,15 @@ Result<RestoreSummary> RestoreFilesToScratch(Repository& repo, const Snapshot& s
   RestoreOptions opts;
   opts.target = tmpl;
   opts.verify = true;
+  opts.check_fingerprints = true;
+  opts.file_filter = selected;
   Result<RestoreSummary> summary = RunRestore(repo, snap, opts, progress, warnings);
   if (summary.ok()) {
-    auto compared = CompareWithFingerprints(repo, snap, tmpl);
+    auto compared = CompareWithFingerprints(repo, snap, tmpl, selected);
     if (compared.ok()) {
       *fingerprints = std::move(*compared);
+      fingerprints->matched = summary->fingerprint_matched;
+      fingerprints->missing = summary->fingerprint_missing;
     } else {
       summary = compared.status();
     }
@@ -151,6 +135,36 @@ class FirstWarning final : public WarningSink {
   std::string first_;
 };
 
+// --sample N%: the files fall into ceil(100/N) groups by a hash of their
+// path; each run restores one group, the one after the group the source's
+// last sampled run covered (its result in the repository), so that
+// successive runs cover every file. 0: no --sample.
+Result<uint32_t> SampleGroups(const OptionView& options) {
+  if (!options.Has("sample")) return 0u;
+  std::string v = options.Get("sample");
+  std::string digits = v.ends_with('%') ? v.substr(0, v.size() - 1) : v;
+  char* end = nullptr;
+  long n = digits.empty() ? 0 : std::strtol(digits.c_str(), &end, 10);
+  if (digits.empty() || *end != '\0' || n < 1 || n > 100) {
+    return InvalidArgument("--sample " + v + ": not a percentage from 1% to 100%");
+  }
+  return static_cast<uint32_t>((100 + n - 1) / n);
+}
+
+uint32_t GroupOf(const std::string& path, uint32_t groups) {
+  const std::string hex = Id::Hash(path).Hex();
+  return static_cast<uint32_t>(std::stoul(hex.substr(0, 8), nullptr, 16) % groups);
+}
+
+uint32_t NextGroup(const std::vector<RunResult>& results, const std::string& source, uint32_t groups) {
+  for (auto it = results.rbegin(); it != results.rend(); ++it) {
+    if (it->kind == "verify" && it->source == source && it->sample_groups == groups) {
+      return (it->sample_group + 1) % groups;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::string FirstFailure(const Report& report) {
@@ -160,9 +174,11 @@ std::string FirstFailure(const Report& report) {
   return "";
 }
 
-Result<RestoreTestResult> RunRestoreTest(Repository& repo, const Snapshot& snapshot,
-                                         const OptionView& options, ProgressCounters* progress,
-                                         WarningSink* warnings) {
+namespace {
+
+Result<RestoreTestResult> RunTest(Repository& repo, const Snapshot& snapshot, const OptionView& options,
+                                  uint32_t groups, const std::vector<RunResult>& results,
+                                  ProgressCounters* progress, WarningSink* warnings) {
   RestoreTestResult out;
   auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
@@ -180,16 +196,27 @@ Result<RestoreTestResult> RunRestoreTest(Repository& repo, const Snapshot& snaps
       out.reason = FirstFailure(out.report);
       if (out.reason.empty()) out.reason = "the restored data differs from the fingerprint taken at backup";
     }
+    if (groups > 0) {
+      out.report.lines.push_back("NOTE --sample applies to file snapshots: a database is restored whole");
+    }
     out.seconds = elapsed();
     return out;
   }
   out.kind = "files";
+  std::function<bool(const std::string&)> selected;
+  if (groups > 0) {
+    out.sample_groups = groups;
+    out.sample_group = NextGroup(results, SourceKey(out.kind, snapshot), groups);
+    selected = [groups, group = out.sample_group](const std::string& path) {
+      return GroupOf(path, groups) == group;
+    };
+  }
   FirstWarning first(warnings);
   FingerprintCheck fp;
   LB_ASSIGN_OR_RETURN(
       RestoreSummary restored,
-      RestoreFilesToScratch(repo, snapshot, options.Get("scratch-dir", options.Get("scratch_dir")), progress,
-                            &first, &fp));
+      RestoreFilesToScratch(repo, snapshot, options.Get("scratch-dir", options.Get("scratch_dir")), selected,
+                            progress, &first, &fp));
   out.bytes = restored.bytes;
   out.files = restored.files;
   out.passed = restored.errors == 0 && fp.differ == 0;
@@ -216,6 +243,48 @@ Result<RestoreTestResult> RunRestoreTest(Repository& repo, const Snapshot& snaps
                                (fp.missing ? " (" + std::to_string(fp.missing) + " without one)" : ""));
   }
   out.seconds = elapsed();
+  return out;
+}
+
+}  // namespace
+
+Result<RestoreTestResult> RunRestoreTest(Repository& repo, const Snapshot& snapshot,
+                                         const OptionView& options, ProgressCounters* progress,
+                                         WarningSink* warnings, const std::string& job) {
+  LB_ASSIGN_OR_RETURN(uint32_t groups, SampleGroups(options));
+  std::vector<RunResult> results;
+  if (groups > 0) {
+    LB_ASSIGN_OR_RETURN(results, LoadResults(repo, warnings));
+  }
+  LB_ASSIGN_OR_RETURN(RestoreTestResult out,
+                      RunTest(repo, snapshot, options, groups, results, progress, warnings));
+  if (out.sample_groups > 0) {
+    out.report.lines.push_back("NOTE sample: part " + std::to_string(out.sample_group + 1) + " of " +
+                               std::to_string(out.sample_groups) + " of the files (" +
+                               std::to_string(out.files) + " restored); the next run takes part " +
+                               std::to_string((out.sample_group + 1) % out.sample_groups + 1));
+  }
+  if (options.Has("no-record")) return out;
+  RunResult r;
+  r.kind = "verify";
+  r.time = Clock::System()->Now();
+  r.host = HostName();
+  r.passed = out.passed;
+  r.reason = out.reason;
+  r.seconds = out.seconds;
+  r.snapshot = snapshot.id.Hex();
+  r.source = SourceKey(out.kind, snapshot);
+  r.test = out.kind;
+  r.job = job;
+  r.bytes = out.bytes;
+  r.files = out.files;
+  r.sample_group = out.sample_group;
+  r.sample_groups = out.sample_groups;
+  auto saved = SaveResult(repo, r);
+  if (!saved.ok() && warnings != nullptr) {
+    warnings->Warn("the restore test's result was not recorded in the repository: " +
+                   saved.status().message());
+  }
   return out;
 }
 

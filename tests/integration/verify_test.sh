@@ -149,6 +149,78 @@ expect_stderr "--report pdf: not text, json or html"
 expect_exit 2 lb verify --all --config "$C" --job nosuch
 expect_stderr "no backup job named nosuch"
 
+step "every restore test so far is recorded in the repository (results/), readable without the config"
+R=(-r "$WORK/repo" --password-file "$WORK/pw")
+lb "${R[@]}" verify --history --json >"$WORK/hist.json" || fail "verify --history"
+# by ID 1, --all --config 3, --report json 3, --report html 3, --all without a config 3
+jq -e 'length == 13 and all(.[]; .kind == "verify" and .passed and (.snapshot | length) == 64)' "$WORK/hist.json" >/dev/null ||
+  { cat "$WORK/hist.json"; fail "the repository does not hold the 13 restore tests"; }
+jq -e 'map(select(.job == "config" and .test == "files" and (.source | endswith("'"$WORK/etc"'")))) | length == 3' \
+  "$WORK/hist.json" >/dev/null || { cat "$WORK/hist.json"; fail "the config job's tests are not named"; }
+lb "${R[@]}" verify --history >"$WORK/hist.txt" || fail "verify --history text"
+grep -Eq "PASS  verify [0-9a-f]{8} redis .* \(job redis\), 0 files" "$WORK/hist.txt" || { cat "$WORK/hist.txt"; fail "history text"; }
+ls "$WORK/repo/results" | grep -Eqv '^[0-9a-f]{64}$' && fail "a results/ file not named by its hash"
+grep -rlq "redis" "$WORK/repo/results" && fail "a result file is not encrypted"
+lb "${R[@]}" verify "$id" --no-record -q >/dev/null || fail "verify --no-record"
+[[ $(ls "$WORK/repo/results" | wc -l) == 13 ]] || fail "--no-record recorded"
+RESTIC_PASSWORD=$PW restic -r "$WORK/repo" check -q >/dev/null 2>"$WORK/restic.err" ||
+  { cat "$WORK/restic.err"; fail "restic 0.14 check minds results/"; }
+
+step "--sample 50%: successive runs restore the two halves of the files in turn"
+mkdir -p "$WORK/many"
+for i in $(seq 1 40); do echo "file $i" >"$WORK/many/f$i"; done
+lb "${R[@]}" backup -q "$WORK/many" || fail "backup many"
+sid=$(lb "${R[@]}" --json snapshots --path "$WORK/many" | jq -r '.[0].id')
+for n in 1 2 3; do
+  lb "${R[@]}" verify "$sid" --sample 50% >"$WORK/s$n.out" || { cat "$WORK/s$n.out"; fail "sampled verify $n"; }
+done
+part() { sed -nE "s/^NOTE sample: part $2 of 2 of the files \(([0-9]+) restored\); the next run takes part $3$/\1/p" "$WORK/s$1.out"; }
+n1=$(part 1 1 2) n2=$(part 2 2 1) n3=$(part 3 1 2)
+[[ -n $n1 && -n $n2 && $n1 == "$n3" ]] || { cat "$WORK"/s?.out; fail "the sample did not go part 1, 2, 1"; }
+((n1 > 0 && n2 > 0 && n1 + n2 == 40)) || fail "the two parts ($n1 + $n2) are not the 40 files"
+grep -q "^PASS $n1 files match the fingerprints taken at backup$" "$WORK/s1.out" || { cat "$WORK/s1.out"; fail "sample fingerprints"; }
+lb "${R[@]}" verify --history --json | jq -e '[.[] | select(.sample)] | map(.sample.group) == [0, 1, 0]' >/dev/null ||
+  fail "the sample groups are not recorded"
+expect_exit 2 lb "${R[@]}" verify "$sid" --sample 0%
+expect_stderr "--sample 0%: not a percentage from 1% to 100%"
+
+step "check records its result; doctor tells the age of the last check"
+lb "${R[@]}" doctor >"$WORK/doc0.out" 2>&1
+grep -q "WARN.*last check.*no check of this repository is recorded" "$WORK/doc0.out" || { cat "$WORK/doc0.out"; fail "doctor before any check"; }
+lb "${R[@]}" check -q || fail "check"
+lb "${R[@]}" doctor >"$WORK/doc1.out" 2>&1
+grep -q "WARN.*last check.*check .* ago (passed, on .*); no check --read-data recorded" "$WORK/doc1.out" ||
+  { cat "$WORK/doc1.out"; fail "doctor after check"; }
+lb "${R[@]}" check --read-data -q || fail "check --read-data"
+lb "${R[@]}" doctor >"$WORK/doc2.out" 2>&1
+grep -q "PASS.*last check.*check .* ago (passed, on .*); check --read-data .* ago (passed)" "$WORK/doc2.out" ||
+  { cat "$WORK/doc2.out"; fail "doctor after check --read-data"; }
+lb "${R[@]}" verify --history | grep -q "PASS  check --read-data" || fail "check --read-data not in the history"
+
+step "the config's verify: suite (the plan's Monday run) runs as the job validation"
+S=$WORK/suite.yml
+cp "$C" "$S"
+cat >>"$S" <<'YAML'
+verify:
+  schedule: "0 4 * * 1"
+  jobs: [config, redis]
+YAML
+lb run validation --config "$S" >"$WORK/suite.out" 2>"$WORK/suite.err" || { cat "$WORK/suite.out" "$WORK/suite.err"; fail "run validation"; }
+grep -q "^job validation: success" "$WORK/suite.out" || { cat "$WORK/suite.out"; fail "the suite's line"; }
+[[ $(head -n 1 "$WORK/state/validation-report.txt") == "Backup Validation Report" ]] || fail "no report in state_dir"
+grep -q "^- Configuration Backup: PASS" "$WORK/state/validation-report.txt" || fail "suite: config not tested"
+grep -q "^- PostgreSQL Backup: SKIP" "$WORK/state/validation-report.txt" || fail "suite: postgres tested though not listed"
+grep -q "<!DOCTYPE html>" "$WORK/state/validation-report.html" || fail "no HTML report in state_dir"
+jq -e '.passed' "$WORK/state/validation-report.json" >/dev/null || fail "no JSON report in state_dir"
+lb runs --config "$S" --json >"$WORK/runs2.json"
+jq -e 'map(select(.job == "validation" and .result == "success")) | length == 1' "$WORK/runs2.json" >/dev/null ||
+  { cat "$WORK/runs2.json"; fail "the suite is not in the run history"; }
+jq -e 'map(select(.job == "verify-config")) | length == 2' "$WORK/runs2.json" >/dev/null ||
+  fail "the suite's tests are not in the history as verify-NAME"
+sed -i 's/jobs: \[config, redis\]/jobs: [config, nosuch]/' "$S"
+expect_exit 2 lb run validation --config "$S"
+expect_stderr "verify.jobs: no backup job \"nosuch\" under jobs:"
+
 step "a job whose last run failed: Backup Jobs FAIL, naming the job and the cause"
 rcli cache SHUTDOWN NOSAVE >/dev/null 2>&1 || true
 for _ in $(seq 1 100); do rcli cache PING >/dev/null 2>&1 || break; sleep 0.05; done
