@@ -8,8 +8,9 @@
 # missing bucket, a wrong repository password, a directory that is not a
 # repository, a stale lock, a wrong PostgreSQL password, a dead PostgreSQL,
 # failing WAL archiving, archiving off (a warning), a wrong Redis
-# password, a dead Redis, an unreadable path. Not provoked: clock skew
-# (the clock of this machine is not ours to move).
+# password, a dead Redis, an unreadable path, and clock skew (a proxy in
+# front of radosgw moves the Date of its answers: this machine's clock is
+# not ours to move).
 source "$(dirname "$0")/lib.sh"
 
 start_radosgw
@@ -49,6 +50,26 @@ lb -r "$PLAIN" init -q
 lb -r "$PLAIN" doctor >"$WORK/d2.txt" || { cat "$WORK/d2.txt"; fail "warnings made doctor fail"; }
 grep -q "^WARN  .*: s3 versioning: versioning is off" "$WORK/d2.txt" || { cat "$WORK/d2.txt"; fail "versioning off"; }
 grep -q "^WARN  .*: s3 object lock: not configured on bucket plain" "$WORK/d2.txt" || fail "object lock off"
+
+step "clock skew (tests/tools/skew_proxy.js moves the server's Date): 5 min is WARN, 1 h is FAIL"
+skew_endpoint() {  # SHIFT_SECONDS: a proxy to radosgw whose answers carry a moved Date
+  local port log=$WORK/skew$1.log
+  port=$(free_port)
+  node "$LIFEBOAT_SRC/tests/tools/skew_proxy.js" "$port" "${RGW_ENDPOINT#http://}" "$1" >"$log" 2>&1 &
+  CLEANUP_PIDS+=($!)
+  for _ in $(seq 1 100); do grep -q listening "$log" && break; sleep 0.1; done
+  grep -q listening "$log" || { cat "$log"; fail "skew_proxy did not start"; }
+  echo "http://127.0.0.1:$port"
+}
+ep=$(skew_endpoint -300)
+lb -r "s3:$ep/plain/repo" doctor >"$WORK/d-skew.txt" || { cat "$WORK/d-skew.txt"; fail "a 5-minute skew failed doctor"; }
+grep -Eq "^WARN  .*: clock: this host's clock is 30[0-9] s ahead of the server's" "$WORK/d-skew.txt" ||
+  { cat "$WORK/d-skew.txt"; fail "a 5-minute skew is not a warning"; }
+grep -A1 "^WARN  .*: clock:" "$WORK/d-skew.txt" | grep -q "fix: synchronise the clock" || fail "no fix for the skew"
+ep=$(skew_endpoint 3600)
+expect_exit 4 lb -r "s3:$ep/plain/repo" doctor
+grep -Eq "^FAIL  .*: clock: this host's clock is 3[56][0-9][0-9] s behind the server's" "$WORK/last.out" ||
+  { cat "$WORK/last.out"; fail "an hour's skew is not a failure"; }
 
 step "a wrong S3 secret: FAIL s3 credentials, with the fix; the secret is not printed"
 AWS_SECRET_ACCESS_KEY=not-the-secret expect_exit 4 lb -r "$LOCKED" doctor
