@@ -40,6 +40,7 @@ Command VerifyCommand();
 Command DoctorCommand();
 Command ReportCommand();
 Command LifecycleCommand();
+Command DrCommand();
 Command PgCommand();
 Command ConfigCommand();
 Command RunCommand();

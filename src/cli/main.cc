@@ -18,11 +18,11 @@ namespace lifeboat::cli {
 namespace {
 
 std::vector<Command> AllCommands() {
-  return {InitCommand(),   BackupCommand(), SnapshotsCommand(), LsCommand(),       RestoreCommand(),
-          DumpCommand(),   CheckCommand(),  CatCommand(),       KeyCommand(),      StatsCommand(),
-          UnlockCommand(), CopyCommand(),   ForgetCommand(),    PruneCommand(),    RepairCommand(),
-          VerifyCommand(), PgCommand(),     ConfigCommand(),    RunCommand(),      RunsCommand(),
-          ServeCommand(),  DoctorCommand(), ReportCommand(),    LifecycleCommand()};
+  return {InitCommand(),   BackupCommand(), SnapshotsCommand(), LsCommand(),        RestoreCommand(),
+          DumpCommand(),   CheckCommand(),  CatCommand(),       KeyCommand(),       StatsCommand(),
+          UnlockCommand(), CopyCommand(),   ForgetCommand(),    PruneCommand(),     RepairCommand(),
+          VerifyCommand(), PgCommand(),     ConfigCommand(),    RunCommand(),       RunsCommand(),
+          ServeCommand(),  DoctorCommand(), ReportCommand(),    LifecycleCommand(), DrCommand()};
 }
 
 void PrintUsage(const std::vector<Command>& commands) {

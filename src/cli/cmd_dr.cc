@@ -1,0 +1,150 @@
+// dr: the disaster-recovery plan (dr/plan.h, docs/dr.md). `dr check
+// --plan FILE` reads the plan, checks it and prints what it would do: the
+// objectives, the two sites' repositories, the services in restore order
+// with their objectives and health checks, and the switch commands.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "dr/plan.h"
+#include "server/http.h"
+
+namespace lifeboat::cli {
+namespace {
+
+std::string Joined(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const std::string& a : argv) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+// 4h, 15m, 1h30m, 90s: a duration as the plan file writes it.
+std::string PlanDuration(double seconds) {
+  auto total = static_cast<long long>(seconds + 0.5);
+  if (total <= 0) return "0s";
+  std::string out;
+  for (auto [unit, n] : {std::pair{'d', 86400LL}, {'h', 3600LL}, {'m', 60LL}, {'s', 1LL}}) {
+    if (total >= n) out += std::to_string(total / n) + unit;
+    total %= n;
+  }
+  return out;
+}
+
+std::string DescribeHealth(const HealthCheck& h) {
+  std::string what = h.kind == "command" ? Joined(h.argv) : MaskUrlPassword(h.target);
+  return h.kind + " " + what + " (within " + PlanDuration(h.timeout_seconds) + ")";
+}
+
+std::string DescribeEndpoint(const DrService& s, const DrEndpoint& e) {
+  if (s.type == "files") return e.path;
+  std::string out = MaskUrlPassword(e.url);
+  if (!e.data_dir.empty()) out += ", restored into " + e.data_dir;
+  if (e.port > 0) out += " (port " + std::to_string(e.port) + ")";
+  return out;
+}
+
+nlohmann::json PlanJson(const DrPlan& plan) {
+  nlohmann::json services = nlohmann::json::array();
+  for (size_t g = 0; g < plan.groups.size(); ++g) {
+    for (const std::string& name : plan.groups[g]) {
+      const DrService& s = *plan.FindService(name);
+      nlohmann::json health = nlohmann::json::array();
+      for (const HealthCheck& h : s.health) health.push_back(DescribeHealth(h));
+      services.push_back({{"name", s.name},
+                          {"type", s.type},
+                          {"group", g + 1},
+                          {"critical", s.critical},
+                          {"rto_seconds", s.rto_seconds(plan.objectives)},
+                          {"rpo_seconds", s.rpo_seconds(plan.objectives)},
+                          {"primary", DescribeEndpoint(s, s.primary)},
+                          {"dr", DescribeEndpoint(s, s.dr)},
+                          {"health", health},
+                          {"heartbeat", s.heartbeat}});
+    }
+  }
+  return {{"plan", plan.path},
+          {"valid", true},
+          {"rto_seconds", plan.objectives.rto_seconds},
+          {"rpo_seconds", plan.objectives.rpo_seconds},
+          {"primary_repository", MaskUrlPassword(plan.primary.repository.url)},
+          {"dr_repository", MaskUrlPassword(plan.dr.repository.url)},
+          {"services", services},
+          {"switch",
+           {{"to_dr", plan.to_dr}, {"to_primary", plan.to_primary}, {"fence_primary", plan.fence_primary}}}};
+}
+
+int DrCheck(Context& ctx, const DrPlan& plan) {
+  if (ctx.json()) {
+    std::printf("%s\n",
+                PlanJson(plan).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return kExitOk;
+  }
+  if (ctx.quiet()) return kExitOk;
+  std::printf("plan %s: RTO %s, RPO %s\n", plan.path.c_str(),
+              PlanDuration(plan.objectives.rto_seconds).c_str(),
+              PlanDuration(plan.objectives.rpo_seconds).c_str());
+  for (const DrSite* site : {&plan.primary, &plan.dr}) {
+    std::printf("site %s: repository %s%s\n", site->name.c_str(),
+                MaskUrlPassword(site->repository.url).c_str(),
+                site->repository_name.empty()
+                    ? ""
+                    : (" (" + site->repository_name + " in " + plan.config_path + ")").c_str());
+  }
+  std::printf("restore order:\n");
+  for (size_t g = 0; g < plan.groups.size(); ++g) {
+    std::printf("  %zu.%s\n", g + 1, plan.groups[g].size() > 1 ? " in parallel:" : "");
+    for (const std::string& name : plan.groups[g]) {
+      const DrService& s = *plan.FindService(name);
+      std::printf("     %s (%s%s, RTO %s, RPO %s): from %s to %s\n", s.name.c_str(), s.type.c_str(),
+                  s.critical ? ", critical" : "", PlanDuration(s.rto_seconds(plan.objectives)).c_str(),
+                  PlanDuration(s.rpo_seconds(plan.objectives)).c_str(),
+                  DescribeEndpoint(s, s.primary).c_str(), DescribeEndpoint(s, s.dr).c_str());
+      if (s.health.empty()) std::printf("       health: none given (the restore finishing is the test)\n");
+      for (const HealthCheck& h : s.health) std::printf("       health: %s\n", DescribeHealth(h).c_str());
+    }
+  }
+  std::printf("switch to DR: %s\n",
+              plan.to_dr.empty() ? "none (switch traffic by hand)" : Joined(plan.to_dr).c_str());
+  std::printf("switch back:  %s\n",
+              plan.to_primary.empty() ? "none (switch traffic by hand)" : Joined(plan.to_primary).c_str());
+  std::printf("fence primary: %s\n",
+              plan.fence_primary.empty() ? "none" : Joined(plan.fence_primary).c_str());
+  std::printf("the plan is valid\n");
+  return kExitOk;
+}
+
+int RunDr(Context& ctx) {
+  const Args& a = ctx.args();
+  const auto& pos = a.positional();
+  if (pos.size() != 1) return Fail(ctx, InvalidArgument("usage: lifeboat dr check --plan FILE"));
+  const std::string& action = pos[0];
+  for (const char* later : {"assess", "failover", "failback", "drill", "report"}) {
+    if (action == later) {
+      return Fail(ctx,
+                  InvalidArgument("dr " + action + " is not in this build yet (dr check is; docs/dr.md)"));
+    }
+  }
+  if (action != "check") return Fail(ctx, InvalidArgument("dr " + action + ": unknown (check)"));
+  if (!a.Has("plan")) return Fail(ctx, InvalidArgument("dr " + action + " needs --plan FILE"));
+  std::string config = a.Get("config");
+  if (config.empty()) {
+    if (const char* env = std::getenv("LIFEBOAT_CONFIG")) config = env;
+  }
+  auto plan = LoadDrPlan(a.Get("plan"), config);
+  if (!plan.ok()) return Fail(ctx, plan.status());
+  return DrCheck(ctx, *plan);
+}
+
+}  // namespace
+
+Command DrCommand() {
+  return {"dr",
+          "dr check --plan FILE [--config FILE]",
+          "disaster recovery: check the DR plan (assess, failover, failback, drills and reports follow)",
+          {{"plan", 0, true, "the DR plan (docs/dr.md)", "FILE"},
+           {"config", 0, true,
+            "the serve config whose repository names the plan uses (or the plan's config:)", "FILE"}},
+          RunDr};
+}
+
+}  // namespace lifeboat::cli
