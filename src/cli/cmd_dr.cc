@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "dr/health.h"
 #include "dr/plan.h"
 #include "server/http.h"
 
@@ -113,6 +114,42 @@ int DrCheck(Context& ctx, const DrPlan& plan) {
   return kExitOk;
 }
 
+// --health: every service's checks at each site asked for, in restore
+// order. 0 when all pass, 4 when one fails.
+int DrHealth(Context& ctx, const DrPlan& plan, const std::string& which) {
+  nlohmann::json out = nlohmann::json::array();
+  int failed = 0;
+  for (const auto& group : plan.groups) {
+    for (const std::string& name : group) {
+      const DrService& s = *plan.FindService(name);
+      for (const char* site : {"primary", "dr"}) {
+        if (which != "both" && which != site) continue;
+        const DrEndpoint& at = std::string(site) == "primary" ? s.primary : s.dr;
+        for (const HealthCheck& h : s.health) {
+          HealthResult r = RunHealthCheck(h, s, at);
+          failed += r.ok ? 0 : 1;
+          out.push_back({{"service", s.name},
+                         {"site", site},
+                         {"check", DescribeHealth(h)},
+                         {"ok", r.ok},
+                         {"detail", r.detail},
+                         {"seconds", r.seconds}});
+          if (!ctx.json()) {
+            std::printf("%s  %s at %s: %s: %s (%.2f s)\n", r.ok ? "PASS" : "FAIL", s.name.c_str(), site,
+                        DescribeHealth(h).c_str(), r.detail.c_str(), r.seconds);
+          }
+        }
+      }
+    }
+  }
+  if (ctx.json()) {
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    std::printf("%zu checks, %d failed\n", out.size(), failed);
+  }
+  return failed == 0 ? kExitOk : kExitDataError;
+}
+
 int RunDr(Context& ctx) {
   const Args& a = ctx.args();
   const auto& pos = a.positional();
@@ -132,6 +169,13 @@ int RunDr(Context& ctx) {
   }
   auto plan = LoadDrPlan(a.Get("plan"), config);
   if (!plan.ok()) return Fail(ctx, plan.status());
+  if (a.Has("health")) {
+    const std::string site = a.Get("site", "both");
+    if (site != "primary" && site != "dr" && site != "both") {
+      return Fail(ctx, InvalidArgument("--site " + site + ": not primary, dr or both"));
+    }
+    return DrHealth(ctx, *plan, site);
+  }
   return DrCheck(ctx, *plan);
 }
 
@@ -139,9 +183,11 @@ int RunDr(Context& ctx) {
 
 Command DrCommand() {
   return {"dr",
-          "dr check --plan FILE [--config FILE]",
+          "dr check --plan FILE [--config FILE] [--health [--site primary|dr|both]]",
           "disaster recovery: check the DR plan (assess, failover, failback, drills and reports follow)",
           {{"plan", 0, true, "the DR plan (docs/dr.md)", "FILE"},
+           {"health", 0, false, "run every service's health checks (at --site) instead of printing the plan"},
+           {"site", 0, true, "with --health: primary, dr or both (default)", "SITE"},
            {"config", 0, true,
             "the serve config whose repository names the plan uses (or the plan's config:)", "FILE"}},
           RunDr};

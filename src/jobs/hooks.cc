@@ -71,24 +71,10 @@ Result<std::vector<std::string>> SplitCommandLine(std::string_view line) {
   return words;
 }
 
-Status RunHook(const std::string& command, const HookRun& run, double timeout_seconds) {
-  const std::string what = run.phase + "-hook \"" + command + "\"";
-  LB_ASSIGN_OR_RETURN(std::vector<std::string> argv, SplitCommandLine(command));
-  SubprocessOptions o;
-  argv[0] = ResolveProgram(argv[0]);
-  o.argv = argv;
-  o.stdout_fd = STDERR_FILENO;
-  o.setenv = {{"LIFEBOAT_HOOK", run.phase}, {"LIFEBOAT_SOURCE", run.source}};
-  if (run.phase == "post") {
-    o.setenv["LIFEBOAT_RESULT"] = run.result;
-    if (!run.snapshot_id.empty()) o.setenv["LIFEBOAT_SNAPSHOT_ID"] = run.snapshot_id;
-    if (!run.error.empty()) o.setenv["LIFEBOAT_ERROR"] = run.error;
-  }
-  o.unsetenv = {"LIFEBOAT_PASSWORD", "LIFEBOAT_FROM_PASSWORD", "REDISCLI_AUTH",
-                "PGPASSWORD",        "AWS_SECRET_ACCESS_KEY",  "AWS_SESSION_TOKEN"};
-  auto proc = Subprocess::Start(o);
+Status RunWithTimeout(const SubprocessOptions& options, double timeout_seconds, const std::string& what) {
+  auto proc = Subprocess::Start(options);
   if (!proc.ok()) return IoError(what + ": " + proc.status().message());
-  // The watchdog: terminate the hook at its deadline.
+  // The watchdog: terminate the command at its deadline.
   std::mutex mu;
   std::condition_variable cv;
   bool done = false, timed_out = false;
@@ -112,6 +98,24 @@ Status RunHook(const std::string& command, const HookRun& run, double timeout_se
     return IoError(what + " timed out after " + HumanDuration(timeout_seconds) + " and was terminated");
   if (!s.ok()) return IoError(what + " failed: " + s.message());
   return Status::Ok();
+}
+
+Status RunHook(const std::string& command, const HookRun& run, double timeout_seconds) {
+  const std::string what = run.phase + "-hook \"" + command + "\"";
+  LB_ASSIGN_OR_RETURN(std::vector<std::string> argv, SplitCommandLine(command));
+  SubprocessOptions o;
+  argv[0] = ResolveProgram(argv[0]);
+  o.argv = argv;
+  o.stdout_fd = STDERR_FILENO;
+  o.setenv = {{"LIFEBOAT_HOOK", run.phase}, {"LIFEBOAT_SOURCE", run.source}};
+  if (run.phase == "post") {
+    o.setenv["LIFEBOAT_RESULT"] = run.result;
+    if (!run.snapshot_id.empty()) o.setenv["LIFEBOAT_SNAPSHOT_ID"] = run.snapshot_id;
+    if (!run.error.empty()) o.setenv["LIFEBOAT_ERROR"] = run.error;
+  }
+  o.unsetenv = {"LIFEBOAT_PASSWORD", "LIFEBOAT_FROM_PASSWORD", "REDISCLI_AUTH",
+                "PGPASSWORD",        "AWS_SECRET_ACCESS_KEY",  "AWS_SESSION_TOKEN"};
+  return RunWithTimeout(o, timeout_seconds, what);
 }
 
 }  // namespace lifeboat

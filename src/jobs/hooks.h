@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "env/process.h"
 
 namespace lifeboat {
 
@@ -32,6 +33,12 @@ struct HookRun {
   std::string snapshot_id;
   std::string error;
 };
+
+// Runs `options.argv` and waits up to `timeout_seconds`, then terminates
+// it. kIoError starting with `what`: the exit status and stderr's last
+// line, or the timeout. Hooks, the DR plan's switch commands and health
+// commands run through it.
+Status RunWithTimeout(const SubprocessOptions& options, double timeout_seconds, const std::string& what);
 
 // Runs `command` and waits up to `timeout_seconds`, then terminates it.
 // kIoError naming the hook, the command's program and the cause (exit

@@ -5,7 +5,10 @@
 # a password written into a URL, and refuses a plan with an unknown
 # service or repository (the file, line and key named, exit 2). The later
 # commands (assess, failover, failback, drill, report) say they are not
-# built yet. Nothing is started: no server is needed to read a plan.
+# built yet. Then `dr check --health` against real servers started here (a
+# PostgreSQL 15, a redis-server with a password, an HTTP server): every
+# kind of check passes at the primary and fails, with the cause, at a DR
+# site where nothing runs yet.
 source "$(dirname "$0")/lib.sh"
 
 C=$WORK/lifeboat.yml
@@ -79,5 +82,59 @@ for c in assess failover failback drill report; do
   expect_exit 2 lb dr "$c" --plan "$P"
   expect_stderr "dr $c is not in this build yet"
 done
+
+step "dr check --health: tcp, http, sql, redis and command checks against real servers"
+start_postgres
+REDIS_TEST_PASSWORD=redis-pw-7 start_redis cache --requirepass redis-pw-7
+HTTP_PORT=$(free_port)
+node -e 'require("http").createServer((q, s) => { s.writeHead(q.url === "/down" ? 503 : 200); s.end("ok"); })
+  .listen(Number(process.argv[1]), "127.0.0.1", () => console.log("listening"))' "$HTTP_PORT" >"$WORK/http.log" 2>&1 &
+CLEANUP_PIDS+=($!)
+for _ in $(seq 1 100); do grep -q listening "$WORK/http.log" && break; sleep 0.05; done
+DEAD=$(free_port)
+H=$WORK/health.yaml
+cat >"$H" <<YAML
+objectives: {rto: 4h, rpo: 1h}
+sites:
+  primary: {url: $WORK/primary, password_file: $WORK/pw}
+  dr:      {url: $WORK/dr, password_file: $WORK/pw}
+services:
+  app-db:
+    type: postgres
+    primary: {url: "$PG_URL/postgres"}
+    dr:      {data_dir: $WORK/dr-pg, url: "postgres://postgres@127.0.0.1:$DEAD/postgres"}
+    health:  [{sql: "select 1 union select 2", timeout: 5s}]
+  cache:
+    type: redis
+    primary: {url: "redis://:redis-pw-7@127.0.0.1:${REDIS_PORTS[cache]}"}
+    dr:      {url: "redis://127.0.0.1:$DEAD"}
+    health:  {redis: PING, timeout: 2s}
+  web:
+    type: files
+    primary: {path: $WORK/web}
+    dr:      {path: $WORK/dr-web}
+    health:
+      - {http: "http://127.0.0.1:$HTTP_PORT/"}
+      - {tcp: "127.0.0.1:$HTTP_PORT"}
+      - {command: ["true"]}
+YAML
+lb dr check --plan "$H" --health --site primary >"$WORK/h1.out" || { cat "$WORK/h1.out"; fail "health at a healthy primary"; }
+grep -q "^PASS  app-db at primary: sql select 1 union select 2 (within 5s): 2 rows" "$WORK/h1.out" || { cat "$WORK/h1.out"; fail "sql"; }
+grep -q "^PASS  cache at primary: redis PING (within 2s): PONG" "$WORK/h1.out" || { cat "$WORK/h1.out"; fail "redis with AUTH"; }
+grep -q "^PASS  web at primary: http http://127.0.0.1:$HTTP_PORT/ (within 10s): HTTP 200" "$WORK/h1.out" || fail "http"
+grep -q "^PASS  web at primary: tcp 127.0.0.1:$HTTP_PORT (within 10s): connected" "$WORK/h1.out" || fail "tcp"
+grep -q "^PASS  web at primary: command true (within 10s): exit 0" "$WORK/h1.out" || fail "command"
+grep -q "^5 checks, 0 failed$" "$WORK/h1.out" || fail "summary"
+expect_exit 4 lb dr check --plan "$H" --health --site dr
+grep -q "^FAIL  app-db at dr: .*127.0.0.1:$DEAD.*" "$WORK/last.out" || { cat "$WORK/last.out"; fail "sql at a dead DR server"; }
+grep -q "^FAIL  cache at dr: .*Connection refused" "$WORK/last.out" || { cat "$WORK/last.out"; fail "redis at a dead DR server"; }
+sed -i "s/redis-pw-7@/wrong-pw@/; s|/\"}|/down\"}|; s/\[\"true\"\]/[sleep, \"30\"], timeout: 1s/" "$H"
+expect_exit 4 lb --json dr check --plan "$H" --health --site primary
+jq -e 'map(select(.ok | not)) | length == 3' "$WORK/last.out" >/dev/null || { cat "$WORK/last.out"; fail "three failures"; }
+jq -e '.[] | select(.service == "cache") | .detail | test("AUTH refused")' "$WORK/last.out" >/dev/null || fail "wrong redis password"
+jq -e '.[] | select(.check | startswith("http")) | .detail == "HTTP 503"' "$WORK/last.out" >/dev/null || fail "http 503"
+jq -e '.[] | select(.check | startswith("command")) | .detail | test("timed out")' "$WORK/last.out" >/dev/null ||
+  { cat "$WORK/last.out"; fail "the command's timeout"; }
+grep -q "redis-pw-7\|wrong-pw\|$PG_PASSWORD" "$WORK/h1.out" "$WORK/last.out" && fail "a password reached the output"
 
 echo "PASS dr_test"
