@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "dr/assess.h"
 #include "dr/health.h"
 #include "dr/plan.h"
+#include "env/clock.h"
 #include "server/http.h"
 
 namespace lifeboat::cli {
@@ -150,18 +152,101 @@ int DrHealth(Context& ctx, const DrPlan& plan, const std::string& which) {
   return failed == 0 ? kExitOk : kExitDataError;
 }
 
+std::string Ago(Timestamp t, Timestamp now) {
+  return FormatLocal(t) + " (" + PlanDuration(double(now.sec - t.sec)) + " ago)";
+}
+
+std::string DescribePoint(const SitePoint& p, Timestamp now) {
+  if (!p.reachable) return "unreachable: " + p.error;
+  if (!p.error.empty()) return p.error;
+  if (!p.newest) return "no snapshot";
+  return "snapshot " + p.snapshot + " of " + Ago(*p.newest, now);
+}
+
+// assess: the plan's option 1. 0 when the DR site could take over within
+// every service's objectives, 4 when not.
+int DrAssess(Context& ctx, const DrPlan& plan) {
+  Assessment a = AssessPlan(plan, Clock::System()->Now());
+  if (ctx.json()) {
+    nlohmann::json services = nlohmann::json::array();
+    auto opt = [](const std::optional<double>& v) {
+      return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+    };
+    for (const ServiceAssessment& s : a.services) {
+      nlohmann::json health = nlohmann::json::array();
+      for (const auto& [h, r] : s.health)
+        health.push_back({{"check", DescribeHealth(h)}, {"ok", r.ok}, {"detail", r.detail}});
+      services.push_back({{"service", s.service},
+                          {"primary_healthy", s.primary_healthy},
+                          {"health", health},
+                          {"primary_point", DescribePoint(s.primary, a.now)},
+                          {"dr_point", DescribePoint(s.dr, a.now)},
+                          {"rpo_seconds", opt(s.rpo_seconds)},
+                          {"rpo_objective_seconds", s.rpo_objective},
+                          {"copy_lag_seconds", opt(s.copy_lag_seconds)},
+                          {"rto_estimate_seconds", opt(s.rto_estimate)},
+                          {"rto_objective_seconds", s.rto_objective},
+                          {"within_objectives", s.within},
+                          {"reason", s.reason}});
+    }
+    nlohmann::json j = {{"plan", plan.path},
+                        {"time", FormatRfc3339(a.now)},
+                        {"within_objectives", a.within()},
+                        {"services", services}};
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return a.within() ? kExitOk : kExitDataError;
+  }
+  std::printf("DR assessment of %s at %s\n", plan.path.c_str(), FormatLocal(a.now).c_str());
+  for (const ServiceAssessment& s : a.services) {
+    std::string health;
+    for (const auto& [h, r] : s.health) {
+      if (!r.ok && health.empty()) health = " (" + h.kind + ": " + r.detail + ")";
+    }
+    std::printf("\n%s: primary %s%s\n", s.service.c_str(),
+                s.health.empty()    ? "not checked (no health checks)"
+                : s.primary_healthy ? "healthy"
+                                    : "DOWN",
+                health.c_str());
+    std::printf("  primary repository: %s\n", DescribePoint(s.primary, a.now).c_str());
+    std::printf("  DR repository:      %s\n", DescribePoint(s.dr, a.now).c_str());
+    if (s.copy_lag_seconds)
+      std::printf("  DR copy lag:        %s\n", PlanDuration(*s.copy_lag_seconds).c_str());
+    if (s.rpo_seconds) {
+      std::printf("  RPO if lost now:    %s (objective %s): %s\n", PlanDuration(*s.rpo_seconds).c_str(),
+                  PlanDuration(s.rpo_objective).c_str(),
+                  *s.rpo_seconds <= s.rpo_objective ? "met" : "MISSED");
+    }
+    if (s.rto_estimate) {
+      std::printf("  RTO estimate:       %s, the last restore test (objective %s): %s\n",
+                  PlanDuration(std::max(1.0, *s.rto_estimate)).c_str(), PlanDuration(s.rto_objective).c_str(),
+                  *s.rto_estimate <= s.rto_objective ? "met" : "MISSED");
+    } else {
+      std::printf("  RTO estimate:       unknown: no restore test recorded (lifeboat verify)\n");
+    }
+  }
+  std::string why;
+  for (const ServiceAssessment& s : a.services) {
+    if (!s.within && why.empty()) why = s.service + ": " + s.reason;
+  }
+  std::printf("\nthe DR site could take over within the objectives: %s\n",
+              a.within() ? "yes" : ("no (" + why + ")").c_str());
+  return a.within() ? kExitOk : kExitDataError;
+}
+
 int RunDr(Context& ctx) {
   const Args& a = ctx.args();
   const auto& pos = a.positional();
-  if (pos.size() != 1) return Fail(ctx, InvalidArgument("usage: lifeboat dr check --plan FILE"));
+  if (pos.size() != 1) return Fail(ctx, InvalidArgument("usage: lifeboat dr check|assess --plan FILE"));
   const std::string& action = pos[0];
-  for (const char* later : {"assess", "failover", "failback", "drill", "report"}) {
+  for (const char* later : {"failover", "failback", "drill", "report"}) {
     if (action == later) {
       return Fail(ctx,
                   InvalidArgument("dr " + action + " is not in this build yet (dr check is; docs/dr.md)"));
     }
   }
-  if (action != "check") return Fail(ctx, InvalidArgument("dr " + action + ": unknown (check)"));
+  if (action != "check" && action != "assess") {
+    return Fail(ctx, InvalidArgument("dr " + action + ": unknown (check, assess)"));
+  }
   if (!a.Has("plan")) return Fail(ctx, InvalidArgument("dr " + action + " needs --plan FILE"));
   std::string config = a.Get("config");
   if (config.empty()) {
@@ -169,6 +254,7 @@ int RunDr(Context& ctx) {
   }
   auto plan = LoadDrPlan(a.Get("plan"), config);
   if (!plan.ok()) return Fail(ctx, plan.status());
+  if (action == "assess") return DrAssess(ctx, *plan);
   if (a.Has("health")) {
     const std::string site = a.Get("site", "both");
     if (site != "primary" && site != "dr" && site != "both") {
@@ -183,7 +269,7 @@ int RunDr(Context& ctx) {
 
 Command DrCommand() {
   return {"dr",
-          "dr check --plan FILE [--config FILE] [--health [--site primary|dr|both]]",
+          "dr check|assess --plan FILE [--config FILE] [--health [--site primary|dr|both]]",
           "disaster recovery: check the DR plan (assess, failover, failback, drills and reports follow)",
           {{"plan", 0, true, "the DR plan (docs/dr.md)", "FILE"},
            {"health", 0, false, "run every service's health checks (at --site) instead of printing the plan"},

@@ -314,14 +314,18 @@ Result<DrPlan> ParseDrPlan(std::string_view yaml, const std::string& path,
       }
     }
   }
-  if (config) {
-    for (const DrService& s : plan.services) {
-      const std::string job = s.job.empty() ? s.name : s.job;
-      const ScheduledJob* j = config->FindJob(job);
-      if (!s.job.empty() && (j == nullptr || j->kind != "backup")) {
-        return r.Error(root["services"][s.name]["job"], "services." + s.name + ".job",
-                       "no backup job \"" + job + "\" in " + config->path);
-      }
+  for (DrService& s : plan.services) {
+    s.source = s.type == "files" ? s.primary.path : s.primary.url;
+    if (!config) continue;
+    const std::string job = s.job.empty() ? s.name : s.job;
+    const ScheduledJob* j = config->FindJob(job);
+    if (!s.job.empty() && (j == nullptr || j->kind != "backup")) {
+      return r.Error(root["services"][s.name]["job"], "services." + s.name + ".job",
+                     "no backup job \"" + job + "\" in " + config->path);
+    }
+    if (j != nullptr && j->kind == "backup") {
+      s.source = j->source;
+      s.source_options = j->options;
     }
   }
   return plan;

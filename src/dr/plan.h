@@ -68,6 +68,11 @@ struct DrService {
   // The backup job (of the serve config) whose snapshots restore this
   // service; "" when the service's name is the job's.
   std::string job;
+  // What its snapshots were taken of, as `backup` takes it: the job's
+  // source and options when the config has the job, else the primary's
+  // url (or path). Its snapshots are those with this source's paths.
+  std::string source;
+  std::map<std::string, std::vector<std::string>> source_options;
 
   double rto_seconds(const DrObjectives& plan) const {
     return objectives.rto_seconds > 0 ? objectives.rto_seconds : plan.rto_seconds;

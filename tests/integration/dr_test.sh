@@ -78,7 +78,7 @@ expect_exit 13 lb dr check --plan "$WORK/nosuch.yaml"
 expect_stderr "nosuch.yaml"
 
 step "the later commands say they are not built yet"
-for c in assess failover failback drill report; do
+for c in failover failback drill report; do
   expect_exit 2 lb dr "$c" --plan "$P"
   expect_stderr "dr $c is not in this build yet"
 done
@@ -136,5 +136,63 @@ jq -e '.[] | select(.check | startswith("http")) | .detail == "HTTP 503"' "$WORK
 jq -e '.[] | select(.check | startswith("command")) | .detail | test("timed out")' "$WORK/last.out" >/dev/null ||
   { cat "$WORK/last.out"; fail "the command's timeout"; }
 grep -q "redis-pw-7\|wrong-pw\|$PG_PASSWORD" "$WORK/h1.out" "$WORK/last.out" && fail "a password reached the output"
+
+step "dr assess: health, each repository's newest point, RPO, copy lag, the last restore test's RTO"
+echo "$LIFEBOAT_PASSWORD" >"$WORK/pw"
+chmod 600 "$WORK/pw"
+mkdir -p "$WORK/site/etc" "$WORK/site/www"
+echo 'a=1' >"$WORK/site/etc/app.conf"
+echo '<h1>hi</h1>' >"$WORK/site/www/index.html"
+for r in p-repo d-repo; do lb init -r "$WORK/$r" --password-file "$WORK/pw" -q; done
+lb -r "$WORK/p-repo" --password-file "$WORK/pw" backup -q "$WORK/site/etc" || fail "backup etc"
+# www's snapshot is a day old, beyond web's RPO objective below.
+lb -r "$WORK/p-repo" --password-file "$WORK/pw" backup -q --time "$(date -u -d '1 day ago' '+%Y-%m-%d %H:%M:%S')" \
+  "$WORK/site/www" || fail "backup www"
+lb -r "$WORK/d-repo" --password-file "$WORK/pw" copy -q --from-repo "$WORK/p-repo" --from-password-file "$WORK/pw" ||
+  fail "copy to the DR repository"
+lb -r "$WORK/d-repo" --password-file "$WORK/pw" verify latest --path "$WORK/site/etc" -q || fail "restore test at DR"
+A=$WORK/assess.yaml
+cat >"$A" <<YAML
+objectives: {rto: 4h, rpo: 1h}
+sites:
+  primary: {url: $WORK/p-repo, password_file: $WORK/pw}
+  dr:      {url: $WORK/d-repo, password_file: $WORK/pw}
+services:
+  app-config:
+    type: files
+    critical: true
+    primary: {path: $WORK/site/etc}
+    dr:      {path: $WORK/dr-site/etc}
+    health:  {command: [test, -d, $WORK/site/etc]}
+YAML
+lb dr assess --plan "$A" >"$WORK/a1.out" || { cat "$WORK/a1.out"; fail "assess of a plan within its objectives"; }
+grep -q "^app-config: primary healthy$" "$WORK/a1.out" || { cat "$WORK/a1.out"; fail "primary health"; }
+grep -Eq "^  DR repository:      snapshot [0-9a-f]{8} of .* ago\)$" "$WORK/a1.out" || { cat "$WORK/a1.out"; fail "DR point"; }
+grep -q "^  DR copy lag:        0s$" "$WORK/a1.out" || { cat "$WORK/a1.out"; fail "copy lag"; }
+grep -Eq "^  RPO if lost now:    [0-9]+s \(objective 1h\): met$" "$WORK/a1.out" || { cat "$WORK/a1.out"; fail "RPO line"; }
+grep -Eq "^  RTO estimate:       [0-9]+s, the last restore test \(objective 4h\): met$" "$WORK/a1.out" ||
+  { cat "$WORK/a1.out"; fail "RTO line"; }
+grep -q "^the DR site could take over within the objectives: yes$" "$WORK/a1.out" || fail "verdict yes"
+cat >>"$A" <<YAML
+  web:
+    type: files
+    objectives: {rpo: 1h}
+    primary: {path: $WORK/site/www}
+    dr:      {path: $WORK/dr-site/www}
+  uploads:
+    type: files
+    primary: {path: $WORK/site/uploads}
+    dr:      {path: $WORK/dr-site/uploads}
+    health:  {command: [test, -d, $WORK/site/uploads]}
+YAML
+expect_exit 4 lb --json dr assess --plan "$A"
+jq -e '(.within_objectives | not) and (.services | length) == 3 and
+       (.services[] | select(.service == "web") | .reason | test("RPO .* over the objective"))' "$WORK/last.out" >/dev/null ||
+  { cat "$WORK/last.out"; fail "web's RPO over its objective"; }
+jq -e '.services[] | select(.service == "uploads") | (.primary_healthy | not) and (.reason == "the DR repository holds no snapshot of it")' \
+  "$WORK/last.out" >/dev/null || { cat "$WORK/last.out"; fail "uploads: no DR point"; }
+rm -rf "$WORK/d-repo"
+expect_exit 4 lb dr assess --plan "$A"
+grep -q "^  DR repository:      unreachable: " "$WORK/last.out" || { cat "$WORK/last.out"; fail "a lost DR repository"; }
 
 echo "PASS dr_test"
