@@ -80,6 +80,12 @@ expect_exit 4 lb -r "$WORK/plain" --password-file "$WORK/pw" verify latest
 grep -q "no fingerprint: none of the 2 files was fingerprinted at backup" "$WORK/last.out" "$WORK/last.err" ||
   { cat "$WORK/last.out" "$WORK/last.err"; fail "a restic snapshot is not reported as without fingerprint"; }
 
+step "a PostgreSQL snapshot taken with --no-fingerprint: \"no fingerprint\", not passed, exit 4"
+lb -r "$WORK/plain" --password-file "$WORK/pw" backup -q --no-fingerprint "$PG_URL/app" || fail "backup --no-fingerprint"
+expect_exit 4 lb -r "$WORK/plain" --password-file "$WORK/pw" verify latest
+grep -q "FAIL no fingerprint: none of the 1 databases was fingerprinted at backup" "$WORK/last.out" ||
+  { cat "$WORK/last.out" "$WORK/last.err"; fail "a PostgreSQL snapshot without fingerprint passed"; }
+
 step "verify --all --config: every job's newest snapshot restored and compared; the plan's header"
 lb verify --all --config "$C" --notify >"$WORK/report.txt" || { cat "$WORK/report.txt"; fail "verify --all of good backups"; }
 [[ -z ${SAVE_REPORT:-} ]] || cp "$WORK/report.txt" "$SAVE_REPORT"  # for the docs and the notes

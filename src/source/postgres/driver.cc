@@ -162,7 +162,21 @@ Driver PostgresDriver() {
       report = VerifyLogical(reader, jobs);
     }
     if (!report.ok()) return report.status();
-    return VerifyOutcome{report->ok(), VerifyReportOf(*report, reader.snapshot())};
+    VerifyOutcome out{report->ok(), VerifyReportOf(*report, reader.snapshot())};
+    // Restored, but proven against nothing: taken with --no-fingerprint
+    // (or by an older lifeboat). Not a pass (docs/validation.md).
+    size_t restored = 0, fingerprinted = 0;
+    for (const auto& db : report->databases) {
+      restored += db.restored ? 1 : 0;
+      fingerprinted += db.has_fingerprint ? 1 : 0;
+    }
+    if (out.passed && !o.Has("against") && restored > 0 && fingerprinted == 0) {
+      out.passed = false;
+      out.report.lines.push_back("FAIL no fingerprint: none of the " + std::to_string(restored) +
+                                 " databases was fingerprinted at backup (--no-fingerprint, or an older "
+                                 "lifeboat); restored only");
+    }
+    return out;
   };
   d.archive_status = [](const std::string& url, const OptionView&,
                         Repository& repo) -> Result<ArchiveStatus> {
