@@ -456,9 +456,20 @@ Status S3Storage::PrepareRead(FileType type, const std::vector<std::string>& nam
   if (names.empty()) return Status::Ok();
   std::set<std::string> wanted(names.begin(), names.end());
   std::vector<std::string> cold;
-  LB_RETURN_IF_ERROR(List(type, [&](const ObjectInfo& o) {
-    if (ArchiveClass(o.storage_class) && wanted.count(o.name)) cold.push_back(Key(type, o.name));
-  }));
+  {
+    std::lock_guard<std::mutex> lock(archived_mu_);
+    auto it = archived_.find(type);
+    if (it == archived_.end()) {
+      std::set<std::string> archived;
+      LB_RETURN_IF_ERROR(List(type, [&](const ObjectInfo& o) {
+        if (ArchiveClass(o.storage_class)) archived.insert(o.name);
+      }));
+      it = archived_.emplace(type, std::move(archived)).first;
+    }
+    for (const std::string& name : it->second) {
+      if (wanted.count(name)) cold.push_back(Key(type, name));
+    }
+  }
   if (cold.empty()) return Status::Ok();
   return Thaw(cold, std::to_string(cold.size()) + " of the " + std::to_string(wanted.size()) + " " +
                         std::string(FileTypeName(type)) + "s to read");

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "storage/s3/credentials.h"
@@ -124,6 +125,12 @@ class S3Storage final : public Storage {
   mutable std::shared_ptr<const AwsCredentials> credentials_;
   HttpClient http_;
   S3Counters counters_;
+  // PrepareRead's listing of each type's objects in an archive class, taken
+  // once per process: copy asks for every snapshot, and a listing of data/
+  // is one request per 1,000 packs. Classes change with lifecycle rules,
+  // over days, not within a command.
+  std::mutex archived_mu_;
+  std::map<FileType, std::set<std::string>> archived_;
 };
 
 }  // namespace lifeboat
