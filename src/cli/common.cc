@@ -99,6 +99,8 @@ Result<StorageOptions> Context::Options() const {
   }
   if (args_.Has("cold-restore-days")) out["s3.cold-restore-days"] = args_.Get("cold-restore-days");
   if (args_.Has("cold-restore-tier")) out["s3.cold-restore-tier"] = args_.Get("cold-restore-tier");
+  // --quiet silences the archive tier's progress lines too (errors stay).
+  if (quiet() && RepoUrl().starts_with("s3:")) out.try_emplace("s3.cold-restore-progress", "false");
   return out;
 }
 

@@ -78,15 +78,16 @@ lb -r "$REPO" restore latest --target "$WORK/r3" || fail "restore of restored co
 same_tree "$WORK/src" "$WORK/r3$WORK/src"
 [[ $(restores) -eq $packs ]] || fail "restored packs were asked for again"
 
-step "check --read-data, new archived packs: exit 17, then the Bulk tier"
+step "check --read-data, new archived packs: exit 17, then the Bulk tier (quietly: -q)"
 random_file "$WORK/src/data/new-2m.bin" $((2 * 1024 * 1024)) seed-new
 lb -r "$REPO" backup -q "$WORK/src"
 before=$(restores)
 archive_data_packs
 expect_exit 17 lb -r "$REPO" check --read-data
 expect_stderr "in an archive tier"
-lb -r "$REPO" --cold-restore-days 1 --cold-restore-tier Bulk "${FAST[@]}" check --read-data >"$WORK/check.out" \
+lb -r "$REPO" -q --cold-restore-days 1 --cold-restore-tier Bulk "${FAST[@]}" check --read-data >"$WORK/check.out" \
   2>"$WORK/check.err" || { cat "$WORK/check.err"; fail "check --read-data with --cold-restore-days"; }
+grep -q "archive tier" "$WORK/check.err" && { cat "$WORK/check.err"; fail "-q printed the archive tier's progress"; }
 grep '^RESTORE ' "$WORK/proxy.log" | tail -n +$((before + 1)) >"$WORK/new-restores.txt"
 [[ -s $WORK/new-restores.txt ]] || fail "check asked for no restore"
 grep -vq ' Bulk 1$' "$WORK/new-restores.txt" && { cat "$WORK/new-restores.txt"; fail "not the Bulk tier"; }

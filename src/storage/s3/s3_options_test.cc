@@ -13,6 +13,7 @@ TEST(S3Options, ColdRestoreIsOffByDefault) {
   EXPECT_EQ(o->cold_restore_tier, "Standard");
   EXPECT_EQ(o->cold_restore_poll_seconds, 60);
   EXPECT_EQ(o->cold_restore_max_hours, 48);
+  EXPECT_TRUE(o->cold_restore_progress);
 }
 
 TEST(S3Options, ColdRestoreOptionsParse) {
@@ -38,6 +39,10 @@ TEST(S3Options, BadColdRestoreOptionsAreRefusedByName) {
   auto tier = ParseS3Url(url, {{"s3.cold-restore-tier", "standard"}});  // AWS's names are case-sensitive
   ASSERT_FALSE(tier.ok());
   EXPECT_NE(tier.status().message().find("want Expedited, Standard or Bulk"), std::string::npos);
+  auto quiet = ParseS3Url(url, {{"s3.cold-restore-progress", "false"}});
+  ASSERT_TRUE(quiet.ok()) << quiet.status().message();
+  EXPECT_FALSE(quiet->cold_restore_progress);
+  EXPECT_FALSE(ParseS3Url(url, {{"s3.cold-restore-progress", "no"}}).ok());
   for (const char* name : {"s3.cold-restore-poll-seconds", "s3.cold-restore-max-hours"}) {
     for (const char* v : {"0", "-2", "soon"}) {
       auto o = ParseS3Url(url, {{name, v}});

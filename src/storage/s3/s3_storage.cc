@@ -97,6 +97,10 @@ Result<S3Options> ParseS3Url(std::string_view url, const std::map<std::string, s
       if (v.empty() || *end != '\0' || !(x > 0))
         return InvalidArgument("option " + k + ": want a positive number");
       (name == "cold-restore-poll-seconds" ? o.cold_restore_poll_seconds : o.cold_restore_max_hours) = x;
+    } else if (name == "cold-restore-progress") {
+      if (v != "true" && v != "false")
+        return InvalidArgument("option s3.cold-restore-progress: want true or false, not \"" + v + "\"");
+      o.cold_restore_progress = v == "true";
     } else if (name == "tag-packs") {
       if (v != "true" && v != "false")
         return InvalidArgument("option s3.tag-packs: want true or false, not \"" + v + "\"");
@@ -522,10 +526,11 @@ Status S3Storage::Thaw(const std::vector<std::string>& keys, const std::string& 
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   double delay = options_.cold_restore_poll_seconds;
-  std::fprintf(
-      stderr,
-      "lifeboat: S3 is restoring %zu object(s) from the archive tier (%s tier, copies kept %d days)\n", total,
-      options_.cold_restore_tier.c_str(), options_.cold_restore_days);
+  if (options_.cold_restore_progress)
+    std::fprintf(
+        stderr,
+        "lifeboat: S3 is restoring %zu object(s) from the archive tier (%s tier, copies kept %d days)\n",
+        total, options_.cold_restore_tier.c_str(), options_.cold_restore_days);
   while (!waiting.empty()) {
     if (elapsed() > options_.cold_restore_max_hours * 3600) {
       return Status(Code::kArchived, what + ": " + std::to_string(waiting.size()) + " of " +
@@ -541,8 +546,9 @@ Status S3Storage::Thaw(const std::vector<std::string>& keys, const std::string& 
       if (st != State::kReadable) still.push_back(key);
     }
     waiting = std::move(still);
-    std::fprintf(stderr, "lifeboat: %zu of %zu restored from the archive tier (%s)\n", total - waiting.size(),
-                 total, HumanDuration(elapsed()).c_str());
+    if (options_.cold_restore_progress)
+      std::fprintf(stderr, "lifeboat: %zu of %zu restored from the archive tier (%s)\n",
+                   total - waiting.size(), total, HumanDuration(elapsed()).c_str());
   }
   return Status::Ok();
 }

@@ -40,6 +40,7 @@ struct S3Options {
   std::string cold_restore_tier = "Standard";  // Expedited, Standard or Bulk
   double cold_restore_poll_seconds = 60;       // first wait between checks; doubles up to 15 minutes
   double cold_restore_max_hours = 48;          // then stop with kArchived; the restores go on
+  bool cold_restore_progress = true;           // a line on stderr as the restores finish (--quiet: false)
   size_t part_size = 64u << 20;  // objects larger than this use multipart upload
   HttpOptions http;
 };
