@@ -213,15 +213,7 @@ const DrService* DrPlan::FindService(const std::string& name) const {
 Result<DrPlan> ParseDrPlan(std::string_view yaml, const std::string& path,
                            const std::string& default_config) {
   YamlReader r(path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::ParserException& e) {
-    return InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": not YAML: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    return InvalidArgument(path + ": not YAML: " + e.what());
-  }
-  if (!root.IsDefined() || root.IsNull()) return InvalidArgument(path + ": the file is empty");
+  LB_ASSIGN_OR_RETURN(YAML::Node root, r.Load(yaml));
   if (!root.IsMap()) return r.Error(root, "", "want a map of keys to values");
   DrPlan plan;
   plan.path = path;

@@ -404,17 +404,9 @@ JobTargets Config::TargetsOf(const JobSpec& job) const {
 
 Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool private_file) {
   Reader r(path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::ParserException& e) {
-    return InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ": not YAML: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    return InvalidArgument(path + ": not YAML: " + e.what());
-  }
+  LB_ASSIGN_OR_RETURN(YAML::Node root, r.Load(yaml));
   Config c;
   c.path = path;
-  if (!root.IsDefined() || root.IsNull()) return InvalidArgument(path + ": the file is empty");
   // Line numbers of the names, for the checks across sections below.
   std::map<std::string, YAML::Node> job_nodes;
   // The jobs a key of another makes (verify-NAME, archive-NAME,

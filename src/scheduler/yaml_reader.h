@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -79,6 +80,21 @@ class YamlReader {
       return Error(v, key, "want a whole number of at least " + std::to_string(min));
     }
     return static_cast<int>(n);
+  }
+
+  // The document of `yaml`: kInvalidArgument naming the file (and the line)
+  // when it is not YAML or is empty.
+  Result<YAML::Node> Load(std::string_view yaml) const {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(yaml));
+    } catch (const YAML::ParserException& e) {
+      return InvalidArgument(path_ + ":" + std::to_string(e.mark.line + 1) + ": not YAML: " + e.msg);
+    } catch (const YAML::Exception& e) {
+      return InvalidArgument(path_ + ": not YAML: " + e.what());
+    }
+    if (!root.IsDefined() || root.IsNull()) return InvalidArgument(path_ + ": the file is empty");
+    return root;
   }
 
  private:
