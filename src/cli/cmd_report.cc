@@ -3,7 +3,6 @@
 // and run history when there is one.
 #include <sys/stat.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
@@ -81,16 +80,7 @@ int RunReport(Context& ctx) {
                                                     : RenderCost(*facts, prices, format);
   if (!text.ok()) return Fail(ctx, text.status());
   if (a.Has("output")) {
-    const std::string path = a.Get("output"), tmp = path + ".tmp";
-    FILE* f = std::fopen(tmp.c_str(), "we");
-    if (f == nullptr) return Fail(ctx, ErrnoStatus("--output " + tmp, errno));
-    bool ok = std::fwrite(text->data(), 1, text->size(), f) == text->size();
-    ok = std::fclose(f) == 0 && ok;
-    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-      int err = errno;
-      std::remove(tmp.c_str());
-      return Fail(ctx, ErrnoStatus("--output " + path, err));
-    }
+    if (Status s = WriteWhole(a.Get("output"), *text); !s.ok()) return Fail(ctx, s);
   } else {
     std::fputs(text->c_str(), stdout);
   }
