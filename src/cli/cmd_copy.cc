@@ -102,6 +102,14 @@ int RunCopy(Context& ctx) {
     std::fflush(stdout);
   });
   if (!s.ok()) return Fail(ctx, s.WithContext("copy"));
+  // The log archive too (PostgreSQL's WAL): without it a physical backup
+  // copied to another site cannot be recovered past its end.
+  LogCopyStats logs;
+  if (!ctx.args().Has("no-log-archive")) {
+    auto copied = CopyLogArchive(**src, **dst);
+    if (!copied.ok()) return Fail(ctx, copied.status().WithContext("copy of the log archive"));
+    logs = *copied;
+  }
   const StorageCounters* dc = ctx.storage_counters();
   uint64_t src_requests = src_retry ? src_retry->counters().requests.load() : 0;
   uint64_t dst_requests = dc ? dc->requests.load() : 0;
@@ -117,7 +125,9 @@ int RunCopy(Context& ctx) {
                      {"bytes_stored", stored},
                      {"source_requests", src_requests},
                      {"destination_requests", dst_requests},
-                     {"retries", retries}};
+                     {"retries", retries},
+                     {"log_files_copied", logs.files_copied},
+                     {"log_files_present", logs.files_present}};
     std::printf("%s\n", j.dump().c_str());
   } else if (!ctx.quiet()) {
     std::printf("copied %llu snapshot(s) (%llu already present): %llu blobs, %s (%s stored); requests: %llu to the "
@@ -126,6 +136,11 @@ int RunCopy(Context& ctx) {
                 (unsigned long long)stats.blobs_copied.load(), HumanBytes(stats.bytes_copied.load()).c_str(),
                 HumanBytes(stored).c_str(), (unsigned long long)src_requests, (unsigned long long)dst_requests,
                 (unsigned long long)retries);
+    if (logs.files_copied + logs.files_present > 0) {
+      std::printf("copied %llu file(s) of the log archive (%llu already present), up to %s\n",
+                  (unsigned long long)logs.files_copied, (unsigned long long)logs.files_present,
+                  logs.last_copied.empty() ? "what was there" : logs.last_copied.c_str());
+    }
   }
   return kExitOk;
 }
@@ -137,6 +152,7 @@ Command CopyCommand() {
       {"from-repo", 0, true, "source repository (default $LIFEBOAT_FROM_REPOSITORY)", "URL"},
       {"from-password-file", 0, true, "read the source password from FILE (or LIFEBOAT_FROM_PASSWORD[_FILE])",
        "FILE"},
+      {"no-log-archive", 0, false, "copy only snapshots, not the log archive (PostgreSQL's WAL)"},
   };
   AddFilterFlags(&flags);
   return {"copy", "copy --from-repo SRC [flags] [SNAPSHOT...]",

@@ -1,8 +1,11 @@
 #include "engine/copy.h"
 
+#include <algorithm>
+#include <set>
 #include <unordered_set>
 
 #include "base/thread_pool.h"
+#include "repo/log_archive.h"
 #include "repo/tree.h"
 
 namespace lifeboat {
@@ -86,6 +89,35 @@ Status CopySnapshots(Repository& src, Repository& dst, const std::vector<Snapsho
     on_snapshot(snap, "copied", id);
   }
   return Status::Ok();
+}
+
+Result<LogCopyStats> CopyLogArchive(Repository& src, Repository& dst) {
+  LogArchive from(src, "archived file"), to(dst, "archived file");
+  std::set<std::string> present;
+  LB_RETURN_IF_ERROR(to.List([&](const ObjectInfo& o) {
+                         present.insert(o.name);
+                       }).WithContext("list the destination's log archive"));
+  std::vector<std::string> names;
+  LB_RETURN_IF_ERROR(from.List([&](const ObjectInfo& o) { names.push_back(o.name); })
+                         .WithContext("list the source's log archive"));
+  std::sort(names.begin(), names.end());
+  LogCopyStats stats;
+  for (const std::string& name : names) {
+    if (present.count(name) != 0) {
+      ++stats.files_present;
+      continue;
+    }
+    LB_ASSIGN_OR_RETURN(std::string data, from.Get(name));
+    LB_ASSIGN_OR_RETURN(LogArchive::PutResult put, to.Put(name, data));
+    if (put.already_archived) {
+      ++stats.files_present;  // written by a copy running beside this one
+      continue;
+    }
+    ++stats.files_copied;
+    stats.bytes_copied += data.size();
+    stats.last_copied = name;
+  }
+  return stats;
 }
 
 }  // namespace lifeboat

@@ -250,7 +250,30 @@ AttemptResult RunArchiveAttempt(const JobSpec& job, const JobTargets& targets) {
     LB_ASSIGN_OR_RETURN(ArchiveStatus status, d->archive_status(job.source, options, *repo));
     result.archived_last = status.last_file;
     result.archived_last_time = status.last_time;
+    // The archive's copies (the DR repository's WAL): every file the
+    // copy lacks. A failed copy is behind since the newest file archived
+    // here (at least).
+    for (const RepositorySpec& to : targets.copy_to) {
+      CopyOutcome c;
+      c.to = to.name;
+      Status copied = [&]() -> Status {
+        LB_ASSIGN_OR_RETURN(auto dst, OpenRepository(to));
+        LB_ASSIGN_OR_RETURN(auto lock, LockRepository(*dst, to, /*exclusive=*/false));
+        LB_ASSIGN_OR_RETURN(LogCopyStats stats, CopyLogArchive(*repo, *dst));
+        c.copied = stats.files_copied;
+        return Status::Ok();
+      }();
+      if (!copied.ok()) {
+        c.error = copied.WithContext("copy of the log archive to " + to.name).message();
+        c.code = copied.code();
+        c.behind_since = status.last_time.sec != 0 ? status.last_time : Now();
+      }
+      result.copies.push_back(std::move(c));
+    }
     if (!status.failing.empty()) return Status(Code::kIoError, status.failing);
+    for (const CopyOutcome& c : result.copies) {
+      if (!c.error.empty()) return Status(c.code, c.error);
+    }
     return Status::Ok();
   }();
   if (!s.ok()) {

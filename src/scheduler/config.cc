@@ -287,6 +287,7 @@ Result<ScheduledJob> ParseJob(const Reader& r, const std::string& name, const YA
     sub.repository = job.repository;
     sub.type = job.type;
     if (field == "archive_check") {
+      sub.copy_to = job.copy_to;  // the WAL goes where the base backups go
       const Driver* d = DriverForUrl(job.source);
       if (d == nullptr || !d->archive_status) {
         return r.Error(node[field], where + "." + field,
