@@ -2,14 +2,28 @@
 // --plan FILE` reads the plan, checks it and prints what it would do: the
 // objectives, the two sites' repositories, the services in restore order
 // with their objectives and health checks, and the switch commands.
-#include <cstdio>
-#include <nlohmann/json.hpp>
+// `dr assess` judges whether the DR site could take over now; `dr
+// failover` does it; `dr heartbeat` writes the beats that measure the RPO;
+// `dr report` shows what failovers and drills measured.
+#include <unistd.h>
 
+#include <climits>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "base/bytes.h"
 #include "cli/commands.h"
 #include "dr/assess.h"
+#include "dr/failover.h"
 #include "dr/health.h"
+#include "dr/heartbeat.h"
 #include "dr/plan.h"
+#include "dr/record.h"
 #include "env/clock.h"
+#include "jobs/attempt.h"
 #include "server/http.h"
 
 namespace lifeboat::cli {
@@ -233,19 +247,359 @@ int DrAssess(Context& ctx, const DrPlan& plan) {
   return a.within() ? kExitOk : kExitDataError;
 }
 
+std::string Clock(Timestamp t) { return FormatLocal(t).substr(11); }
+
+std::string Met(bool met) { return met ? "met" : "MISSED"; }
+
+// A measured time: tenths of a second below a minute, else as the plan
+// writes durations.
+std::string Measured(double seconds) {
+  if (seconds < 60) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1fs", seconds);
+    return buf;
+  }
+  return PlanDuration(seconds);
+}
+
+void PrintEvent(const DrEvent& e) {
+  std::printf("%s  %-12s %s%s%s\n", Clock(e.time).c_str(), e.service.empty() ? "-" : e.service.c_str(),
+              e.what.c_str(), e.detail.empty() ? "" : ": ", e.detail.c_str());
+  std::fflush(stdout);
+}
+
+std::string Title(const DrRecord& r) {
+  std::string t = r.kind;
+  if (r.kind == "drill") t += " level " + std::to_string(r.level);
+  if (!r.scenario.empty()) t += " (" + r.scenario + ")";
+  return t;
+}
+
+// The plan's success criteria, line by line: what was measured against
+// what the plan asks.
+std::vector<std::pair<std::string, std::string>> Criteria(const DrRecord& r) {
+  std::vector<std::pair<std::string, std::string>> out;
+  bool all_rto = !r.services.empty(), all_rpo = !r.services.empty(), critical_up = true, perf = false,
+       perf_ok = true;
+  for (const DrServiceOutcome& s : r.services) {
+    all_rto = all_rto && s.rto_met();
+    all_rpo = all_rpo && s.rpo_met();
+    if (s.critical && !s.recovered) critical_up = false;
+    if (s.performance) {
+      perf = true;
+      perf_ok = perf_ok && *s.performance >= 0.8;
+    }
+  }
+  auto rto = r.rto_seconds();
+  out.push_back(
+      {"Recovery within RTO", rto ? std::string(all_rto && *rto <= r.rto_objective ? "PASS" : "FAIL") + " (" +
+                                        Measured(*rto) + " against " + PlanDuration(r.rto_objective) + ")"
+                                  : std::string("FAIL (not every service came back)")});
+  out.push_back({"Data loss under RPO", all_rpo ? "PASS" : "FAIL"});
+  out.push_back({"All critical services operational", critical_up ? "PASS" : "FAIL"});
+  out.push_back({"Performance in DR above 80% of normal",
+                 perf ? (perf_ok ? "PASS" : "FAIL") : "NOT MEASURED (no performance probe in the plan)"});
+  out.push_back({"Data validation",
+                 "NOT MEASURED here: the restore tests (dr drill --level 1, lifeboat verify) "
+                 "prove the data"});
+  return out;
+}
+
+void PrintRecord(const DrRecord& r) {
+  std::printf("%s %s on %s: %s\n", FormatLocal(r.declared).c_str(), Title(r).c_str(), r.host.c_str(),
+              r.succeeded ? "succeeded" : ("FAILED: " + r.error).c_str());
+  std::printf("  plan %s, objectives RTO %s, RPO %s; traffic switched: %s\n", r.plan.c_str(),
+              PlanDuration(r.rto_objective).c_str(), PlanDuration(r.rpo_objective).c_str(),
+              r.switched ? "yes" : "no");
+  std::printf("  timeline:\n");
+  for (const DrEvent& e : r.timeline) {
+    std::printf("    %s  %-12s %s%s%s\n", Clock(e.time).c_str(), e.service.empty() ? "-" : e.service.c_str(),
+                e.what.c_str(), e.detail.empty() ? "" : ": ", e.detail.c_str());
+  }
+  std::printf("  services:\n");
+  for (const DrServiceOutcome& s : r.services) {
+    std::printf("    %s (%s%s): %s\n", s.service.c_str(), s.type.c_str(), s.critical ? ", critical" : "",
+                s.recovered ? "recovered"
+                            : ("not recovered: " + (s.error.empty() ? "not reached" : s.error)).c_str());
+    if (s.rto_seconds) {
+      std::printf("      RTO %s, objective %s: %s\n", Measured(*s.rto_seconds).c_str(),
+                  PlanDuration(s.rto_objective).c_str(), Met(s.rto_met()).c_str());
+    }
+    if (s.rpo_seconds) {
+      std::printf("      RPO %s (%s), objective %s: %s\n", Measured(*s.rpo_seconds).c_str(),
+                  s.rpo_how.c_str(), PlanDuration(s.rpo_objective).c_str(), Met(s.rpo_met()).c_str());
+    }
+    if (!s.snapshot.empty()) {
+      std::printf("      restored snapshot %s, data as of %s\n", s.snapshot.substr(0, 8).c_str(),
+                  FormatLocal(s.point).c_str());
+    }
+  }
+  if (auto rto = r.rto_seconds()) {
+    std::printf("  RTO of the plan: %s, objective %s: %s\n", Measured(*rto).c_str(),
+                PlanDuration(r.rto_objective).c_str(), Met(*rto <= r.rto_objective).c_str());
+  }
+  std::printf("  success criteria:\n");
+  for (const auto& [what, verdict] : Criteria(r))
+    std::printf("    %-40s %s\n", what.c_str(), verdict.c_str());
+}
+
+int DrFailover(Context& ctx, const DrPlan& plan) {
+  const Args& a = ctx.args();
+  auto groups = ChosenGroups(plan, a.All("service"));
+  if (!groups.ok()) return Fail(ctx, groups.status());
+  std::string names;
+  for (const auto& g : *groups) {
+    for (const DrService* s : g) names += (names.empty() ? "" : ", ") + s->name;
+  }
+  if (!a.Has("yes")) {
+    if (!isatty(STDIN_FILENO)) {
+      return Fail(ctx, InvalidArgument("dr failover restores " + names +
+                                       " at the DR site and switches traffic there: give --yes (there is no "
+                                       "terminal to ask)"));
+    }
+    std::fprintf(stderr, "Fail over %s to the DR site%s? Type yes to go on: ", names.c_str(),
+                 plan.to_dr.empty() ? "" : " and switch traffic there");
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "yes") return Fail(ctx, InvalidArgument("dr failover: not confirmed; nothing was done"));
+  }
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return Fail(ctx, ErrnoStatus("find lifeboat's own path", errno));
+  exe[n] = '\0';
+  FailoverOptions o;
+  o.services = a.All("service");
+  o.no_fence = a.Has("no-fence");
+  o.lifeboat_exe = exe;
+  const bool json = ctx.json(), quiet = ctx.quiet();
+  o.on_event = [&](const DrEvent& e) {
+    if (json) {
+      nlohmann::json j{{"message_type", "event"}, {"time", FormatRfc3339(e.time)}, {"what", e.what}};
+      if (!e.service.empty()) j["service"] = e.service;
+      if (!e.detail.empty()) j["detail"] = e.detail;
+      std::printf("%s\n", j.dump().c_str());
+      std::fflush(stdout);
+    } else if (!quiet) {
+      PrintEvent(e);
+    }
+  };
+  std::string save_error;
+  DrRecord rec = RunFailover(plan, o, &save_error);
+  if (!save_error.empty()) std::fprintf(stderr, "warning: the failover's record: %s\n", save_error.c_str());
+  if (json) {
+    nlohmann::json j = nlohmann::json::parse(DrRecordJson(rec));
+    j["message_type"] = "summary";
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!quiet) {
+    std::printf("\n");
+    PrintRecord(rec);
+  }
+  if (!rec.succeeded) return Fail(ctx, Status(Code::kIoError, "dr failover stopped: " + rec.error));
+  return kExitOk;
+}
+
+int DrHeartbeat(Context& ctx, const DrPlan& plan) {
+  const Args& a = ctx.args();
+  std::vector<const DrService*> services;
+  auto groups = ChosenGroups(plan, a.All("service"));
+  if (!groups.ok()) return Fail(ctx, groups.status());
+  for (const auto& g : *groups) {
+    for (const DrService* s : g) {
+      if (s->heartbeat || !a.All("service").empty()) services.push_back(s);
+    }
+  }
+  if (services.empty()) {
+    return Fail(ctx,
+                InvalidArgument("no service of " + plan.path + " has heartbeat: true (or give --service)"));
+  }
+  double every = plan.heartbeat_every_seconds;
+  if (a.Has("every")) {
+    std::optional<double> d = ParseDuration(a.Get("every"));
+    if (!d || *d <= 0) return Fail(ctx, InvalidArgument("--every " + a.Get("every") + ": not a duration"));
+    every = *d;
+  }
+  long count = a.Has("count") ? std::atol(a.Get("count").c_str()) : 0;  // 0: until stopped
+  uint64_t written = 0, failed = 0;
+  for (long i = 0; count == 0 || i < count; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::duration<double>(every));
+    for (const DrService* s : services) {
+      Timestamp now = Now();
+      const int64_t ms = now.sec * 1000 + now.nsec / 1000000;
+      Status st = WriteHeartbeat(*s, s->primary, ms, std::min(every, 10.0));
+      if (st.ok()) st = NoteHeartbeat(plan.state_dir, s->name, ms);
+      if (!st.ok()) {
+        ++failed;
+        std::fprintf(stderr, "warning: %s\n", st.message().c_str());
+        continue;
+      }
+      ++written;
+      if (ctx.json()) {
+        std::printf("%s\n",
+                    nlohmann::json{{"message_type", "heartbeat"}, {"service", s->name}, {"beat_ms", ms}}
+                        .dump()
+                        .c_str());
+      } else if (a.Has("verbose")) {
+        std::printf("%s heartbeat %lld\n", s->name.c_str(), static_cast<long long>(ms));
+      }
+      std::fflush(stdout);
+    }
+  }
+  if (written == 0 && failed > 0) return Fail(ctx, IoError("no heartbeat could be written"));
+  return kExitOk;
+}
+
+// The records of both sites' repositories (the same record saved in
+// both is shown once), oldest first.
+std::vector<DrRecord> AllRecords(const DrPlan& plan, std::vector<std::string>* notes) {
+  std::map<std::string, DrRecord> by_key;
+  for (const DrSite* site : {&plan.dr, &plan.primary}) {
+    auto repo = OpenRepository(site->repository);
+    if (!repo.ok()) {
+      notes->push_back("the " + site->name + " repository: " + repo.status().message());
+      continue;
+    }
+    auto records = LoadDrRecords(**repo, nullptr);
+    if (!records.ok()) {
+      notes->push_back("the " + site->name + " repository: " + records.status().message());
+      continue;
+    }
+    for (DrRecord& r : *records) {
+      by_key.emplace(FormatRfc3339(r.declared) + " " + r.kind + " " + r.host, std::move(r));
+    }
+  }
+  std::vector<DrRecord> out;
+  for (auto& [k, r] : by_key) out.push_back(std::move(r));
+  return out;
+}
+
+std::string Html(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string RecordsHtml(const std::vector<DrRecord>& records, const std::vector<DrRecord>& history) {
+  std::string h =
+      "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>DR "
+      "report</title>\n<style>body{font-family:"
+      "sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:.5em 0 "
+      "1.5em}td,th{border:1px "
+      "solid #ccc;padding:.3em .6em;text-align:left}.met{color:#070}.missed{color:#b00;font-weight:bold}"
+      "</style></head><body>\n<h1>Disaster recovery report</h1>\n";
+  for (const DrRecord& r : records) {
+    h += "<h2>" + Html(FormatLocal(r.declared) + " " + Title(r)) + ": " +
+         (r.succeeded ? "succeeded" : "<span class=\"missed\">FAILED</span> " + Html(r.error)) + "</h2>\n";
+    h += "<p>Plan " + Html(r.plan) + " on " + Html(r.host) + "; objectives RTO " +
+         PlanDuration(r.rto_objective) + ", RPO " + PlanDuration(r.rpo_objective) +
+         "; traffic switched: " + (r.switched ? "yes" : "no") + "</p>\n";
+    h += "<table><tr><th>Service</th><th>Recovered</th><th>RTO</th><th>RTO objective</th><th>RPO</th><th>RPO "
+         "objective</th><th>RPO measured by</th></tr>\n";
+    for (const DrServiceOutcome& s : r.services) {
+      auto cell = [](const std::optional<double>& v, bool met) {
+        if (!v) return std::string("<td>-</td>");
+        return "<td class=\"" + std::string(met ? "met" : "missed") + "\">" + Measured(*v) + "</td>";
+      };
+      h += "<tr><td>" + Html(s.service) + (s.critical ? " (critical)" : "") + "</td><td>" +
+           (s.recovered ? "yes" : "<span class=\"missed\">no</span> " + Html(s.error)) + "</td>" +
+           cell(s.rto_seconds, s.rto_met()) + "<td>" + PlanDuration(s.rto_objective) + "</td>" +
+           cell(s.rpo_seconds, s.rpo_met()) + "<td>" + PlanDuration(s.rpo_objective) + "</td><td>" +
+           Html(s.rpo_how) + "</td></tr>\n";
+    }
+    h += "</table>\n<table><tr><th>Success criterion</th><th>Result</th></tr>\n";
+    for (const auto& [what, verdict] : Criteria(r))
+      h += "<tr><td>" + Html(what) + "</td><td>" + Html(verdict) + "</td></tr>\n";
+    h += "</table>\n<table><tr><th>Time</th><th>Service</th><th>Step</th><th>Detail</th></tr>\n";
+    for (const DrEvent& e : r.timeline) {
+      h += "<tr><td>" + Html(Clock(e.time)) + "</td><td>" + Html(e.service) + "</td><td>" + Html(e.what) +
+           "</td><td>" + Html(e.detail) + "</td></tr>\n";
+    }
+    h += "</table>\n";
+  }
+  h += "<h2>History</h2>\n<table><tr><th>Declared</th><th>What</th><th>Result</th><th>RTO</th></tr>\n";
+  for (const DrRecord& r : history) {
+    auto rto = r.rto_seconds();
+    h += "<tr><td>" + Html(FormatLocal(r.declared)) + "</td><td>" + Html(Title(r)) + "</td><td>" +
+         (r.succeeded ? "succeeded" : "FAILED") + "</td><td>" + (rto ? Measured(*rto) : "-") + "</td></tr>\n";
+  }
+  return h + "</table>\n</body></html>\n";
+}
+
+int DrReport(Context& ctx, const DrPlan& plan) {
+  const Args& a = ctx.args();
+  std::string format = ctx.json() ? "json" : a.Get("format", "text");
+  if (format != "text" && format != "json" && format != "html") {
+    return Fail(ctx, InvalidArgument("--format " + format + ": not text, json or html"));
+  }
+  long last = a.Has("last") ? std::atol(a.Get("last").c_str()) : 1;
+  if (last <= 0) return Fail(ctx, InvalidArgument("--last " + a.Get("last") + ": want a number above zero"));
+  std::vector<std::string> notes;
+  std::vector<DrRecord> all = AllRecords(plan, &notes);
+  for (const std::string& n : notes) std::fprintf(stderr, "warning: %s\n", n.c_str());
+  if (all.empty() && notes.size() == 2) return Fail(ctx, IoError("neither site's repository could be read"));
+  std::vector<DrRecord> shown(all.end() - std::min<long>(last, static_cast<long>(all.size())), all.end());
+  std::string text;
+  if (format == "json") {
+    nlohmann::json j = nlohmann::json::array();
+    for (const DrRecord& r : shown) j.push_back(nlohmann::json::parse(DrRecordJson(r)));
+    text = j.dump(2) + "\n";
+  } else if (format == "html") {
+    text = RecordsHtml(shown, all);
+  }
+  if (format != "text") {
+    if (a.Has("output")) {
+      Status w = WriteWhole(a.Get("output"), text);
+      if (!w.ok()) return Fail(ctx, w);
+    } else {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    }
+    return kExitOk;
+  }
+  std::printf("DR report for %s: %zu record%s of failovers, failbacks and drills\n\n", plan.path.c_str(),
+              all.size(), all.size() == 1 ? "" : "s");
+  for (const DrRecord& r : shown) {
+    PrintRecord(r);
+    std::printf("\n");
+  }
+  std::printf("history:\n");
+  for (const DrRecord& r : all) {
+    auto rto = r.rto_seconds();
+    std::printf("  %s  %-24s %-10s RTO %s\n", FormatLocal(r.declared).c_str(), Title(r).c_str(),
+                r.succeeded ? "succeeded" : "FAILED", rto ? Measured(*rto).c_str() : "-");
+  }
+  return kExitOk;
+}
+
 int RunDr(Context& ctx) {
   const Args& a = ctx.args();
   const auto& pos = a.positional();
-  if (pos.size() != 1) return Fail(ctx, InvalidArgument("usage: lifeboat dr check|assess --plan FILE"));
+  if (pos.size() != 1) {
+    return Fail(ctx,
+                InvalidArgument("usage: lifeboat dr check|assess|failover|heartbeat|report --plan FILE"));
+  }
   const std::string& action = pos[0];
-  for (const char* later : {"failover", "failback", "drill", "report"}) {
+  for (const char* later : {"failback", "drill"}) {
     if (action == later) {
       return Fail(ctx,
-                  InvalidArgument("dr " + action + " is not in this build yet (dr check is; docs/dr.md)"));
+                  InvalidArgument("dr " + action +
+                                  " is not in this build yet (check, assess, failover, heartbeat and report "
+                                  "are; docs/dr.md)"));
     }
   }
-  if (action != "check" && action != "assess") {
-    return Fail(ctx, InvalidArgument("dr " + action + ": unknown (check, assess)"));
+  if (action != "check" && action != "assess" && action != "failover" && action != "heartbeat" &&
+      action != "report") {
+    return Fail(ctx,
+                InvalidArgument("dr " + action + ": unknown (check, assess, failover, heartbeat, report)"));
   }
   if (!a.Has("plan")) return Fail(ctx, InvalidArgument("dr " + action + " needs --plan FILE"));
   std::string config = a.Get("config");
@@ -255,6 +609,9 @@ int RunDr(Context& ctx) {
   auto plan = LoadDrPlan(a.Get("plan"), config);
   if (!plan.ok()) return Fail(ctx, plan.status());
   if (action == "assess") return DrAssess(ctx, *plan);
+  if (action == "failover") return DrFailover(ctx, *plan);
+  if (action == "heartbeat") return DrHeartbeat(ctx, *plan);
+  if (action == "report") return DrReport(ctx, *plan);
   if (a.Has("health")) {
     const std::string site = a.Get("site", "both");
     if (site != "primary" && site != "dr" && site != "both") {
@@ -268,15 +625,24 @@ int RunDr(Context& ctx) {
 }  // namespace
 
 Command DrCommand() {
-  return {"dr",
-          "dr check|assess --plan FILE [--config FILE] [--health [--site primary|dr|both]]",
-          "disaster recovery: check the DR plan (assess, failover, failback, drills and reports follow)",
-          {{"plan", 0, true, "the DR plan (docs/dr.md)", "FILE"},
-           {"health", 0, false, "run every service's health checks (at --site) instead of printing the plan"},
-           {"site", 0, true, "with --health: primary, dr or both (default)", "SITE"},
-           {"config", 0, true,
-            "the serve config whose repository names the plan uses (or the plan's config:)", "FILE"}},
-          RunDr};
+  return {
+      "dr",
+      "dr check|assess|failover|heartbeat|report --plan FILE [flags]",
+      "disaster recovery: check the DR plan, assess, fail over, write heartbeats, report",
+      {{"plan", 0, true, "the DR plan (docs/dr.md)", "FILE"},
+       {"service", 0, true, "failover, heartbeat: only this service (repeatable)", "NAME"},
+       {"yes", 0, false, "failover: go on without asking (required without a terminal)"},
+       {"no-fence", 0, false, "failover: the primary is fenced already; do not run switch.fence_primary"},
+       {"every", 0, true, "heartbeat: between beats (default the plan's heartbeat_every, 5s)", "DURATION"},
+       {"count", 0, true, "heartbeat: beats to write, then exit (default: until stopped)", "N"},
+       {"format", 0, true, "report: text (default), json or html", "FORMAT"},
+       {"last", 0, true, "report: show the newest N records in full (default 1)", "N"},
+       {"output", 0, true, "report: write the json or html there instead of stdout", "FILE"},
+       {"health", 0, false, "run every service's health checks (at --site) instead of printing the plan"},
+       {"site", 0, true, "with --health: primary, dr or both (default)", "SITE"},
+       {"config", 0, true, "the serve config whose repository names the plan uses (or the plan's config:)",
+        "FILE"}},
+      RunDr};
 }
 
 }  // namespace lifeboat::cli

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "base/bytes.h"
+#include "dr/recover.h"
 #include "jobs/attempt.h"
 #include "jobs/spec.h"
 #include "verify/results.h"
@@ -11,17 +12,8 @@
 namespace lifeboat {
 namespace {
 
-// The paths a service's snapshots record (jobs/attempt.h RecordedPaths);
-// an error if its source cannot be made.
-Result<std::vector<std::string>> ServicePaths(const DrService& s) {
-  MapOptions options(s.source_options);
-  LB_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, SourceFor(s.source, options));
-  return RecordedPaths(*source);
-}
-
 // What one site's repository holds of each service, opened once.
-std::vector<SitePoint> PointsAt(const DrSite& site, const std::vector<const DrService*>& services,
-                                std::vector<Result<std::vector<std::string>>>& paths) {
+std::vector<SitePoint> PointsAt(const DrSite& site, const std::vector<const DrService*>& services) {
   std::vector<SitePoint> out(services.size());
   auto fail = [&](const std::string& why) {
     for (SitePoint& p : out) p.error = why;
@@ -35,20 +27,18 @@ std::vector<SitePoint> PointsAt(const DrSite& site, const std::vector<const DrSe
   for (size_t i = 0; i < services.size(); ++i) {
     SitePoint& p = out[i];
     p.reachable = true;
-    if (!paths[i].ok()) {
-      p.error = paths[i].status().message();
+    auto newest = NewestPoint(*services[i], *snapshots);
+    if (!newest.ok()) {
+      p.error = newest.status().message();
       continue;
     }
+    if (!*newest) continue;
+    p.newest = (*newest)->time;
+    p.snapshot = (*newest)->id.Short();
+    // The restore tests of any snapshot of the same series count.
     std::set<std::string> ids;
     for (const Snapshot& snap : *snapshots) {
-      std::vector<std::string> sp = snap.paths;
-      std::sort(sp.begin(), sp.end());
-      if (sp != *paths[i]) continue;
-      ids.insert(snap.id.Hex());
-      if (!p.newest || *p.newest < snap.time) {
-        p.newest = snap.time;
-        p.snapshot = snap.id.Short();
-      }
+      if (snap.paths == (*newest)->paths) ids.insert(snap.id.Hex());
     }
     if (!results.ok()) continue;
     for (const RunResult& r : *results) {  // oldest first: the last passing test wins
@@ -78,10 +68,8 @@ Assessment AssessPlan(const DrPlan& plan, Timestamp now) {
   for (const auto& group : plan.groups) {
     for (const std::string& name : group) order.push_back(plan.FindService(name));
   }
-  std::vector<Result<std::vector<std::string>>> paths;
-  for (const DrService* s : order) paths.push_back(ServicePaths(*s));
-  std::vector<SitePoint> primary = PointsAt(plan.primary, order, paths);
-  std::vector<SitePoint> dr = PointsAt(plan.dr, order, paths);
+  std::vector<SitePoint> primary = PointsAt(plan.primary, order);
+  std::vector<SitePoint> dr = PointsAt(plan.dr, order);
   for (size_t i = 0; i < order.size(); ++i) {
     const DrService& s = *order[i];
     ServiceAssessment sa;

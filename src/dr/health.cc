@@ -123,13 +123,16 @@ HealthResult Http(const HealthCheck& c, Steady::time_point deadline) {
   return r;
 }
 
-HealthResult Sql(const HealthCheck& c, const DrEndpoint& at, Steady::time_point deadline) {
+// Runs `query` on at.url: "" and *rows, *first (the first row's first
+// column) set, or why not.
+std::string SqlExec(const DrEndpoint& at, const std::string& query, Steady::time_point deadline, int* rows,
+                    std::string* first) {
   const std::string where = MaskUrlPassword(at.url);
   // libpq takes the URL as it is (in this process: no password in argv);
   // connect_timeout is whole seconds, at least 2 by libpq's rule.
   const std::string timeout = std::to_string(std::max(2, (RemainingMs(deadline) + 999) / 1000));
   const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
-  const char* values[] = {at.url.c_str(), timeout.c_str(), "lifeboat-dr-health", nullptr};
+  const char* values[] = {at.url.c_str(), timeout.c_str(), "lifeboat-dr", nullptr};
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdbParams(keys, values, /*expand_dbname=*/1),
                                                     &PQfinish);
   auto first_line = [](const char* msg) {
@@ -137,22 +140,36 @@ HealthResult Sql(const HealthCheck& c, const DrEndpoint& at, Steady::time_point 
     size_t nl = s.find('\n');
     return nl == std::string::npos ? s : s.substr(0, nl);
   };
-  if (PQstatus(conn.get()) != CONNECTION_OK)
-    return {false, where + ": " + first_line(PQerrorMessage(conn.get())), 0};
+  if (PQstatus(conn.get()) != CONNECTION_OK) return where + ": " + first_line(PQerrorMessage(conn.get()));
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);  // "already exists, skipping"
   const std::string limit = "SET statement_timeout = " + std::to_string(std::max(1, RemainingMs(deadline)));
   PQclear(PQexec(conn.get(), limit.c_str()));
-  std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(conn.get(), c.target.c_str()), &PQclear);
+  std::unique_ptr<PGresult, decltype(&PQclear)> res(PQexec(conn.get(), query.c_str()), &PQclear);
   ExecStatusType st = PQresultStatus(res.get());
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-    return {false, where + ": " + first_line(PQresultErrorMessage(res.get())), 0};
+    return where + ": " + first_line(PQresultErrorMessage(res.get()));
   }
-  int rows = PQntuples(res.get());
+  *rows = PQntuples(res.get());
+  first->clear();
+  if (*rows > 0 && PQnfields(res.get()) > 0) *first = PQgetvalue(res.get(), 0, 0);
+  return "";
+}
+
+HealthResult Sql(const HealthCheck& c, const DrEndpoint& at, Steady::time_point deadline) {
+  int rows = 0;
+  std::string first;
+  std::string err = SqlExec(at, c.target, deadline, &rows, &first);
+  if (!err.empty()) return {false, err, 0};
   return {true, std::to_string(rows) + (rows == 1 ? " row" : " rows"), 0};
 }
 
-// redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]: the command (split on
-// spaces) sent as RESP after AUTH; an error reply is a failure.
-HealthResult Redis(const HealthCheck& c, const DrEndpoint& at, Steady::time_point deadline) {
+// redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]: `command` (split on spaces)
+// sent as RESP after AUTH (and SELECT for a DB). "" and *value (a simple
+// or integer reply's text, a bulk string's contents, "" for nil), or why
+// not; an error reply is a failure.
+std::string RedisExec(const DrEndpoint& at, const std::string& command, Steady::time_point deadline,
+                      std::string* value) {
   const std::string where = MaskUrlPassword(at.url);
   std::string rest = at.url.substr(at.url.find("://") + 3);
   std::string user, password;
@@ -163,21 +180,23 @@ HealthResult Redis(const HealthCheck& c, const DrEndpoint& at, Steady::time_poin
     user = PercentDecode(colon == std::string::npos ? "" : cred.substr(0, colon));
     password = PercentDecode(colon == std::string::npos ? cred : cred.substr(colon + 1));
   }
+  std::string db;
+  if (size_t slash = rest.find('/'); slash != std::string::npos) db = rest.substr(slash + 1);
   rest = rest.substr(0, rest.find('/'));
   std::string host = rest, port = "6379";
   if (size_t colon = rest.rfind(':'); colon != std::string::npos) {
     host = rest.substr(0, colon);
     port = rest.substr(colon + 1);
   }
-  HealthResult r;
-  int fd = ConnectBefore(host, port, deadline, &r.detail);
-  if (fd < 0) return {false, where + ": " + r.detail, 0};
+  std::string why;
+  int fd = ConnectBefore(host, port, deadline, &why);
+  if (fd < 0) return where + ": " + why;
   auto resp = [](const std::vector<std::string>& words) {
     std::string out = "*" + std::to_string(words.size()) + "\r\n";
     for (const std::string& w : words) out += "$" + std::to_string(w.size()) + "\r\n" + w + "\r\n";
     return out;
   };
-  auto reply = [&](std::string* line) -> bool {  // the first line of the next reply
+  auto reply = [&](std::string* line) -> bool {  // the next line of the reply
     line->clear();
     char ch;
     while (true) {
@@ -189,32 +208,60 @@ HealthResult Redis(const HealthCheck& c, const DrEndpoint& at, Steady::time_poin
     }
     return true;
   };
+  std::vector<std::string> words;
+  for (size_t i = 0; i < command.size();) {
+    size_t sp = command.find(' ', i);
+    if (sp == std::string::npos) sp = command.size();
+    if (sp > i) words.push_back(command.substr(i, sp - i));
+    i = sp + 1;
+  }
+  if (words.empty()) {
+    close(fd);
+    return "no redis command";
+  }
+  std::vector<std::pair<std::string, std::string>> before;  // what: the command sent first
   std::string out;
   if (!password.empty()) {
     out += user.empty() ? resp({"AUTH", password}) : resp({"AUTH", user, password});
+    before.push_back({"AUTH", ""});
   }
-  std::vector<std::string> words;
-  for (size_t i = 0; i < c.target.size();) {
-    size_t sp = c.target.find(' ', i);
-    if (sp == std::string::npos) sp = c.target.size();
-    if (sp > i) words.push_back(c.target.substr(i, sp - i));
-    i = sp + 1;
+  if (!db.empty() && db != "0") {
+    out += resp({"SELECT", db});
+    before.push_back({"SELECT", ""});
   }
   out += resp(words);
   std::string line;
   bool ok = write(fd, out.data(), out.size()) == static_cast<ssize_t>(out.size());
-  if (ok && !password.empty()) {
-    ok = reply(&line);
+  for (const auto& b : before) {
+    ok = ok && reply(&line);
     if (ok && line.rfind('-', 0) == 0) {
       close(fd);
-      return {false, where + ": AUTH refused: " + line.substr(1), 0};
+      return where + ": " + b.first + " refused: " + line.substr(1);
     }
   }
   ok = ok && reply(&line);
+  if (ok && line.rfind('$', 0) == 0) {
+    // A bulk string: its contents on the next line (-1: nil). Heartbeats
+    // and counts have no line breaks in them.
+    if (line == "$-1") {
+      line = "";
+    } else {
+      ok = reply(&line);
+      line = "+" + line;
+    }
+  }
   close(fd);
-  if (!ok) return {false, where + ": no answer to " + words[0] + " within the timeout", 0};
-  if (line.rfind('-', 0) == 0) return {false, where + ": " + line.substr(1), 0};
-  return {true, line.size() > 1 && (line[0] == '+' || line[0] == ':') ? line.substr(1) : line, 0};
+  if (!ok) return where + ": no answer to " + words[0] + " within the timeout";
+  if (line.rfind('-', 0) == 0) return where + ": " + line.substr(1);
+  *value = line.size() >= 1 && (line[0] == '+' || line[0] == ':') ? line.substr(1) : line;
+  return "";
+}
+
+HealthResult Redis(const HealthCheck& c, const DrEndpoint& at, Steady::time_point deadline) {
+  std::string value;
+  std::string err = RedisExec(at, c.target, deadline, &value);
+  if (!err.empty()) return {false, err, 0};
+  return {true, value, 0};
 }
 
 HealthResult Command(const HealthCheck& c, Steady::time_point deadline) {
@@ -232,6 +279,23 @@ HealthResult Command(const HealthCheck& c, Steady::time_point deadline) {
 }
 
 }  // namespace
+
+Result<std::string> QueryValue(const std::string& kind, const DrEndpoint& at, const std::string& command,
+                               double timeout_seconds) {
+  const auto deadline =
+      Steady::now() + std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
+  std::string value, err;
+  if (kind == "sql") {
+    int rows = 0;
+    err = SqlExec(at, command, deadline, &rows, &value);
+  } else if (kind == "redis") {
+    err = RedisExec(at, command, deadline, &value);
+  } else {
+    err = "no query of kind " + kind;
+  }
+  if (!err.empty()) return Status(Code::kIoError, err);
+  return value;
+}
 
 HealthResult RunHealthCheck(const HealthCheck& check, const DrService& service, const DrEndpoint& at) {
   (void)service;

@@ -12,6 +12,7 @@
 
 #include <string>
 
+#include "base/status.h"
 #include "dr/plan.h"
 
 namespace lifeboat {
@@ -25,5 +26,13 @@ struct HealthResult {
 // Runs `check` against `service` at `at` (sql and redis connect to at.url;
 // tcp and http use the check's own target).
 HealthResult RunHealthCheck(const HealthCheck& check, const DrService& service, const DrEndpoint& at);
+
+// One value from the service at `at`, for heartbeats and the wait for a
+// recovery to end: kind "sql" runs `command` on at.url and gives the first
+// row's first column ("" when no row); "redis" sends it and gives the
+// reply (a bulk string's contents, "" for nil). kIoError with the masked
+// URL and the server's words when it fails or the timeout passes.
+Result<std::string> QueryValue(const std::string& kind, const DrEndpoint& at, const std::string& command,
+                               double timeout_seconds);
 
 }  // namespace lifeboat

@@ -26,20 +26,36 @@ Result<DrObjectives> ParseObjectives(const YamlReader& r, const YAML::Node& node
 
 Result<DrEndpoint> ParseEndpoint(const YamlReader& r, const YAML::Node& node, const std::string& where) {
   DrEndpoint e;
-  LB_RETURN_IF_ERROR(r.Map(node, where, {"url", "path", "data_dir", "port"},
-                           [&](const std::string& key, const YAML::Node& v) -> Status {
-                             if (key.ends_with(".port")) {
-                               LB_ASSIGN_OR_RETURN(e.port, r.Count(v, key, 1));
-                               if (e.port > 65535) return r.Error(v, key, "want a port from 1 to 65535");
-                             } else if (key.ends_with(".url")) {
-                               LB_ASSIGN_OR_RETURN(e.url, r.String(v, key));
-                             } else if (key.ends_with(".path")) {
-                               LB_ASSIGN_OR_RETURN(e.path, r.String(v, key));
-                             } else {
-                               LB_ASSIGN_OR_RETURN(e.data_dir, r.String(v, key));
-                             }
-                             return Status::Ok();
-                           }));
+  LB_RETURN_IF_ERROR(
+      r.Map(node, where, {"url", "path", "data_dir", "port", "user", "settings", "start"},
+            [&](const std::string& key, const YAML::Node& v) -> Status {
+              if (key.ends_with(".settings")) {
+                return r.Map(v, key, {}, [&](const std::string& k, const YAML::Node& o) -> Status {
+                  LB_ASSIGN_OR_RETURN(e.settings[k.substr(key.size() + 1)], r.String(o, k));
+                  return Status::Ok();
+                });
+              }
+              if (key.ends_with(".start")) {
+                LB_ASSIGN_OR_RETURN(e.start, r.Strings(v, key));
+                if (e.start.empty()) return r.Error(v, key, "want a command (a list of words)");
+                return Status::Ok();
+              }
+              if (key.ends_with(".user")) {
+                LB_ASSIGN_OR_RETURN(e.user, r.String(v, key));
+                return Status::Ok();
+              }
+              if (key.ends_with(".port")) {
+                LB_ASSIGN_OR_RETURN(e.port, r.Count(v, key, 1));
+                if (e.port > 65535) return r.Error(v, key, "want a port from 1 to 65535");
+              } else if (key.ends_with(".url")) {
+                LB_ASSIGN_OR_RETURN(e.url, r.String(v, key));
+              } else if (key.ends_with(".path")) {
+                LB_ASSIGN_OR_RETURN(e.path, r.String(v, key));
+              } else {
+                LB_ASSIGN_OR_RETURN(e.data_dir, r.String(v, key));
+              }
+              return Status::Ok();
+            }));
   return e;
 }
 
@@ -228,12 +244,25 @@ Result<DrPlan> ParseDrPlan(std::string_view yaml, const std::string& path,
     if (!loaded.ok()) return loaded.status().WithContext(path + ": config");
     config = std::move(*loaded);
   }
-  bool has_sites = false, has_services = false;
+  bool has_sites = false, has_services = false, state_dir_given = false;
   YAML::Node groups_node;
   LB_RETURN_IF_ERROR(r.Map(
-      root, "", {"objectives", "config", "sites", "services", "groups", "switch"},
+      root, "",
+      {"objectives", "config", "sites", "services", "groups", "switch", "state_dir", "health_wait",
+       "heartbeat_every"},
       [&](const std::string& key, const YAML::Node& v) -> Status {
         if (key == "config") return Status::Ok();
+        if (key == "state_dir") {
+          LB_ASSIGN_OR_RETURN(plan.state_dir, r.String(v, key));
+          state_dir_given = true;
+          return Status::Ok();
+        }
+        if (key == "health_wait" || key == "heartbeat_every") {
+          LB_ASSIGN_OR_RETURN(double d, r.Duration(v, key));
+          if (d <= 0) return r.Error(v, key, "want a duration above zero");
+          (key == "health_wait" ? plan.health_wait_seconds : plan.heartbeat_every_seconds) = d;
+          return Status::Ok();
+        }
         if (key == "objectives") {
           LB_ASSIGN_OR_RETURN(plan.objectives, ParseObjectives(r, v, key));
         } else if (key == "sites") {
@@ -272,6 +301,7 @@ Result<DrPlan> ParseDrPlan(std::string_view yaml, const std::string& path,
         }
         return Status::Ok();
       }));
+  if (!state_dir_given && config) plan.state_dir = config->state_dir;
   if (plan.objectives.rto_seconds <= 0 || plan.objectives.rpo_seconds <= 0) {
     return r.Error(root["objectives"] ? root["objectives"] : root, "objectives",
                    "give both rto and rpo (the plan's: {rto: 4h, rpo: 1h})");

@@ -55,6 +55,15 @@ struct DrEndpoint {
   std::string path;
   std::string data_dir;
   int port = 0;
+  // A PostgreSQL restored at the DR site: the system user that owns and
+  // runs it (the restore runs as this user when lifeboat runs as root;
+  // default postgres), settings written into its postgresql.auto.conf
+  // after the restore (archive_command to the DR repository, the socket
+  // directory), and the command that starts it (default: pg_ctl start
+  // -w of data_dir).
+  std::string user;
+  std::map<std::string, std::string> settings;
+  std::vector<std::string> start;
 };
 
 struct DrService {
@@ -96,6 +105,13 @@ struct DrPlan {
   std::vector<DrService> services;                            // in the file's order
   std::vector<std::vector<std::string>> groups;               // restore order; each service exactly once
   std::vector<std::string> to_dr, to_primary, fence_primary;  // switch commands (argv)
+  // Where heartbeats note what they wrote (dr-heartbeats.json): the plan's
+  // state_dir, else the config's, else /var/lib/lifeboat.
+  std::string state_dir = "/var/lib/lifeboat";
+  // How long a failover waits for a restored service's health checks to
+  // pass (its recovery included) before it gives up on it.
+  double health_wait_seconds = 3600;
+  double heartbeat_every_seconds = 5;
 
   const DrService* FindService(const std::string& name) const;
 };

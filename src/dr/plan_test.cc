@@ -65,6 +65,27 @@ TEST(DrPlan, ReadsTheIssuesExample) {
   EXPECT_EQ(p->fence_primary.size(), 2u);
 }
 
+TEST(DrPlan, ReadsTheDrSitesServerSettings) {
+  std::string yaml = kPlan;
+  yaml.replace(
+      yaml.find("port: 5433,"), 11,
+      "port: 5433, user: pgdr, start: [systemctl, start, pg-dr], settings: {archive_mode: \"off\"},");
+  yaml += "state_dir: /srv/lifeboat\nhealth_wait: 20m\nheartbeat_every: 2s\n";
+  auto p = ParseDrPlan(yaml, "dr.yml", "");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  const DrService* db = p->FindService("app-db");
+  EXPECT_EQ(db->dr.user, "pgdr");
+  EXPECT_EQ(db->dr.start, (std::vector<std::string>{"systemctl", "start", "pg-dr"}));
+  EXPECT_EQ(db->dr.settings.at("archive_mode"), "off");
+  EXPECT_EQ(p->state_dir, "/srv/lifeboat");
+  EXPECT_EQ(p->health_wait_seconds, 20 * 60);
+  EXPECT_EQ(p->heartbeat_every_seconds, 2);
+  auto defaults = ParseDrPlan(kPlan, "dr.yml", "");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->state_dir, "/var/lib/lifeboat");
+  EXPECT_EQ(defaults->health_wait_seconds, 3600);
+}
+
 // Replaces the first `from` in the example with `to`.
 std::string Edit(const std::string& from, const std::string& to) {
   std::string s = kPlan;

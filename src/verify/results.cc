@@ -71,11 +71,18 @@ Result<Id> SaveResult(Repository& repo, const RunResult& result) {
   return repo.SaveUnpacked(FileType::kResult, RunResultJson(result));
 }
 
+std::string ResultKind(std::string_view json) {
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("kind") || !j["kind"].is_string()) return "";
+  return j["kind"].get<std::string>();
+}
+
 Result<std::vector<RunResult>> LoadResults(Repository& repo, WarningSink* warnings) {
   LB_ASSIGN_OR_RETURN(std::vector<Id> ids, repo.ListIds(FileType::kResult));
   std::vector<RunResult> out;
   for (const Id& id : ids) {
     auto text = repo.LoadUnpacked(FileType::kResult, id);
+    if (text.ok() && ResultKind(*text) == "dr") continue;
     Result<RunResult> r = text.ok() ? ParseRunResult(*text) : Result<RunResult>(text.status());
     if (!r.ok()) {
       if (warnings != nullptr) warnings->Warn("result " + id.Short() + ": " + r.status().message());

@@ -42,6 +42,11 @@ std::string SourceKey(const std::string& kind, const Snapshot& snapshot);
 
 Result<Id> SaveResult(Repository& repo, const RunResult& result);
 
+// The "kind" of a result file's JSON ("" if it has none): results/ also
+// holds the DR records (dr/record.h, kind "dr"), which LoadResults leaves
+// to their own reader.
+std::string ResultKind(std::string_view json);
+
 // Every result in the repository, oldest first. A file that cannot be read
 // or parsed is left out, with a warning naming it.
 Result<std::vector<RunResult>> LoadResults(Repository& repo, WarningSink* warnings);

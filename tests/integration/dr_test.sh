@@ -3,9 +3,8 @@
 # issue's example plan with its repositories named in a serve config,
 # prints the restore order, the objectives and the switch commands, hides
 # a password written into a URL, and refuses a plan with an unknown
-# service or repository (the file, line and key named, exit 2). The later
-# commands (assess, failover, failback, drill, report) say they are not
-# built yet. Then `dr check --health` against real servers started here (a
+# service or repository (the file, line and key named, exit 2). failback
+# and drill say they are not built yet (dr_failover_test runs failover). Then `dr check --health` against real servers started here (a
 # PostgreSQL 15, a redis-server with a password, an HTTP server): every
 # kind of check passes at the primary and fails, with the cause, at a DR
 # site where nothing runs yet.
@@ -77,11 +76,13 @@ expect_stderr "sites.dr.repository: no repository \"offsite\" in $C \(primary, d
 expect_exit 13 lb dr check --plan "$WORK/nosuch.yaml"
 expect_stderr "nosuch.yaml"
 
-step "the later commands say they are not built yet"
-for c in failover failback drill report; do
+step "the later commands say they are not built yet; failover asks for --yes"
+for c in failback drill; do
   expect_exit 2 lb dr "$c" --plan "$P"
   expect_stderr "dr $c is not in this build yet"
 done
+expect_exit 2 lb dr failover --plan "$P" </dev/null
+expect_stderr "give --yes \(there is no terminal to ask\)"
 
 step "dr check --health: tcp, http, sql, redis and command checks against real servers"
 start_postgres

@@ -1,0 +1,379 @@
+#include "dr/recover.h"
+
+#include <dirent.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "base/bytes.h"
+#include "dr/health.h"
+#include "dr/heartbeat.h"
+#include "engine/snapshot_reader.h"
+#include "env/env.h"
+#include "env/process.h"
+#include "jobs/attempt.h"
+#include "jobs/hooks.h"
+#include "server/http.h"
+#include "source/registry.h"
+
+namespace lifeboat {
+namespace {
+
+constexpr char kBaseBackupTag[] = "postgres-basebackup";  // source/postgres/physical.h
+
+bool IsBaseBackup(const Snapshot& s) {
+  return std::find(s.tags.begin(), s.tags.end(), kBaseBackupTag) != s.tags.end();
+}
+
+// True if `path` is missing or an empty directory.
+bool MissingOrEmpty(const std::string& path) {
+  DIR* d = opendir(path.c_str());
+  if (d == nullptr) return errno == ENOENT;
+  bool empty = true;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") {
+      empty = false;
+      break;
+    }
+  }
+  closedir(d);
+  return empty;
+}
+
+// The health checks of a service, or one that fits its type when it has
+// none: a query for a PostgreSQL, PING for a Redis.
+std::vector<HealthCheck> ChecksOf(const DrService& s) {
+  if (!s.health.empty()) return s.health;
+  HealthCheck h;
+  if (s.type == "postgres") {
+    h.kind = "sql";
+    h.target = "SELECT 1";
+  } else if (s.type == "redis") {
+    h.kind = "redis";
+    h.target = "PING";
+  } else {
+    return {};
+  }
+  return {h};
+}
+
+std::string ConfQuote(const std::string& v) {
+  std::string out = "'";
+  for (char c : v) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// The pg_ctl of this machine: $PATH's, else the newest under
+// /usr/lib/postgresql (Debian keeps it off $PATH).
+std::string PgCtl() {
+  std::string found = FindInPath("pg_ctl");
+  if (!found.empty()) return found;
+  std::string best;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
+    std::string p = e.path().string() + "/bin/pg_ctl";
+    if (access(p.c_str(), X_OK) == 0 && p > best) best = p;
+  }
+  return best.empty() ? "pg_ctl" : best;
+}
+
+// The repository for a child lifeboat: its URL and password source in
+// the environment, never in argv.
+void RepositoryEnv(const RepositorySpec& spec, SubprocessOptions* o) {
+  o->unsetenv = {"LIFEBOAT_PASSWORD", "LIFEBOAT_PASSWORD_FILE", "LIFEBOAT_PASSWORD_COMMAND",
+                 "LIFEBOAT_CONFIG"};
+  o->setenv["LIFEBOAT_REPOSITORY"] = spec.url;
+  if (!spec.password_file.empty()) {
+    std::error_code ec;
+    o->setenv["LIFEBOAT_PASSWORD_FILE"] = std::filesystem::absolute(spec.password_file, ec).string();
+  } else if (!spec.password_command.empty()) {
+    o->setenv["LIFEBOAT_PASSWORD_COMMAND"] = spec.password_command;
+  } else if (!spec.password_env.empty()) {
+    const char* v = std::getenv(spec.password_env.c_str());
+    o->setenv["LIFEBOAT_PASSWORD"] = v != nullptr ? v : "";
+  } else {
+    o->setenv["LIFEBOAT_PASSWORD"] = std::string(spec.password_inline.reveal());
+  }
+}
+
+class Recovery {
+ public:
+  explicit Recovery(const RecoverRequest& r) : r_(r), s_(*r.service) {
+    out_.service = s_.name;
+    out_.type = s_.type;
+    out_.critical = s_.critical;
+    out_.rto_objective = s_.rto_seconds(r.plan->objectives);
+    out_.rpo_objective = s_.rpo_seconds(r.plan->objectives);
+    out_.snapshot = r.snapshot.id.Hex();
+    out_.point = r.snapshot.time;
+  }
+
+  DrServiceOutcome Run() {
+    Event("restore started", "snapshot " + r_.snapshot.id.Short() + " of " + FormatLocal(r_.snapshot.time));
+    Status s = Restore();
+    if (s.ok()) {
+      Event("restore finished", restored_);
+      s = WaitHealthy();
+    }
+    if (!s.ok()) {
+      out_.error = s.message();
+      Event("failed", out_.error);
+      return out_;
+    }
+    out_.recovered = true;
+    out_.rto_seconds = SecondsBetween(r_.declared, healthy_at_);
+    MeasureRpo();
+    return out_;
+  }
+
+ private:
+  void Event(const std::string& what, const std::string& detail) {
+    DrEvent e{Now(), s_.name, what, detail};
+    if (r_.on_event) r_.on_event(e);
+  }
+
+  bool Physical() const { return s_.type == "postgres" && IsBaseBackup(r_.snapshot); }
+
+  // The user a restored PostgreSQL runs as: the endpoint's, else postgres
+  // when we are root (PostgreSQL refuses root); none when we are not.
+  Status RunAs(SubprocessOptions* o) const {
+    if (geteuid() != 0) return Status::Ok();
+    const std::string user = r_.target.user.empty() ? "postgres" : r_.target.user;
+    passwd* pw = getpwnam(user.c_str());
+    if (pw == nullptr) return NotFound("no system user \"" + user + "\" to run the DR PostgreSQL as");
+    o->uid = pw->pw_uid;
+    o->gid = pw->pw_gid;
+    return Status::Ok();
+  }
+
+  Status Restore() {
+    if (Physical()) return RestorePhysical();
+    Repository& repo = *r_.repo;
+    RepoSnapshotReader reader(repo, r_.snapshot);
+    if (s_.type == "files") {
+      const std::string path = r_.snapshot.paths.empty() ? s_.primary.path : r_.snapshot.paths[0];
+      std::error_code ec;
+      std::filesystem::create_directories(r_.target.path, ec);
+      if (ec) return IoError("create " + r_.target.path + ": " + ec.message());
+      LB_ASSIGN_OR_RETURN(SnapshotReader::TreeRestore t, reader.RestoreTree(path, r_.target.path, {}));
+      if (t.errors > 0) {
+        return IoError(std::to_string(t.errors) + " files of " + path + " could not be restored into " +
+                       r_.target.path);
+      }
+      restored_ = std::to_string(t.files) + " files, " + HumanBytes(t.bytes) + " into " + r_.target.path;
+      return Status::Ok();
+    }
+    const Driver* d = DriverForUrl(r_.target.url);
+    if (d == nullptr || !d->target)
+      return InvalidArgument("no driver restores to " + MaskUrlPassword(r_.target.url));
+    std::map<std::string, std::vector<std::string>> opts = s_.source_options;
+    if (s_.type == "postgres") opts["create"] = {"true"};
+    MapOptions options(opts);
+    LB_ASSIGN_OR_RETURN(std::unique_ptr<RestoreTarget> target, d->target(r_.target.url, options));
+    LB_RETURN_IF_ERROR(target->Prepare(r_.snapshot));
+    LB_ASSIGN_OR_RETURN(Report report, target->Restore(reader));
+    restored_ = report.lines.empty() ? "into " + target->Handle() : report.lines.front();
+    return Status::Ok();
+  }
+
+  // A base backup: `lifeboat pg restore` (the base-backup choice, the WAL
+  // gap checks and the restore_command live there), as the user the
+  // server runs as; the DR site's settings; the server started.
+  Status RestorePhysical() {
+    const std::string& dir = r_.target.data_dir;
+    SubprocessOptions o;
+    o.argv = {r_.lifeboat_exe, "-q"};
+    for (const auto& [k, v] : r_.repo_spec.options) {
+      o.argv.push_back("-o");
+      o.argv.push_back(k + "=" + v);
+    }
+    for (const char* a : {"pg", "restore"}) o.argv.push_back(a);
+    o.argv.push_back(r_.snapshot.id.Hex());
+    for (const std::string& a : {std::string("--data-dir"), dir, std::string("--latest")})
+      o.argv.push_back(a);
+    RepositoryEnv(r_.repo_spec, &o);
+    o.stdout_mode = SubprocessOptions::Io::kNull;
+    LB_RETURN_IF_ERROR(RunAs(&o));
+    const double wait = r_.plan->health_wait_seconds;
+    LB_RETURN_IF_ERROR(RunWithTimeout(o, wait, "pg restore of base backup " + r_.snapshot.id.Short()));
+
+    std::string conf = "\n# lifeboat dr: the DR site's settings\n";
+    if (r_.target.port != 0) conf += "port = " + std::to_string(r_.target.port) + "\n";
+    for (const auto& [k, v] : r_.target.settings) conf += k + " = " + ConfQuote(v) + "\n";
+    const std::string auto_conf = dir + "/postgresql.auto.conf";
+    auto old = ReadWholeFile(auto_conf);
+    if (!old.ok()) return old.status().WithContext("the restored configuration");
+    FILE* f = std::fopen(auto_conf.c_str(), "a");
+    if (f == nullptr) return ErrnoStatus("append to " + auto_conf, errno);
+    bool ok = std::fputs(conf.c_str(), f) >= 0;
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok) return IoError("append to " + auto_conf);
+
+    SubprocessOptions start;
+    start.argv = r_.target.start;
+    if (start.argv.empty()) {
+      start.argv = {PgCtl(),
+                    "-D",
+                    dir,
+                    "-l",
+                    dir + "/lifeboat-dr-start.log",
+                    "-w",
+                    "-t",
+                    std::to_string(static_cast<long>(std::ceil(wait))),
+                    "start"};
+    } else {
+      std::string found = FindInPath(start.argv[0]);
+      if (!found.empty()) start.argv[0] = found;
+    }
+    start.stdout_mode = SubprocessOptions::Io::kNull;
+    start.unsetenv = {"LIFEBOAT_PASSWORD", "LIFEBOAT_FROM_PASSWORD", "REDISCLI_AUTH", "PGPASSWORD"};
+    LB_RETURN_IF_ERROR(RunAs(&start));
+    Event("starting", "the PostgreSQL in " + dir + " recovers from the WAL archive");
+    LB_RETURN_IF_ERROR(RunWithTimeout(start, wait, "start of the DR PostgreSQL in " + dir));
+    restored_ = "base backup " + r_.snapshot.id.Short() + " into " + dir + ", started";
+    return Status::Ok();
+  }
+
+  // Polls until every health check passes (and a recovering PostgreSQL
+  // has promoted), up to the plan's health_wait.
+  Status WaitHealthy() {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::duration<double>(r_.plan->health_wait_seconds);
+    std::vector<HealthCheck> checks = ChecksOf(s_);
+    std::string last = "no answer yet";
+    bool promoted = !Physical();
+    while (true) {
+      bool all = true;
+      if (!promoted) {
+        auto v = QueryValue("sql", r_.target, "SELECT pg_is_in_recovery()", 10);
+        promoted = v.ok() && *v == "f";
+        if (!promoted) {
+          all = false;
+          last = v.ok() ? "still in recovery" : v.status().message();
+        }
+      }
+      for (size_t i = 0; all && i < checks.size(); ++i) {
+        HealthResult h = RunHealthCheck(checks[i], s_, r_.target);
+        if (!h.ok) {
+          all = false;
+          last = checks[i].kind + ": " + h.detail;
+        }
+      }
+      if (s_.type == "files" && all && MissingOrEmpty(r_.target.path)) {
+        all = false;
+        last = r_.target.path + " is empty";
+      }
+      if (all) break;
+      if (Clock::now() >= deadline) {
+        return IoError("health checks did not pass within " + HumanDuration(r_.plan->health_wait_seconds) +
+                       " (health_wait): " + last);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    healthy_at_ = Now();
+    Event("healthy", checks.empty()       ? "restored (no health checks)"
+                     : checks.size() == 1 ? "its health check passes"
+                                          : "its " + std::to_string(checks.size()) + " health checks pass");
+    return Status::Ok();
+  }
+
+  void MeasureRpo() {
+    if (Physical()) {
+      // The last commit the recovery replayed: the point the data reaches.
+      auto v = QueryValue("sql", r_.target, "SELECT extract(epoch FROM pg_last_xact_replay_timestamp())", 10);
+      if (v.ok() && !v->empty()) {
+        double epoch = std::atof(v->c_str());
+        out_.point.sec = static_cast<int64_t>(epoch);
+        out_.point.nsec = static_cast<int32_t>((epoch - std::floor(epoch)) * 1e9);
+      }
+    }
+    if (s_.heartbeat) {
+      auto beat = ReadHeartbeat(s_, r_.target, 10);
+      if (beat.ok() && beat->has_value()) {
+        auto log = LoadHeartbeatLog(r_.plan->state_dir);
+        const int64_t at_target = **beat;
+        if (auto it = log.find(s_.name); it != log.end()) {
+          out_.rpo_seconds = std::max<int64_t>(0, it->second - at_target) / 1000.0;
+          out_.rpo_how = "heartbeat";
+        } else {
+          out_.rpo_seconds =
+              std::max(0.0, double(r_.declared.sec) + r_.declared.nsec / 1e9 - at_target / 1000.0);
+          out_.rpo_how = "heartbeat at the target";
+        }
+        return;
+      }
+    }
+    out_.rpo_seconds = std::max(0.0, SecondsBetween(out_.point, r_.declared));
+    out_.rpo_how = Physical() && out_.point.sec != r_.snapshot.time.sec ? "last commit" : "backup time";
+  }
+
+  const RecoverRequest& r_;
+  const DrService& s_;
+  DrServiceOutcome out_;
+  std::string restored_;
+  Timestamp healthy_at_;
+};
+
+}  // namespace
+
+double SecondsBetween(Timestamp a, Timestamp b) {
+  return double(b.sec - a.sec) + double(b.nsec - a.nsec) / 1e9;
+}
+
+Result<std::optional<Snapshot>> NewestPoint(const DrService& service,
+                                            const std::vector<Snapshot>& snapshots) {
+  std::optional<Snapshot> best;
+  auto consider = [&](const Snapshot& s) {
+    if (!best || best->time < s.time) best = s;
+  };
+  if (service.type == "postgres" && !service.primary.data_dir.empty()) {
+    for (const Snapshot& s : snapshots) {
+      if (IsBaseBackup(s) && s.paths.size() == 1 && s.paths[0] == service.primary.data_dir) consider(s);
+    }
+    return best;
+  }
+  MapOptions options(service.source_options);
+  LB_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, SourceFor(service.source, options));
+  std::vector<std::string> paths = RecordedPaths(*source);
+  for (const Snapshot& s : snapshots) {
+    std::vector<std::string> sp = s.paths;
+    std::sort(sp.begin(), sp.end());
+    if (sp == paths && !IsBaseBackup(s)) consider(s);
+  }
+  return best;
+}
+
+Status CheckTargetEmpty(const DrService& service, const DrEndpoint& target, bool physical) {
+  if (service.type == "files") {
+    if (!MissingOrEmpty(target.path)) {
+      return AlreadyExists("the DR target " + target.path + " of " + service.name +
+                           " is not empty: empty it (or move it away) first");
+    }
+  } else if (service.type == "postgres" && physical) {
+    if (!MissingOrEmpty(target.data_dir)) {
+      return AlreadyExists(
+          "the DR data directory " + target.data_dir + " of " + service.name +
+          " is not empty: is a server running there? Stop it and move the directory away first");
+    }
+  } else if (service.type == "redis") {
+    auto keys = QueryValue("redis", target, "DBSIZE", 10);
+    if (!keys.ok()) return keys.status().WithContext("the DR target of " + service.name);
+    if (*keys != "0") {
+      return AlreadyExists("the DR Redis " + MaskUrlPassword(target.url) + " of " + service.name + " holds " +
+                           *keys + " keys: empty it (FLUSHALL) first");
+    }
+  }
+  return Status::Ok();
+}
+
+DrServiceOutcome RecoverService(const RecoverRequest& request) { return Recovery(request).Run(); }
+
+}  // namespace lifeboat

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# A failover on one machine, two "sites" on loopback (docs/dr.md): a
+# primary PostgreSQL 15 archiving its WAL into the primary repository, a
+# primary redis-server and a config directory; a DR data directory, a
+# second redis-server and a DR directory; the DR repository fed by `copy`
+# (snapshots and the WAL). A write load with heartbeats runs, part of it is
+# copied to the DR site, the rest is not; the primary PostgreSQL and Redis
+# are killed with SIGKILL. `dr assess` reports them down; `dr failover
+# --yes` fences, restores in group order, starts the DR PostgreSQL (WAL
+# replayed to the end of the DR archive), checks health and switches. The
+# DR services then hold exactly the writes the DR repository had (checked
+# against the load's own log), the RPO measured from the heartbeats is the
+# time between the newest beat the DR site has and the newest the primary
+# took, and `dr report` shows RTO and RPO beside the objectives. Then bad
+# input: no --yes without a terminal, an unknown service, DR targets that
+# are not empty (nothing is fenced or changed), and a switch command that
+# fails (the failover says traffic was not switched, and its record says
+# so too).
+source "$(dirname "$0")/lib.sh"
+
+pg_owned_repo lifeboat-drfo
+PREPO=$REPO
+DREPO=$PGREPO/dr-repo
+as_pg env LIFEBOAT_PASSWORD_FILE="$PWF" LIFEBOAT_INSECURE_TEST_KDF=1 "$LIFEBOAT" -r "$DREPO" init >/dev/null
+start_postgres "wal_level = replica" "archive_mode = on" \
+  "archive_command = 'LIFEBOAT_REPOSITORY=$PREPO LIFEBOAT_PASSWORD_FILE=$PWF $LIFEBOAT -q pg wal-push %p'"
+psql_q postgres "CREATE DATABASE app" >/dev/null
+sql() { psql_q app "$1"; }
+sql "CREATE TABLE load (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())" >/dev/null
+start_redis primary
+start_redis dr
+mkdir -p "$WORK/site/app" "$PGREPO/dr-sock"
+[[ $(id -u) -ne 0 ]] || chown postgres: "$PGREPO/dr-sock"
+echo "listen=8080" >"$WORK/site/app/app.conf"
+DR_PORT=$(free_port)
+P=$WORK/dr-plan.yaml
+cat >"$P" <<YAML
+objectives: {rto: 4h, rpo: 1h}
+state_dir: $WORK/state
+health_wait: 5m
+sites:
+  primary: {url: $PREPO, password_file: $PWF}
+  dr:      {url: $DREPO, password_file: $PWF}
+services:
+  app-db:
+    type: postgres
+    critical: true
+    heartbeat: true
+    objectives: {rto: 2h, rpo: 15m}
+    primary: {url: "$PG_URL/app", data_dir: $PG_DIR/data}
+    dr:
+      url: "postgres://postgres@127.0.0.1:$DR_PORT/app"
+      data_dir: $PGREPO/dr-pg
+      port: $DR_PORT
+      settings: {listen_addresses: 127.0.0.1, unix_socket_directories: $PGREPO/dr-sock, archive_mode: "off"}
+    health:  {sql: "SELECT count(*) FROM load"}
+  cache:
+    type: redis
+    heartbeat: true
+    primary: {url: "redis://127.0.0.1:${REDIS_PORTS[primary]}"}
+    dr:      {url: "redis://127.0.0.1:${REDIS_PORTS[dr]}"}
+    health:  {redis: PING}
+  app-config:
+    type: files
+    heartbeat: true
+    primary: {path: $WORK/site/app}
+    dr:      {path: $WORK/dr-site/app}
+groups: [[app-db], [cache, app-config]]
+switch:
+  to_dr: [sh, -c, "echo dr >$WORK/switched"]
+  fence_primary: [sh, -c, "echo fenced >>$WORK/fence.log"]
+YAML
+CLEANUP_PG_DATA+=("$PGREPO/dr-pg")
+lb dr check --plan "$P" >/dev/null || fail "dr check of the failover plan"
+
+# beat SERVICE: one heartbeat into the primary; prints its milliseconds.
+beat() { lb --json dr heartbeat --plan "$P" --service "$1" --count 1 | jq -r .beat_ms; }
+switch_and_wait() {
+  local seg
+  seg=$(sql "SELECT pg_walfile_name(pg_current_wal_lsn())")
+  sql "SELECT pg_switch_wal()" >/dev/null
+  for _ in $(seq 1 600); do
+    [[ $(psql_q postgres "SELECT coalesce(last_archived_wal, '') >= '$seg' FROM pg_stat_archiver") == t ]] && return 0
+    sleep 0.1
+  done
+  fail "segment $seg was not archived"
+}
+
+step "backups at the primary, the load with heartbeats, copied to the DR site up to a point"
+lb -r "$PREPO" -q pg basebackup "$PG_URL/" || fail "base backup"
+for i in 1 2 3 4 5; do
+  sql "INSERT INTO load (id) VALUES ($i)" >/dev/null
+  echo "$i $(beat app-db)" >>"$WORK/load.log"
+done
+hb_copied=$(tail -n 1 "$WORK/load.log" | cut -d' ' -f2)
+switch_and_wait
+for k in k1 k2 k3; do rcli primary SET "$k" "v-$k" >/dev/null; done
+hb_cache_copied=$(beat cache)
+lb -r "$PREPO" -q backup "redis://127.0.0.1:${REDIS_PORTS[primary]}" || fail "redis backup"
+hb_files_copied=$(beat app-config)
+lb -r "$PREPO" -q backup "$WORK/site/app" || fail "files backup"
+lb -r "$DREPO" copy --from-repo "$PREPO" --from-password-file "$PWF" >"$WORK/copy.out" || fail "copy to the DR repository"
+grep -q "file(s) of the log archive" "$WORK/copy.out" || { cat "$WORK/copy.out"; fail "copy left the WAL behind"; }
+lb -r "$DREPO" pg wal-list >"$WORK/dr-wal.txt" || fail "wal-list of the DR repository"
+# What the DR site never gets: written and acknowledged at the primary after the copy.
+for i in 6 7 8; do
+  sql "INSERT INTO load (id) VALUES ($i)" >/dev/null
+  echo "$i $(beat app-db)" >>"$WORK/load.log"
+done
+hb_last=$(tail -n 1 "$WORK/load.log" | cut -d' ' -f2)
+rcli primary SET k4 v-k4 >/dev/null
+hb_cache_last=$(beat cache)
+hb_files_last=$(beat app-config)
+jq -e --argjson a "$hb_last" --argjson c "$hb_cache_last" '.["app-db"] == $a and .cache == $c' \
+  "$WORK/state/dr-heartbeats.json" >/dev/null || { cat "$WORK/state/dr-heartbeats.json"; fail "the heartbeat log"; }
+
+step "the primary PostgreSQL and Redis killed with SIGKILL; dr assess reports them down"
+kill -9 "$(head -n 1 "$PG_DIR/data/postmaster.pid")"
+kill -9 "$(rcli primary INFO server | tr -d '\r' | sed -n 's/^process_id://p')"
+expect_exit 4 lb dr assess --plan "$P"
+grep -q "^app-db: primary DOWN" "$WORK/last.out" || { cat "$WORK/last.out"; fail "assess: app-db not reported down"; }
+grep -q "^cache: primary DOWN" "$WORK/last.out" || { cat "$WORK/last.out"; fail "assess: cache not reported down"; }
+
+step "bad input first: no --yes without a terminal, an unknown service (nothing done)"
+expect_exit 2 lb dr failover --plan "$P" </dev/null
+expect_stderr "give --yes"
+expect_exit 2 lb dr failover --plan "$P" --yes --service nosuch
+expect_stderr "--service nosuch: no such service"
+[[ ! -e $WORK/fence.log && ! -e $PGREPO/dr-pg ]] || fail "a refused failover changed something"
+
+step "dr failover --yes: fenced, restored in group order, healthy, switched"
+lb dr failover --plan "$P" --yes >"$WORK/fo.out" 2>"$WORK/fo.err" || { cat "$WORK/fo.out" "$WORK/fo.err"; fail "dr failover"; }
+[[ -z ${DR_TEST_SHOW:-} ]] || cat "$WORK/fo.out" "$WORK/fo.err"
+[[ $(cat "$WORK/fence.log") == fenced ]] || fail "the primary was not fenced"
+[[ $(cat "$WORK/switched") == dr ]] || fail "traffic was not switched"
+# Order: app-db healthy before group 2 starts.
+db_healthy=$(grep -n " app-db .* healthy" "$WORK/fo.out" | head -n 1 | cut -d: -f1)
+cache_start=$(grep -n " cache .* restore started" "$WORK/fo.out" | head -n 1 | cut -d: -f1)
+[[ -n $db_healthy && -n $cache_start && $db_healthy -lt $cache_start ]] || { cat "$WORK/fo.out"; fail "group order"; }
+
+step "the DR site holds exactly what the DR repository had: rows 1-5, k1-k3, the config"
+got=$("$PG_BIN/psql" -X -h "$PGREPO/dr-sock" -p "$DR_PORT" -U postgres -d app -Atq \
+  -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM load")
+want=$(awk '$2 <= '"$hb_copied"' {print $1}' "$WORK/load.log" | paste -sd,)
+[[ $got == "$want" && $got == "1,2,3,4,5" ]] || fail "DR PostgreSQL holds rows $got, the copied load $want"
+[[ $("$PG_BIN/psql" -X -h "$PGREPO/dr-sock" -p "$DR_PORT" -U postgres -d app -Atq -c "SELECT pg_is_in_recovery()") == f ]] ||
+  fail "the DR PostgreSQL is still in recovery"
+for k in k1 k2 k3; do [[ $(rcli dr GET "$k") == "v-$k" ]] || fail "DR Redis lacks $k"; done
+[[ -z $(rcli dr GET k4) ]] || fail "DR Redis holds k4, written after the backup"
+cmp "$WORK/site/app/app.conf" "$WORK/dr-site/app/app.conf" || fail "the DR config differs"
+
+step "RTO and RPO measured: the RPO is the heartbeats the DR site lacks"
+lb --json dr report --plan "$P" --format json >"$WORK/report.json" || fail "dr report --format json"
+jq -e '.[0] | .action == "failover" and .succeeded and .switched and .rto_seconds > 0' "$WORK/report.json" >/dev/null ||
+  { cat "$WORK/report.json"; fail "the failover's record"; }
+check_rpo() {  # SERVICE LAST COPIED
+  jq -e --arg s "$1" --argjson want "$(awk "BEGIN {print ($2 - $3) / 1000}")" \
+    '.[0].services[] | select(.service == $s) | .rpo_how == "heartbeat" and
+     ((.rpo_seconds - $want) | fabs) < 0.0005 and .rpo_met and .rto_met and .recovered' \
+    "$WORK/report.json" >/dev/null || { cat "$WORK/report.json"; fail "$1: RPO not $2 - $3 ms"; }
+}
+check_rpo app-db "$hb_last" "$hb_copied"
+check_rpo cache "$hb_cache_last" "$hb_cache_copied"
+check_rpo app-config "$hb_files_last" "$hb_files_copied"
+lb dr report --plan "$P" >"$WORK/report.txt" || fail "dr report"
+[[ -z ${DR_TEST_SHOW:-} ]] || cat "$WORK/report.txt"
+grep -Eq "^      RPO [0-9.]+s \(heartbeat\), objective 15m: met$" "$WORK/report.txt" || { cat "$WORK/report.txt"; fail "report RPO line"; }
+grep -Eq "^  RTO of the plan: [0-9.hms]+, objective 4h: met$" "$WORK/report.txt" || { cat "$WORK/report.txt"; fail "report RTO line"; }
+grep -Eq "^    Recovery within RTO +PASS" "$WORK/report.txt" || fail "criteria: RTO"
+grep -Eq "^    All critical services operational +PASS" "$WORK/report.txt" || fail "criteria: critical services"
+lb dr report --plan "$P" --format html --output "$WORK/report.html" || fail "dr report --format html"
+grep -q "<h1>Disaster recovery report</h1>" "$WORK/report.html" || fail "html report"
+# The record is encrypted in the DR repository, which restic still reads.
+grep -rq "app-db" "$DREPO/results" && fail "the DR record is stored in the clear"
+restic -r "$DREPO" --password-file "$PWF" check >"$WORK/restic.out" 2>&1 || { cat "$WORK/restic.out"; fail "restic check of the DR repository"; }
+
+step "the DR targets are not empty now: a second failover refuses before the fence"
+expect_exit 1 lb dr failover --plan "$P" --yes
+expect_stderr "is not empty"
+expect_stderr "nothing was changed"
+[[ $(wc -l <"$WORK/fence.log") -eq 1 ]] || fail "the refused failover ran the fence"
+
+step "a switch command that fails: the failover stops and says traffic was not switched"
+sed -e "s|$WORK/dr-site/app|$WORK/dr-site2/app|" -e "s|to_dr: .*|to_dr: [sh, -c, \"echo no route >\&2; exit 3\"]|" \
+  "$P" >"$WORK/plan2.yaml"
+expect_exit 1 lb dr failover --plan "$WORK/plan2.yaml" --yes --service app-config --no-fence
+expect_stderr "switch.to_dr failed"
+expect_stderr "traffic was not switched"
+[[ $(cat "$WORK/switched") == dr ]] || fail "the failed switch changed the switch file"
+lb dr report --plan "$P" --format json >"$WORK/report2.json" || fail "dr report after the failed switch"
+jq -e '.[0] | (.succeeded | not) and (.switched | not) and (.error | test("traffic was not switched")) and
+       (.services[0].service == "app-config") and .services[0].recovered' "$WORK/report2.json" >/dev/null ||
+  { cat "$WORK/report2.json"; fail "the failed switch's record"; }
+
+echo "PASS dr_failover_test"
