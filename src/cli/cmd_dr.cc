@@ -17,6 +17,7 @@
 #include "base/bytes.h"
 #include "cli/commands.h"
 #include "dr/assess.h"
+#include "dr/failback.h"
 #include "dr/failover.h"
 #include "dr/health.h"
 #include "dr/heartbeat.h"
@@ -343,7 +344,9 @@ void PrintRecord(const DrRecord& r) {
     std::printf("    %-40s %s\n", what.c_str(), verdict.c_str());
 }
 
-int DrFailover(Context& ctx, const DrPlan& plan) {
+// failover and failback: asks (or wants --yes), runs, prints each step as
+// it happens and the record at the end.
+int DrSwitchover(Context& ctx, const DrPlan& plan, const std::string& action) {
   const Args& a = ctx.args();
   auto groups = ChosenGroups(plan, a.All("service"));
   if (!groups.ok()) return Fail(ctx, groups.status());
@@ -351,28 +354,28 @@ int DrFailover(Context& ctx, const DrPlan& plan) {
   for (const auto& g : *groups) {
     for (const DrService* s : g) names += (names.empty() ? "" : ", ") + s->name;
   }
+  const bool failover = action == "failover";
+  const std::string what = failover ? "restores " + names + " at the DR site and switches traffic there"
+                                    : "backs up " + names +
+                                          " at the DR site, restores them at the primary (moving "
+                                          "what it holds aside) and switches traffic back";
   if (!a.Has("yes")) {
     if (!isatty(STDIN_FILENO)) {
-      return Fail(ctx, InvalidArgument("dr failover restores " + names +
-                                       " at the DR site and switches traffic there: give --yes (there is no "
-                                       "terminal to ask)"));
+      return Fail(
+          ctx, InvalidArgument("dr " + action + " " + what + ": give --yes (there is no terminal to ask)"));
     }
-    std::fprintf(stderr, "Fail over %s to the DR site%s? Type yes to go on: ", names.c_str(),
-                 plan.to_dr.empty() ? "" : " and switch traffic there");
+    std::fprintf(stderr, "dr %s %s. Type yes to go on: ", action.c_str(), what.c_str());
     std::string answer;
     std::getline(std::cin, answer);
-    if (answer != "yes") return Fail(ctx, InvalidArgument("dr failover: not confirmed; nothing was done"));
+    if (answer != "yes")
+      return Fail(ctx, InvalidArgument("dr " + action + ": not confirmed; nothing was done"));
   }
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n <= 0) return Fail(ctx, ErrnoStatus("find lifeboat's own path", errno));
   exe[n] = '\0';
-  FailoverOptions o;
-  o.services = a.All("service");
-  o.no_fence = a.Has("no-fence");
-  o.lifeboat_exe = exe;
   const bool json = ctx.json(), quiet = ctx.quiet();
-  o.on_event = [&](const DrEvent& e) {
+  auto on_event = [&](const DrEvent& e) {
     if (json) {
       nlohmann::json j{{"message_type", "event"}, {"time", FormatRfc3339(e.time)}, {"what", e.what}};
       if (!e.service.empty()) j["service"] = e.service;
@@ -384,8 +387,23 @@ int DrFailover(Context& ctx, const DrPlan& plan) {
     }
   };
   std::string save_error;
-  DrRecord rec = RunFailover(plan, o, &save_error);
-  if (!save_error.empty()) std::fprintf(stderr, "warning: the failover's record: %s\n", save_error.c_str());
+  DrRecord rec;
+  if (failover) {
+    FailoverOptions o;
+    o.services = a.All("service");
+    o.no_fence = a.Has("no-fence");
+    o.lifeboat_exe = exe;
+    o.on_event = on_event;
+    rec = RunFailover(plan, o, &save_error);
+  } else {
+    FailbackOptions o;
+    o.services = a.All("service");
+    o.lifeboat_exe = exe;
+    o.on_event = on_event;
+    rec = RunFailback(plan, o, &save_error);
+  }
+  if (!save_error.empty())
+    std::fprintf(stderr, "warning: the %s's record: %s\n", action.c_str(), save_error.c_str());
   if (json) {
     nlohmann::json j = nlohmann::json::parse(DrRecordJson(rec));
     j["message_type"] = "summary";
@@ -394,7 +412,7 @@ int DrFailover(Context& ctx, const DrPlan& plan) {
     std::printf("\n");
     PrintRecord(rec);
   }
-  if (!rec.succeeded) return Fail(ctx, Status(Code::kIoError, "dr failover stopped: " + rec.error));
+  if (!rec.succeeded) return Fail(ctx, Status(Code::kIoError, "dr " + action + " stopped: " + rec.error));
   return kExitOk;
 }
 
@@ -584,22 +602,22 @@ int RunDr(Context& ctx) {
   const Args& a = ctx.args();
   const auto& pos = a.positional();
   if (pos.size() != 1) {
-    return Fail(ctx,
-                InvalidArgument("usage: lifeboat dr check|assess|failover|heartbeat|report --plan FILE"));
+    return Fail(ctx, InvalidArgument(
+                         "usage: lifeboat dr check|assess|failover|failback|heartbeat|report --plan FILE"));
   }
   const std::string& action = pos[0];
-  for (const char* later : {"failback", "drill"}) {
+  for (const char* later : {"drill"}) {
     if (action == later) {
       return Fail(ctx,
                   InvalidArgument("dr " + action +
-                                  " is not in this build yet (check, assess, failover, heartbeat and report "
-                                  "are; docs/dr.md)"));
+                                  " is not in this build yet (check, assess, failover, failback, heartbeat "
+                                  "and report are; docs/dr.md)"));
     }
   }
-  if (action != "check" && action != "assess" && action != "failover" && action != "heartbeat" &&
-      action != "report") {
-    return Fail(ctx,
-                InvalidArgument("dr " + action + ": unknown (check, assess, failover, heartbeat, report)"));
+  if (action != "check" && action != "assess" && action != "failover" && action != "failback" &&
+      action != "heartbeat" && action != "report") {
+    return Fail(ctx, InvalidArgument("dr " + action +
+                                     ": unknown (check, assess, failover, failback, heartbeat, report)"));
   }
   if (!a.Has("plan")) return Fail(ctx, InvalidArgument("dr " + action + " needs --plan FILE"));
   std::string config = a.Get("config");
@@ -609,7 +627,7 @@ int RunDr(Context& ctx) {
   auto plan = LoadDrPlan(a.Get("plan"), config);
   if (!plan.ok()) return Fail(ctx, plan.status());
   if (action == "assess") return DrAssess(ctx, *plan);
-  if (action == "failover") return DrFailover(ctx, *plan);
+  if (action == "failover" || action == "failback") return DrSwitchover(ctx, *plan, action);
   if (action == "heartbeat") return DrHeartbeat(ctx, *plan);
   if (action == "report") return DrReport(ctx, *plan);
   if (a.Has("health")) {
@@ -627,11 +645,11 @@ int RunDr(Context& ctx) {
 Command DrCommand() {
   return {
       "dr",
-      "dr check|assess|failover|heartbeat|report --plan FILE [flags]",
-      "disaster recovery: check the DR plan, assess, fail over, write heartbeats, report",
+      "dr check|assess|failover|failback|heartbeat|report --plan FILE [flags]",
+      "disaster recovery: check the DR plan, assess, fail over, fail back, write heartbeats, report",
       {{"plan", 0, true, "the DR plan (docs/dr.md)", "FILE"},
-       {"service", 0, true, "failover, heartbeat: only this service (repeatable)", "NAME"},
-       {"yes", 0, false, "failover: go on without asking (required without a terminal)"},
+       {"service", 0, true, "failover, failback, heartbeat: only this service (repeatable)", "NAME"},
+       {"yes", 0, false, "failover, failback: go on without asking (required without a terminal)"},
        {"no-fence", 0, false, "failover: the primary is fenced already; do not run switch.fence_primary"},
        {"every", 0, true, "heartbeat: between beats (default the plan's heartbeat_every, 5s)", "DURATION"},
        {"count", 0, true, "heartbeat: beats to write, then exit (default: until stopped)", "N"},

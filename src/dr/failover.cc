@@ -15,24 +15,6 @@
 #include "repo/lock.h"
 
 namespace lifeboat {
-namespace {
-
-constexpr double kCommandTimeout = 300;  // a fence or switch command
-
-// Runs a plan command (fence, switch): no shell, its output on our
-// stderr, secrets removed from its environment.
-Status RunPlanCommand(const std::vector<std::string>& argv, const std::string& what) {
-  SubprocessOptions o;
-  o.argv = argv;
-  std::string found = FindInPath(o.argv[0]);
-  if (!found.empty()) o.argv[0] = found;
-  o.stdout_fd = STDERR_FILENO;
-  o.unsetenv = {"LIFEBOAT_PASSWORD", "LIFEBOAT_FROM_PASSWORD", "REDISCLI_AUTH",
-                "PGPASSWORD",        "AWS_SECRET_ACCESS_KEY",  "AWS_SESSION_TOKEN"};
-  return RunWithTimeout(o, kCommandTimeout, what);
-}
-
-}  // namespace
 
 Result<std::vector<std::vector<const DrService*>>> ChosenGroups(const DrPlan& plan,
                                                                 const std::vector<std::string>& names) {
@@ -110,9 +92,7 @@ DrRecord RunFailover(const DrPlan& plan, const FailoverOptions& options, std::st
             return NotFound("the DR repository holds no snapshot of " + s->name +
                             ": nothing to fail over to (is the copy to the DR site running?)");
           }
-          const bool physical =
-              std::find(p->tags.begin(), p->tags.end(), "postgres-basebackup") != p->tags.end();
-          LB_RETURN_IF_ERROR(CheckTargetEmpty(*s, s->dr, physical));
+          LB_RETURN_IF_ERROR(CheckTargetEmpty(*s, s->dr, IsBaseBackupSnapshot(*p)));
           points[s->name] = *p;
         }
       }

@@ -289,12 +289,13 @@ Result<DrPlan> ParseDrPlan(std::string_view yaml, const std::string& path,
             plan.groups.push_back(std::move(g));
           }
         } else {
-          return r.Map(v, key, {"to_dr", "to_primary", "fence_primary"},
+          return r.Map(v, key, {"to_dr", "to_primary", "fence_primary", "fence_dr"},
                        [&](const std::string& k, const YAML::Node& n) -> Status {
                          const std::string field = k.substr(key.size() + 1);
                          LB_ASSIGN_OR_RETURN(std::vector<std::string> argv, r.Strings(n, k));
                          (field == "to_dr"        ? plan.to_dr
                           : field == "to_primary" ? plan.to_primary
+                          : field == "fence_dr"   ? plan.fence_dr
                                                   : plan.fence_primary) = std::move(argv);
                          return Status::Ok();
                        });

@@ -105,6 +105,7 @@ struct DrPlan {
   std::vector<DrService> services;                            // in the file's order
   std::vector<std::vector<std::string>> groups;               // restore order; each service exactly once
   std::vector<std::string> to_dr, to_primary, fence_primary;  // switch commands (argv)
+  std::vector<std::string> fence_dr;  // optional: stop writes at the DR site before a failback's last backup
   // Where heartbeats note what they wrote (dr-heartbeats.json): the plan's
   // state_dir, else the config's, else /var/lib/lifeboat.
   std::string state_dir = "/var/lib/lifeboat";

@@ -104,6 +104,69 @@ void RepositoryEnv(const RepositorySpec& spec, SubprocessOptions* o) {
   }
 }
 
+// The port of a URL ("postgres://u@h:5433/db" → 5433), 0 if none.
+int UrlPort(const std::string& url) {
+  size_t start = url.find("://");
+  if (start == std::string::npos) return 0;
+  std::string rest = url.substr(start + 3);
+  rest = rest.substr(0, rest.find('/'));
+  if (size_t at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
+  size_t colon = rest.rfind(':');
+  if (colon == std::string::npos || rest.back() == ']') return 0;
+  return std::atoi(rest.c_str() + colon + 1);
+}
+
+// A shell word in double quotes for archive_command; "" if it needs more.
+std::string DoubleQuoted(const std::string& s) {
+  if (s.find_first_of("\"$`\\'\n") != std::string::npos) return "";
+  return "\"" + s + "\"";
+}
+
+// archive_command for a restored server: `lifeboat pg wal-push` into the
+// repository it was restored from, the password from its file or
+// command (never written into the configuration). "" and *why when the
+// repository's password cannot be had that way.
+std::string ArchiveCommand(const RepositorySpec& spec, const std::string& exe, std::string* why) {
+  std::string cmd, q;
+  std::error_code ec;
+  // A local path made absolute (the server runs in its data directory); s3: and the like as written.
+  const std::string url =
+      spec.url.find(':') != std::string::npos ? spec.url : std::filesystem::absolute(spec.url, ec).string();
+  if ((q = DoubleQuoted(url)).empty()) {
+    *why = "the repository's URL has quotes or $ in it";
+    return "";
+  }
+  cmd = "LIFEBOAT_REPOSITORY=" + q + " ";
+  if (!spec.password_file.empty()) {
+    q = DoubleQuoted(std::filesystem::absolute(spec.password_file, ec).string());
+    cmd += "LIFEBOAT_PASSWORD_FILE=" + q + " ";
+  } else if (!spec.password_command.empty()) {
+    q = DoubleQuoted(spec.password_command);
+    cmd += "LIFEBOAT_PASSWORD_COMMAND=" + q + " ";
+  } else {
+    *why = "its password is not in a file or from a command (password_file, password_command)";
+    return "";
+  }
+  if (q.empty()) {
+    *why = "the password file's path or command has quotes or $ in it";
+    return "";
+  }
+  if ((q = DoubleQuoted(exe)).empty()) {
+    *why = "lifeboat's path has quotes or $ in it";
+    return "";
+  }
+  cmd += q;
+  for (const auto& [k, v] : spec.options) {
+    std::string o = DoubleQuoted(k + "=" + v);
+    if (o.empty()) {
+      *why = "the repository option " + k + " has quotes or $ in it";
+      return "";
+    }
+    cmd += " -o " + o;
+  }
+  return cmd + " -q pg wal-push \"%p\"";
+}
+
 class Recovery {
  public:
   explicit Recovery(const RecoverRequest& r) : r_(r), s_(*r.service) {
@@ -205,9 +268,27 @@ class Recovery {
     const double wait = r_.plan->health_wait_seconds;
     LB_RETURN_IF_ERROR(RunWithTimeout(o, wait, "pg restore of base backup " + r_.snapshot.id.Short()));
 
-    std::string conf = "\n# lifeboat dr: the DR site's settings\n";
-    if (r_.target.port != 0) conf += "port = " + std::to_string(r_.target.port) + "\n";
-    for (const auto& [k, v] : r_.target.settings) conf += k + " = " + ConfQuote(v) + "\n";
+    std::string conf = "\n# lifeboat dr: the settings of the site it now runs at\n";
+    const int port = r_.target.port != 0 ? r_.target.port : UrlPort(r_.target.url);
+    if (port != 0) conf += "port = " + std::to_string(port) + "\n";
+    std::map<std::string, std::string> settings = r_.target.settings;
+    // Its WAL goes into the repository it came from, never on into the
+    // archive of the site it was copied from (the primary's config says
+    // that one): a failback starts from there.
+    auto mode = settings.find("archive_mode");
+    if (settings.count("archive_command") == 0 && (mode == settings.end() || mode->second != "off")) {
+      std::string why;
+      std::string cmd = ArchiveCommand(r_.repo_spec, r_.lifeboat_exe, &why);
+      if (cmd.empty()) {
+        settings["archive_mode"] = "off";
+        Event("warning",
+              "its WAL is not archived (archive_mode off): " + why + "; set archive_command under settings:");
+      } else {
+        settings["archive_mode"] = "on";
+        settings["archive_command"] = cmd;
+      }
+    }
+    for (const auto& [k, v] : settings) conf += k + " = " + ConfQuote(v) + "\n";
     const std::string auto_conf = dir + "/postgresql.auto.conf";
     auto old = ReadWholeFile(auto_conf);
     if (!old.ok()) return old.status().WithContext("the restored configuration");
@@ -375,5 +456,18 @@ Status CheckTargetEmpty(const DrService& service, const DrEndpoint& target, bool
 }
 
 DrServiceOutcome RecoverService(const RecoverRequest& request) { return Recovery(request).Run(); }
+
+Status RunPlanCommand(const std::vector<std::string>& argv, const std::string& what) {
+  SubprocessOptions o;
+  o.argv = argv;
+  std::string found = FindInPath(o.argv[0]);
+  if (!found.empty()) o.argv[0] = found;
+  o.stdout_fd = STDERR_FILENO;
+  o.unsetenv = {"LIFEBOAT_PASSWORD", "LIFEBOAT_FROM_PASSWORD", "REDISCLI_AUTH",
+                "PGPASSWORD",        "AWS_SECRET_ACCESS_KEY",  "AWS_SESSION_TOKEN"};
+  return RunWithTimeout(o, 300, what);
+}
+
+bool IsBaseBackupSnapshot(const Snapshot& s) { return IsBaseBackup(s); }
 
 }  // namespace lifeboat

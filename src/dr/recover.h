@@ -52,6 +52,13 @@ struct RecoverRequest {
 // primary. The outcome's error names the step that failed.
 DrServiceOutcome RecoverService(const RecoverRequest& request);
 
+// Runs a plan command (fence, switch): no shell, its output on our
+// stderr, passwords removed from its environment, stopped after 5 min.
+Status RunPlanCommand(const std::vector<std::string>& argv, const std::string& what);
+
+// True for a PostgreSQL base backup (restored with WAL replay).
+bool IsBaseBackupSnapshot(const Snapshot& s);
+
 // Seconds from a to b.
 double SecondsBetween(Timestamp a, Timestamp b);
 

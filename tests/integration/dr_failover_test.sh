@@ -47,12 +47,15 @@ services:
     critical: true
     heartbeat: true
     objectives: {rto: 2h, rpo: 15m}
-    primary: {url: "$PG_URL/app", data_dir: $PG_DIR/data}
+    primary:
+      url: "$PG_URL/app"
+      data_dir: $PG_DIR/data
+      settings: {listen_addresses: 127.0.0.1, unix_socket_directories: $PG_DIR}
     dr:
       url: "postgres://postgres@127.0.0.1:$DR_PORT/app"
       data_dir: $PGREPO/dr-pg
       port: $DR_PORT
-      settings: {listen_addresses: 127.0.0.1, unix_socket_directories: $PGREPO/dr-sock, archive_mode: "off"}
+      settings: {listen_addresses: 127.0.0.1, unix_socket_directories: $PGREPO/dr-sock}
     health:  {sql: "SELECT count(*) FROM load"}
   cache:
     type: redis
@@ -68,6 +71,7 @@ services:
 groups: [[app-db], [cache, app-config]]
 switch:
   to_dr: [sh, -c, "echo dr >$WORK/switched"]
+  to_primary: [sh, -c, "echo primary >$WORK/switched"]
   fence_primary: [sh, -c, "echo fenced >>$WORK/fence.log"]
 YAML
 CLEANUP_PG_DATA+=("$PGREPO/dr-pg")
@@ -191,5 +195,45 @@ lb dr report --plan "$P" --format json >"$WORK/report2.json" || fail "dr report 
 jq -e '.[0] | (.succeeded | not) and (.switched | not) and (.error | test("traffic was not switched")) and
        (.services[0].service == "app-config") and .services[0].recovered' "$WORK/report2.json" >/dev/null ||
   { cat "$WORK/report2.json"; fail "the failed switch's record"; }
+
+step "writes at the DR site during the outage; the primary comes back"
+drsql() { "$PG_BIN/psql" -X -h "$PGREPO/dr-sock" -p "$DR_PORT" -U postgres -d app -Atq -v ON_ERROR_STOP=1 -c "$1"; }
+drsql "INSERT INTO load (id) VALUES (9), (10)" >/dev/null || fail "a write at the DR PostgreSQL"
+rcli dr SET k9 v-k9 >/dev/null
+echo "written at DR" >"$WORK/dr-site/app/new.conf"
+port=${REDIS_PORTS[primary]}
+redis-server --port "$port" --bind 127.0.0.1 --dir "$WORK/redis-primary" --daemonize no --save '' --appendonly no \
+  >"$WORK/redis-primary/log2" 2>&1 &
+CLEANUP_PIDS+=($!)
+for _ in $(seq 1 200); do rcli primary PING 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+rcli primary SET stale from-before >/dev/null || fail "the primary Redis did not come back"
+# The old primary PostgreSQL started on its old data: failback refuses to move it while it runs.
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server2.log" -w -t 60 -o "-c archive_mode=off" start >/dev/null ||
+  fail "the old primary did not start"
+expect_exit 1 lb dr failback --plan "$P" --yes
+expect_stderr "the primary PostgreSQL of app-db runs in $PG_DIR/data"
+expect_stderr "nothing was changed"
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null
+[[ $(cat "$WORK/switched") == dr ]] || fail "the refused failback switched"
+
+step "dr failback --yes: the DR site backed up, copied, restored at the primary, switched back"
+lb dr failback --plan "$P" --yes >"$WORK/fb.out" 2>"$WORK/fb.err" || { cat "$WORK/fb.out" "$WORK/fb.err"; fail "dr failback"; }
+[[ -z ${DR_TEST_SHOW:-} ]] || cat "$WORK/fb.out" "$WORK/fb.err"
+[[ $(cat "$WORK/switched") == primary ]] || fail "traffic was not switched back"
+got=$(psql_q app "SELECT string_agg(id::text, ',' ORDER BY id) FROM load")
+[[ $got == "1,2,3,4,5,9,10" ]] || fail "the primary holds rows $got after failback, want 1-5 and the DR site's 9, 10"
+[[ $(psql_q app "SELECT pg_is_in_recovery()") == f ]] || fail "the primary is still in recovery"
+for k in k1 k2 k3 k9; do [[ $(rcli primary GET "$k") == "v-$k" ]] || fail "the primary Redis lacks $k"; done
+[[ -z $(rcli primary GET stale) ]] || fail "the primary Redis kept a key from before the outage"
+[[ $(cat "$WORK/site/app/new.conf") == "written at DR" ]] || fail "the DR site's file did not come back"
+ls -d "$WORK/site/app.before-failback-"* >/dev/null 2>&1 || fail "the primary's old directory was not moved aside"
+ls -d "$PG_DIR/data.before-failback-"* >/dev/null 2>&1 || fail "the primary's old data directory was not moved aside"
+grep -q "scale down: the DR site still runs app-db (PostgreSQL in $PGREPO/dr-pg)" "$WORK/fb.out" ||
+  { cat "$WORK/fb.out"; fail "what to scale down"; }
+lb dr report --plan "$P" --format json >"$WORK/report3.json" || fail "dr report after failback"
+jq -e '.[0] | .action == "failback" and .succeeded and .switched and
+       (.services | all(.recovered and .rpo_how == "heartbeat" and .rpo_seconds == 0))' "$WORK/report3.json" >/dev/null ||
+  { cat "$WORK/report3.json"; fail "the failback's record"; }
+restic -r "$PREPO" --password-file "$PWF" check >"$WORK/restic.out" 2>&1 || { cat "$WORK/restic.out"; fail "restic check of the primary repository"; }
 
 echo "PASS dr_failover_test"

@@ -123,6 +123,9 @@ Driver PostgresDriver() {
   // Base backups are restored by `pg restore` (recovery targets, WAL).
   d.owns = [](const Snapshot& s) { return IsLogicalSnapshot(s); };
   d.source = [](const std::string& url, const OptionView& o) -> Result<std::unique_ptr<Source>> {
+    // A config job's `physical: true` (and a DR failback): base backups,
+    // as `pg basebackup` takes them.
+    if (o.Has("physical")) return PhysicalSourceFor(url, o);
     LB_ASSIGN_OR_RETURN(PgTarget target, ParsePgTarget(url));
     LogicalOptions lo;
     lo.fingerprint = !o.Has("no-fingerprint");
