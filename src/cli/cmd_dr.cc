@@ -7,6 +7,7 @@
 // `dr report` shows what failovers and drills measured.
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "base/bytes.h"
 #include "cli/commands.h"
 #include "dr/assess.h"
+#include "dr/drill.h"
 #include "dr/failback.h"
 #include "dr/failover.h"
 #include "dr/health.h"
@@ -330,6 +332,7 @@ void PrintRecord(const DrRecord& r) {
       std::printf("      RPO %s (%s), objective %s: %s\n", Measured(*s.rpo_seconds).c_str(),
                   s.rpo_how.c_str(), PlanDuration(s.rpo_objective).c_str(), Met(s.rpo_met()).c_str());
     }
+    if (!s.note.empty()) std::printf("      note: %s\n", s.note.c_str());
     if (!s.snapshot.empty()) {
       std::printf("      restored snapshot %s, data as of %s\n", s.snapshot.substr(0, 8).c_str(),
                   FormatLocal(s.point).c_str());
@@ -413,6 +416,65 @@ int DrSwitchover(Context& ctx, const DrPlan& plan, const std::string& action) {
     PrintRecord(rec);
   }
   if (!rec.succeeded) return Fail(ctx, Status(Code::kIoError, "dr " + action + " stopped: " + rec.error));
+  return kExitOk;
+}
+
+// drill: the plan's option 4. Exit 0 when every service came back in
+// scratch, 4 when one did not, 2 for a level or scenario this build lacks.
+int DrDrill(Context& ctx, const DrPlan& plan) {
+  const Args& a = ctx.args();
+  if (!a.Has("level")) return Fail(ctx, InvalidArgument("dr drill needs --level 1, 2, 3 or 4"));
+  DrillOptions o;
+  const std::string level = a.Get("level");
+  o.level = level.size() == 1 && level[0] >= '1' && level[0] <= '4' ? level[0] - '0' : 0;
+  if (o.level == 0) return Fail(ctx, InvalidArgument("--level " + level + ": want 1, 2, 3 or 4"));
+  o.scenario = a.Get("scenario");
+  const auto& known = DrillScenarios();
+  if (o.level == 4 && std::find(known.begin(), known.end(), o.scenario) == known.end()) {
+    std::string list;
+    for (const std::string& sc : known) list += (list.empty() ? "" : ", ") + sc;
+    return Fail(ctx, InvalidArgument("a level 4 drill needs --scenario: one of " + list +
+                                     (o.scenario.empty() ? "" : " (not \"" + o.scenario + "\")")));
+  }
+  if (o.level != 4 && !o.scenario.empty())
+    return Fail(ctx, InvalidArgument("--scenario is for level 4 drills"));
+  o.services = a.All("service");
+  if (o.level == 2 && o.services.size() > 1) {
+    return Fail(ctx, InvalidArgument("a level 2 drill brings back one service: give one --service"));
+  }
+  if (auto g = ChosenGroups(plan, o.services); !g.ok()) return Fail(ctx, g.status());
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return Fail(ctx, ErrnoStatus("find lifeboat's own path", errno));
+  exe[n] = '\0';
+  o.lifeboat_exe = exe;
+  const bool json = ctx.json(), quiet = ctx.quiet();
+  o.on_event = [&](const DrEvent& e) {
+    if (json) {
+      nlohmann::json j{{"message_type", "event"}, {"time", FormatRfc3339(e.time)}, {"what", e.what}};
+      if (!e.service.empty()) j["service"] = e.service;
+      if (!e.detail.empty()) j["detail"] = e.detail;
+      std::printf("%s\n", j.dump().c_str());
+      std::fflush(stdout);
+    } else if (!quiet) {
+      PrintEvent(e);
+    }
+  };
+  std::string save_error;
+  DrRecord rec = RunDrill(plan, o, &save_error);
+  if (!save_error.empty()) std::fprintf(stderr, "warning: the drill's record: %s\n", save_error.c_str());
+  if (json) {
+    nlohmann::json j = nlohmann::json::parse(DrRecordJson(rec));
+    j["message_type"] = "summary";
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!quiet) {
+    std::printf("\n");
+    PrintRecord(rec);
+  }
+  if (!rec.succeeded) {
+    Fail(ctx, Status(Code::kIoError, "dr drill: " + rec.error));
+    return kExitDataError;
+  }
   return kExitOk;
 }
 
@@ -602,22 +664,16 @@ int RunDr(Context& ctx) {
   const Args& a = ctx.args();
   const auto& pos = a.positional();
   if (pos.size() != 1) {
-    return Fail(ctx, InvalidArgument(
-                         "usage: lifeboat dr check|assess|failover|failback|heartbeat|report --plan FILE"));
+    return Fail(ctx,
+                InvalidArgument(
+                    "usage: lifeboat dr check|assess|failover|failback|drill|heartbeat|report --plan FILE"));
   }
   const std::string& action = pos[0];
-  for (const char* later : {"drill"}) {
-    if (action == later) {
-      return Fail(ctx,
-                  InvalidArgument("dr " + action +
-                                  " is not in this build yet (check, assess, failover, failback, heartbeat "
-                                  "and report are; docs/dr.md)"));
-    }
-  }
   if (action != "check" && action != "assess" && action != "failover" && action != "failback" &&
-      action != "heartbeat" && action != "report") {
-    return Fail(ctx, InvalidArgument("dr " + action +
-                                     ": unknown (check, assess, failover, failback, heartbeat, report)"));
+      action != "drill" && action != "heartbeat" && action != "report") {
+    return Fail(ctx,
+                InvalidArgument("dr " + action +
+                                ": unknown (check, assess, failover, failback, drill, heartbeat, report)"));
   }
   if (!a.Has("plan")) return Fail(ctx, InvalidArgument("dr " + action + " needs --plan FILE"));
   std::string config = a.Get("config");
@@ -629,6 +685,7 @@ int RunDr(Context& ctx) {
   if (action == "assess") return DrAssess(ctx, *plan);
   if (action == "failover" || action == "failback") return DrSwitchover(ctx, *plan, action);
   if (action == "heartbeat") return DrHeartbeat(ctx, *plan);
+  if (action == "drill") return DrDrill(ctx, *plan);
   if (action == "report") return DrReport(ctx, *plan);
   if (a.Has("health")) {
     const std::string site = a.Get("site", "both");
@@ -645,12 +702,14 @@ int RunDr(Context& ctx) {
 Command DrCommand() {
   return {
       "dr",
-      "dr check|assess|failover|failback|heartbeat|report --plan FILE [flags]",
-      "disaster recovery: check the DR plan, assess, fail over, fail back, write heartbeats, report",
+      "dr check|assess|failover|failback|drill|heartbeat|report --plan FILE [flags]",
+      "disaster recovery: check the plan, assess, fail over, fail back, drill, write heartbeats, report",
       {{"plan", 0, true, "the DR plan (docs/dr.md)", "FILE"},
-       {"service", 0, true, "failover, failback, heartbeat: only this service (repeatable)", "NAME"},
+       {"service", 0, true, "failover, failback, drill, heartbeat: only this service (repeatable)", "NAME"},
        {"yes", 0, false, "failover, failback: go on without asking (required without a terminal)"},
        {"no-fence", 0, false, "failover: the primary is fenced already; do not run switch.fence_primary"},
+       {"level", 0, true, "drill: 1 (restore tests), 2 (one service), 3 (the plan), 4 (a disaster)", "N"},
+       {"scenario", 0, true, "drill --level 4: repository-unreachable, damaged-pack or copy-lag", "NAME"},
        {"every", 0, true, "heartbeat: between beats (default the plan's heartbeat_every, 5s)", "DURATION"},
        {"count", 0, true, "heartbeat: beats to write, then exit (default: until stopped)", "N"},
        {"format", 0, true, "report: text (default), json or html", "FORMAT"},

@@ -77,6 +77,7 @@ DrRecord RunFailover(const DrPlan& plan, const FailoverOptions& options, std::st
   }
   // Everything read and checked before the first change.
   std::map<std::string, Snapshot> points;
+  std::map<std::string, std::vector<Snapshot>> fallbacks;  // older points, newest first
   {
     Status s = [&]() -> Status {
       LB_ASSIGN_OR_RETURN(repo, OpenRepository(plan.dr.repository));
@@ -87,7 +88,13 @@ DrRecord RunFailover(const DrPlan& plan, const FailoverOptions& options, std::st
       LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo->LoadAllSnapshots());
       for (const auto& group : *groups) {
         for (const DrService* s : group) {
-          LB_ASSIGN_OR_RETURN(std::optional<Snapshot> p, NewestPoint(*s, all));
+          LB_ASSIGN_OR_RETURN(std::vector<Snapshot> older, ServicePoints(*s, all));
+          std::optional<Snapshot> p;
+          if (!older.empty()) {
+            p = older.front();
+            older.erase(older.begin());
+            fallbacks[s->name] = std::move(older);
+          }
           if (!p) {
             return NotFound("the DR repository holds no snapshot of " + s->name +
                             ": nothing to fail over to (is the copy to the DR site running?)");
@@ -149,7 +156,8 @@ DrRecord RunFailover(const DrPlan& plan, const FailoverOptions& options, std::st
         req.target = group[i]->dr;
         req.repo = repo.get();
         req.repo_spec = plan.dr.repository;
-        req.snapshot = points[group[i]->name];
+        req.snapshot = points.at(group[i]->name);
+        req.fallbacks = fallbacks.at(group[i]->name);
         req.declared = rec.declared;
         req.lifeboat_exe = options.lifeboat_exe;
         req.on_event = event;

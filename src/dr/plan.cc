@@ -1,5 +1,6 @@
 #include "dr/plan.h"
 
+#include <cstdlib>
 #include <optional>
 #include <set>
 
@@ -104,7 +105,7 @@ Result<DrService> ParseService(const YamlReader& r, const std::string& name, con
   YAML::Node primary_node, dr_node;  // handles, for the errors below
   bool has_primary = false, has_dr = false;
   LB_RETURN_IF_ERROR(r.Map(
-      node, where, {"type", "critical", "objectives", "primary", "dr", "health", "heartbeat", "job"},
+      node, where, {"type", "critical", "objectives", "primary", "dr", "health", "heartbeat", "job", "probe"},
       [&](const std::string& key, const YAML::Node& v) -> Status {
         const std::string field = key.substr(where.size() + 1);
         if (field == "type") {
@@ -129,6 +130,11 @@ Result<DrService> ParseService(const YamlReader& r, const std::string& name, con
           has_dr = true;
         } else if (field == "health") {
           return ParseHealth(r, v, key, &s.health);
+        } else if (field == "probe") {
+          std::vector<HealthCheck> probe;
+          LB_RETURN_IF_ERROR(ParseHealth(r, v, key, &probe));
+          if (probe.size() != 1) return r.Error(v, key, "want one check (sql, redis, http, tcp or command)");
+          s.probe = probe[0];
         } else {
           LB_ASSIGN_OR_RETURN(s.job, r.String(v, key));
         }
@@ -249,12 +255,16 @@ Result<DrPlan> ParseDrPlan(std::string_view yaml, const std::string& path,
   LB_RETURN_IF_ERROR(r.Map(
       root, "",
       {"objectives", "config", "sites", "services", "groups", "switch", "state_dir", "health_wait",
-       "heartbeat_every"},
+       "heartbeat_every", "scratch_dir"},
       [&](const std::string& key, const YAML::Node& v) -> Status {
         if (key == "config") return Status::Ok();
         if (key == "state_dir") {
           LB_ASSIGN_OR_RETURN(plan.state_dir, r.String(v, key));
           state_dir_given = true;
+          return Status::Ok();
+        }
+        if (key == "scratch_dir") {
+          LB_ASSIGN_OR_RETURN(plan.scratch_dir, r.String(v, key));
           return Status::Ok();
         }
         if (key == "health_wait" || key == "heartbeat_every") {
@@ -303,6 +313,10 @@ Result<DrPlan> ParseDrPlan(std::string_view yaml, const std::string& path,
         return Status::Ok();
       }));
   if (!state_dir_given && config) plan.state_dir = config->state_dir;
+  if (plan.scratch_dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    plan.scratch_dir = tmp != nullptr && *tmp ? tmp : "/tmp";
+  }
   if (plan.objectives.rto_seconds <= 0 || plan.objectives.rpo_seconds <= 0) {
     return r.Error(root["objectives"] ? root["objectives"] : root, "objectives",
                    "give both rto and rpo (the plan's: {rto: 4h, rpo: 1h})");

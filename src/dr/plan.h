@@ -74,6 +74,10 @@ struct DrService {
   DrEndpoint primary, dr;
   std::vector<HealthCheck> health;
   bool heartbeat = false;  // write heartbeats into the primary, to measure the RPO
+  // A query whose speed stands for the service's (the plan's "> 80 % of
+  // normal performance"): a drill times it at the primary and at the
+  // target. kind "" when the plan has none.
+  HealthCheck probe;
   // The backup job (of the serve config) whose snapshots restore this
   // service; "" when the service's name is the job's.
   std::string job;
@@ -113,6 +117,8 @@ struct DrPlan {
   // pass (its recovery included) before it gives up on it.
   double health_wait_seconds = 3600;
   double heartbeat_every_seconds = 5;
+  // Where drills make their scratch directories ($TMPDIR, else /tmp).
+  std::string scratch_dir;
 
   const DrService* FindService(const std::string& name) const;
 };

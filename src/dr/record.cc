@@ -73,6 +73,7 @@ std::string DrRecordJson(const DrRecord& r) {
     if (!s.rpo_how.empty()) o["rpo_how"] = s.rpo_how;
     if (s.performance) o["performance"] = *s.performance;
     if (!s.error.empty()) o["error"] = s.error;
+    if (!s.note.empty()) o["note"] = s.note;
     j["services"].push_back(std::move(o));
   }
   return j.dump();
@@ -114,6 +115,7 @@ Result<DrRecord> ParseDrRecord(std::string_view text) {
       s.rpo_how = o.value("rpo_how", "");
       s.performance = ParseOpt(o, "performance");
       s.error = o.value("error", "");
+      s.note = o.value("note", "");
       r.services.push_back(std::move(s));
     }
   } catch (const nlohmann::json::exception& e) {

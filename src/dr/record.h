@@ -32,6 +32,7 @@ struct DrServiceOutcome {
   Timestamp point;  // when the restored data was taken (the snapshot; PostgreSQL: its last replayed commit)
   bool recovered = false;  // restored and its health checks passed
   std::string error;       // when not: why, in one line
+  std::string note;        // what else the on-call engineer should know (a fallback to an older point)
   double rto_objective = 0, rpo_objective = 0;
   std::optional<double> rto_seconds;  // declared → health checks passed at the target
   std::optional<double> rpo_seconds;  // the age of the data recovered

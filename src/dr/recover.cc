@@ -180,8 +180,31 @@ class Recovery {
   }
 
   DrServiceOutcome Run() {
-    Event("restore started", "snapshot " + r_.snapshot.id.Short() + " of " + FormatLocal(r_.snapshot.time));
-    Status s = Restore();
+    std::vector<Snapshot> candidates = {r_.snapshot};
+    candidates.insert(candidates.end(), r_.fallbacks.begin(), r_.fallbacks.end());
+    Status s;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      snap_ = candidates[i];
+      out_.snapshot = snap_.id.Hex();
+      out_.point = snap_.time;
+      Event("restore started", "snapshot " + snap_.id.Short() + " of " + FormatLocal(snap_.time));
+      s = i == 0 && r_.simulate_damage ? Corrupt(
+                                             "simulated damage: the drill's scenario takes it as unreadable, "
+                                             "the repository is untouched")
+                                       : Restore();
+      if (!s.ok() && s.code() == Code::kCorrupt && i + 1 < candidates.size()) {
+        const Snapshot& next = candidates[i + 1];
+        out_.note = "the newest point " + snap_.id.Short() + " could not be restored (" + s.message() +
+                    "); fell back to " + next.id.Short() + " of " + FormatLocal(next.time);
+        Event("damaged", out_.note);
+        if (Status c = CleanTarget(); !c.ok()) {
+          s = c.WithContext("clean the target before the point before");
+          break;
+        }
+        continue;
+      }
+      break;
+    }
     if (s.ok()) {
       Event("restore finished", restored_);
       s = WaitHealthy();
@@ -203,7 +226,28 @@ class Recovery {
     if (r_.on_event) r_.on_event(e);
   }
 
-  bool Physical() const { return s_.type == "postgres" && IsBaseBackup(r_.snapshot); }
+  // Empties what a failed restore left in the target (which held nothing
+  // before: CheckTargetEmpty, or a drill's scratch).
+  Status CleanTarget() {
+    std::error_code ec;
+    if (s_.type == "files") {
+      if (!std::filesystem::exists(r_.target.path, ec)) return Status::Ok();
+      for (const auto& e : std::filesystem::directory_iterator(r_.target.path, ec)) {
+        std::filesystem::remove_all(e.path(), ec);
+      }
+    } else if (Physical()) {
+      std::filesystem::remove_all(r_.target.data_dir, ec);
+    } else if (s_.type == "redis") {
+      auto r = QueryValue("redis", r_.target, "FLUSHALL", 60);
+      if (!r.ok()) return r.status();
+    }
+    if (ec)
+      return IoError("clean " + (s_.type == "files" ? r_.target.path : r_.target.data_dir) + ": " +
+                     ec.message());
+    return Status::Ok();
+  }
+
+  bool Physical() const { return s_.type == "postgres" && IsBaseBackup(snap_); }
 
   // The user a restored PostgreSQL runs as: the endpoint's, else postgres
   // when we are root (PostgreSQL refuses root); none when we are not.
@@ -220,9 +264,9 @@ class Recovery {
   Status Restore() {
     if (Physical()) return RestorePhysical();
     Repository& repo = *r_.repo;
-    RepoSnapshotReader reader(repo, r_.snapshot);
+    RepoSnapshotReader reader(repo, snap_);
     if (s_.type == "files") {
-      const std::string path = r_.snapshot.paths.empty() ? s_.primary.path : r_.snapshot.paths[0];
+      const std::string path = snap_.paths.empty() ? s_.primary.path : snap_.paths[0];
       std::error_code ec;
       std::filesystem::create_directories(r_.target.path, ec);
       if (ec) return IoError("create " + r_.target.path + ": " + ec.message());
@@ -241,7 +285,7 @@ class Recovery {
     if (s_.type == "postgres") opts["create"] = {"true"};
     MapOptions options(opts);
     LB_ASSIGN_OR_RETURN(std::unique_ptr<RestoreTarget> target, d->target(r_.target.url, options));
-    LB_RETURN_IF_ERROR(target->Prepare(r_.snapshot));
+    LB_RETURN_IF_ERROR(target->Prepare(snap_));
     LB_ASSIGN_OR_RETURN(Report report, target->Restore(reader));
     restored_ = report.lines.empty() ? "into " + target->Handle() : report.lines.front();
     return Status::Ok();
@@ -259,14 +303,14 @@ class Recovery {
       o.argv.push_back(k + "=" + v);
     }
     for (const char* a : {"pg", "restore"}) o.argv.push_back(a);
-    o.argv.push_back(r_.snapshot.id.Hex());
+    o.argv.push_back(snap_.id.Hex());
     for (const std::string& a : {std::string("--data-dir"), dir, std::string("--latest")})
       o.argv.push_back(a);
     RepositoryEnv(r_.repo_spec, &o);
     o.stdout_mode = SubprocessOptions::Io::kNull;
     LB_RETURN_IF_ERROR(RunAs(&o));
     const double wait = r_.plan->health_wait_seconds;
-    LB_RETURN_IF_ERROR(RunWithTimeout(o, wait, "pg restore of base backup " + r_.snapshot.id.Short()));
+    LB_RETURN_IF_ERROR(RunWithTimeout(o, wait, "pg restore of base backup " + snap_.id.Short()));
 
     std::string conf = "\n# lifeboat dr: the settings of the site it now runs at\n";
     const int port = r_.target.port != 0 ? r_.target.port : UrlPort(r_.target.url);
@@ -318,8 +362,26 @@ class Recovery {
     start.unsetenv = {"LIFEBOAT_PASSWORD", "LIFEBOAT_FROM_PASSWORD", "REDISCLI_AUTH", "PGPASSWORD"};
     LB_RETURN_IF_ERROR(RunAs(&start));
     Event("starting", "the PostgreSQL in " + dir + " recovers from the WAL archive");
-    LB_RETURN_IF_ERROR(RunWithTimeout(start, wait, "start of the DR PostgreSQL in " + dir));
-    restored_ = "base backup " + r_.snapshot.id.Short() + " into " + dir + ", started";
+    Status started = RunWithTimeout(start, wait, "start of the PostgreSQL in " + dir);
+    if (!started.ok() && r_.target.start.empty()) {
+      // pg_ctl says "Examine the log output": the server's reason is there.
+      auto log = ReadWholeFile(dir + "/lifeboat-dr-start.log");
+      std::string why;
+      if (log.ok()) {
+        size_t at = 0;
+        while (at < log->size()) {
+          size_t nl = log->find('\n', at);
+          std::string line = log->substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+          if (line.find("FATAL:") != std::string::npos || line.find("PANIC:") != std::string::npos)
+            why = line;
+          if (nl == std::string::npos) break;
+          at = nl + 1;
+        }
+      }
+      if (!why.empty()) return IoError("start of the PostgreSQL in " + dir + " failed: " + why);
+    }
+    LB_RETURN_IF_ERROR(started);
+    restored_ = "base backup " + snap_.id.Short() + " into " + dir + ", started";
     return Status::Ok();
   }
 
@@ -393,11 +455,12 @@ class Recovery {
       }
     }
     out_.rpo_seconds = std::max(0.0, SecondsBetween(out_.point, r_.declared));
-    out_.rpo_how = Physical() && out_.point.sec != r_.snapshot.time.sec ? "last commit" : "backup time";
+    out_.rpo_how = Physical() && out_.point.sec != snap_.time.sec ? "last commit" : "backup time";
   }
 
   const RecoverRequest& r_;
   const DrService& s_;
+  Snapshot snap_;
   DrServiceOutcome out_;
   std::string restored_;
   Timestamp healthy_at_;
@@ -409,27 +472,33 @@ double SecondsBetween(Timestamp a, Timestamp b) {
   return double(b.sec - a.sec) + double(b.nsec - a.nsec) / 1e9;
 }
 
-Result<std::optional<Snapshot>> NewestPoint(const DrService& service,
+Result<std::vector<Snapshot>> ServicePoints(const DrService& service,
                                             const std::vector<Snapshot>& snapshots) {
-  std::optional<Snapshot> best;
-  auto consider = [&](const Snapshot& s) {
-    if (!best || best->time < s.time) best = s;
-  };
+  std::vector<Snapshot> out;
   if (service.type == "postgres" && !service.primary.data_dir.empty()) {
     for (const Snapshot& s : snapshots) {
-      if (IsBaseBackup(s) && s.paths.size() == 1 && s.paths[0] == service.primary.data_dir) consider(s);
+      if (IsBaseBackup(s) && s.paths.size() == 1 && s.paths[0] == service.primary.data_dir) out.push_back(s);
     }
-    return best;
+  } else {
+    MapOptions options(service.source_options);
+    LB_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, SourceFor(service.source, options));
+    std::vector<std::string> paths = RecordedPaths(*source);
+    for (const Snapshot& s : snapshots) {
+      std::vector<std::string> sp = s.paths;
+      std::sort(sp.begin(), sp.end());
+      if (sp == paths && !IsBaseBackup(s)) out.push_back(s);
+    }
   }
-  MapOptions options(service.source_options);
-  LB_ASSIGN_OR_RETURN(std::unique_ptr<Source> source, SourceFor(service.source, options));
-  std::vector<std::string> paths = RecordedPaths(*source);
-  for (const Snapshot& s : snapshots) {
-    std::vector<std::string> sp = s.paths;
-    std::sort(sp.begin(), sp.end());
-    if (sp == paths && !IsBaseBackup(s)) consider(s);
-  }
-  return best;
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Snapshot& a, const Snapshot& b) { return b.time < a.time; });
+  return out;
+}
+
+Result<std::optional<Snapshot>> NewestPoint(const DrService& service,
+                                            const std::vector<Snapshot>& snapshots) {
+  LB_ASSIGN_OR_RETURN(std::vector<Snapshot> all, ServicePoints(service, snapshots));
+  if (all.empty()) return std::optional<Snapshot>();
+  return std::optional<Snapshot>(all.front());
 }
 
 Status CheckTargetEmpty(const DrService& service, const DrEndpoint& target, bool physical) {

@@ -28,6 +28,8 @@ namespace lifeboat {
 // archive carries it further); else the newest snapshot with the paths
 // its source records (jobs/attempt.h RecordedPaths). nullopt if none.
 Result<std::optional<Snapshot>> NewestPoint(const DrService& service, const std::vector<Snapshot>& snapshots);
+// Every such snapshot, newest first.
+Result<std::vector<Snapshot>> ServicePoints(const DrService& service, const std::vector<Snapshot>& snapshots);
 
 // kAlreadyExists naming the target unless it holds nothing a restore
 // would replace: a files directory or PostgreSQL data directory missing
@@ -42,6 +44,11 @@ struct RecoverRequest {
   Repository* repo = nullptr;  // index loaded
   RepositorySpec repo_spec;    // for the processes that read it too (pg restore, restore_command)
   Snapshot snapshot;
+  // Older points, newest first: when `snapshot` turns out damaged
+  // (kCorrupt), the target is emptied and the next is restored, and the
+  // outcome's note says so.
+  std::vector<Snapshot> fallbacks;
+  bool simulate_damage = false;  // a drill: treat `snapshot` as damaged (the repository is not touched)
   Timestamp declared;
   std::string lifeboat_exe;  // this program, for `pg restore`
   // Told each step as it happens (from the service's own thread).

@@ -21,7 +21,8 @@ source "$(dirname "$0")/lib.sh"
 pg_owned_repo lifeboat-drfo
 PREPO=$REPO
 DREPO=$PGREPO/dr-repo
-as_pg env LIFEBOAT_PASSWORD_FILE="$PWF" LIFEBOAT_INSECURE_TEST_KDF=1 "$LIFEBOAT" -r "$DREPO" init >/dev/null
+as_pg env LIFEBOAT_PASSWORD_FILE="$PWF" LIFEBOAT_INSECURE_TEST_KDF=1 "$LIFEBOAT" -r "$DREPO" init \
+  --copy-chunker-params --from-repo "$PREPO" --from-password-file "$PWF" >/dev/null
 start_postgres "wal_level = replica" "archive_mode = on" \
   "archive_command = 'LIFEBOAT_REPOSITORY=$PREPO LIFEBOAT_PASSWORD_FILE=$PWF $LIFEBOAT -q pg wal-push %p'"
 psql_q postgres "CREATE DATABASE app" >/dev/null
@@ -29,8 +30,8 @@ sql() { psql_q app "$1"; }
 sql "CREATE TABLE load (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())" >/dev/null
 start_redis primary
 start_redis dr
-mkdir -p "$WORK/site/app" "$PGREPO/dr-sock"
-[[ $(id -u) -ne 0 ]] || chown postgres: "$PGREPO/dr-sock"
+mkdir -p "$WORK/site/app" "$PGREPO/dr-sock" "$PGREPO/scratch"
+[[ $(id -u) -ne 0 ]] || chown postgres: "$PGREPO/dr-sock" "$PGREPO/scratch"
 echo "listen=8080" >"$WORK/site/app/app.conf"
 DR_PORT=$(free_port)
 P=$WORK/dr-plan.yaml
@@ -38,6 +39,7 @@ cat >"$P" <<YAML
 objectives: {rto: 4h, rpo: 1h}
 state_dir: $WORK/state
 health_wait: 5m
+scratch_dir: $PGREPO/scratch
 sites:
   primary: {url: $PREPO, password_file: $PWF}
   dr:      {url: $DREPO, password_file: $PWF}
@@ -57,6 +59,7 @@ services:
       port: $DR_PORT
       settings: {listen_addresses: 127.0.0.1, unix_socket_directories: $PGREPO/dr-sock}
     health:  {sql: "SELECT count(*) FROM load"}
+    probe:   {sql: "SELECT count(*) FROM load"}
   cache:
     type: redis
     heartbeat: true
@@ -92,15 +95,23 @@ switch_and_wait() {
 
 step "backups at the primary, the load with heartbeats, copied to the DR site up to a point"
 lb -r "$PREPO" -q pg basebackup "$PG_URL/" || fail "base backup"
+lb -r "$PREPO" -q pg basebackup --type full "$PG_URL/" || fail "second base backup"
 for i in 1 2 3 4 5; do
   sql "INSERT INTO load (id) VALUES ($i)" >/dev/null
   echo "$i $(beat app-db)" >>"$WORK/load.log"
 done
 hb_copied=$(tail -n 1 "$WORK/load.log" | cut -d' ' -f2)
 switch_and_wait
-for k in k1 k2 k3; do rcli primary SET "$k" "v-$k" >/dev/null; done
+# Two points of Redis and of the files, a beat in each (a level 4 drill
+# falls back to the first).
+for k in k1 k2; do rcli primary SET "$k" "v-$k" >/dev/null; done
+hb_cache_a=$(beat cache)
+lb -r "$PREPO" -q backup "redis://127.0.0.1:${REDIS_PORTS[primary]}" || fail "first redis backup"
+rcli primary SET k3 v-k3 >/dev/null
 hb_cache_copied=$(beat cache)
 lb -r "$PREPO" -q backup "redis://127.0.0.1:${REDIS_PORTS[primary]}" || fail "redis backup"
+hb_files_a=$(beat app-config)
+lb -r "$PREPO" -q backup "$WORK/site/app" || fail "first files backup"
 hb_files_copied=$(beat app-config)
 lb -r "$PREPO" -q backup "$WORK/site/app" || fail "files backup"
 lb -r "$DREPO" copy --from-repo "$PREPO" --from-password-file "$PWF" >"$WORK/copy.out" || fail "copy to the DR repository"
@@ -117,6 +128,39 @@ hb_cache_last=$(beat cache)
 hb_files_last=$(beat app-config)
 jq -e --argjson a "$hb_last" --argjson c "$hb_cache_last" '.["app-db"] == $a and .cache == $c' \
   "$WORK/state/dr-heartbeats.json" >/dev/null || { cat "$WORK/state/dr-heartbeats.json"; fail "the heartbeat log"; }
+
+step "drill level 2: app-db (critical) into scratch, measured, cleaned up, production untouched"
+rows_before=$(sql "SELECT count(*) FROM load")
+lb dr drill --plan "$P" --level 2 >"$WORK/d2.out" 2>"$WORK/d2.err" || { cat "$WORK/d2.out" "$WORK/d2.err"; fail "drill level 2"; }
+[[ -z ${DR_TEST_SHOW:-} ]] || cat "$WORK/d2.out"
+grep -q " app-db .* healthy" "$WORK/d2.out" || { cat "$WORK/d2.out"; fail "the drill's app-db did not come up"; }
+grep -q " cache " "$WORK/d2.out" && fail "a level 2 drill touched another service"
+grep -q " app-db .* cleaned up: scratch $PGREPO/scratch/lifeboat-drill-app-db" "$WORK/d2.out" || fail "no cleanup line"
+[[ -z $(ls "$PGREPO/scratch") ]] || { ls -la "$PGREPO/scratch"; fail "the drill left its scratch behind"; }
+[[ $(sql "SELECT count(*) FROM load") == "$rows_before" ]] || fail "the drill changed the primary"
+[[ ! -e $PGREPO/dr-pg && $(rcli dr DBSIZE) == 0 ]] || fail "the drill touched the DR site"
+lb dr report --plan "$P" --format json >"$WORK/d2.json" || fail "dr report of the drill"
+jq -e --argjson want "$(awk "BEGIN {print ($hb_last - $hb_copied) / 1000}")" \
+  '.[0] | .action == "drill" and .level == 2 and .succeeded and (.switched | not) and (.services | length) == 1 and
+   (.services[0] | .service == "app-db" and .rpo_how == "heartbeat" and ((.rpo_seconds - $want) | fabs) < 0.0005 and
+    (.performance | type) == "number")' "$WORK/d2.json" >/dev/null || { cat "$WORK/d2.json"; fail "the level 2 drill's record"; }
+
+step "drill level 4, damaged-pack: every newest point treated as damaged, the point before restored and measured"
+lb --json dr drill --plan "$P" --level 4 --scenario damaged-pack >"$WORK/d4.json" 2>"$WORK/d4.err" ||
+  { cat "$WORK/d4.json" "$WORK/d4.err"; fail "drill level 4"; }
+jq -s -e 'map(select(.message_type == "event" and .what == "damaged")) | length == 3' "$WORK/d4.json" >/dev/null ||
+  { cat "$WORK/d4.json"; fail "not every service fell back"; }
+d4() { tail -n 1 "$WORK/d4.json" | jq -e --arg s "$1" --argjson want "$(awk "BEGIN {print ($2 - $3) / 1000}")" \
+  '.scenario == "damaged-pack" and (.services[] | select(.service == $s) | .recovered and (.note | test("fell back to")) and
+   .rpo_how == "heartbeat" and ((.rpo_seconds - $want) | fabs) < 0.0005)' >/dev/null || { tail -n 1 "$WORK/d4.json"; fail "$1 in the level 4 drill"; }; }
+d4 app-db "$hb_last" "$hb_copied"  # the older base backup, with the same WAL: nothing more lost
+d4 cache "$hb_cache_last" "$hb_cache_a"
+d4 app-config "$hb_files_last" "$hb_files_a"
+[[ -z $(ls "$PGREPO/scratch") ]] || fail "the level 4 drill left its scratch behind"
+expect_exit 2 lb dr drill --plan "$P" --level 4
+expect_stderr "needs --scenario: one of repository-unreachable, damaged-pack, copy-lag"
+expect_exit 2 lb dr drill --plan "$P" --level 5
+expect_exit 2 lb dr drill --plan "$P" --level 2 --service cache --service app-db
 
 step "the primary PostgreSQL and Redis killed with SIGKILL; dr assess reports them down"
 kill -9 "$(head -n 1 "$PG_DIR/data/postmaster.pid")"

@@ -3,8 +3,8 @@
 # issue's example plan with its repositories named in a serve config,
 # prints the restore order, the objectives and the switch commands, hides
 # a password written into a URL, and refuses a plan with an unknown
-# service or repository (the file, line and key named, exit 2). drill
-# says it is not built yet (dr_failover_test runs failover and failback). Then `dr check --health` against real servers started here (a
+# service or repository (the file, line and key named, exit 2).
+# dr_failover_test runs failover, failback and drills. Then `dr check --health` against real servers started here (a
 # PostgreSQL 15, a redis-server with a password, an HTTP server): every
 # kind of check passes at the primary and fails, with the cause, at a DR
 # site where nothing runs yet.
@@ -76,11 +76,9 @@ expect_stderr "sites.dr.repository: no repository \"offsite\" in $C \(primary, d
 expect_exit 13 lb dr check --plan "$WORK/nosuch.yaml"
 expect_stderr "nosuch.yaml"
 
-step "the later commands say they are not built yet; failover asks for --yes"
-for c in drill; do
-  expect_exit 2 lb dr "$c" --plan "$P"
-  expect_stderr "dr $c is not in this build yet"
-done
+step "failover asks for --yes; drill wants a level"
+expect_exit 2 lb dr drill --plan "$P"
+expect_stderr "dr drill needs --level 1, 2, 3 or 4"
 expect_exit 2 lb dr failover --plan "$P" </dev/null
 expect_stderr "give --yes \(there is no terminal to ask\)"
 
