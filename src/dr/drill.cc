@@ -1,6 +1,7 @@
 #include "dr/drill.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <sys/socket.h>
@@ -108,8 +109,16 @@ class Scratch {
         size_t colon = cred.find(':');
         std::string pw = colon == std::string::npos ? cred : cred.substr(colon + 1);
         if (!pw.empty()) {
-          o.argv.push_back("--requirepass");
-          o.argv.push_back(pw);  // a scratch server's own, not production's process
+          // In a file of the scratch directory (0600), never in argv.
+          const std::string conf = dir_ + "/redis.conf";
+          int fd = open(conf.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+          if (fd < 0) return ErrnoStatus("create " + conf, errno);
+          std::string quoted;
+          for (char c : pw) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+          Status w = WriteAll(fd, "requirepass \"" + quoted + "\"\n", conf);
+          close(fd);
+          LB_RETURN_IF_ERROR(w);
+          o.argv.insert(o.argv.begin() + 1, conf);
         }
       }
       o.stdout_mode = SubprocessOptions::Io::kNull;

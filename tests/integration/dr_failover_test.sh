@@ -157,6 +157,11 @@ d4 app-db "$hb_last" "$hb_copied"  # the older base backup, with the same WAL: n
 d4 cache "$hb_cache_last" "$hb_cache_a"
 d4 app-config "$hb_files_last" "$hb_files_a"
 [[ -z $(ls "$PGREPO/scratch") ]] || fail "the level 4 drill left its scratch behind"
+# A DR Redis with a password: the scratch server takes it (from a file, not argv).
+sed "s|redis://127.0.0.1:${REDIS_PORTS[dr]}|redis://:dr-pw-9@127.0.0.1:${REDIS_PORTS[dr]}|" "$P" >"$WORK/plan-pw.yaml"
+lb dr drill --plan "$WORK/plan-pw.yaml" --level 2 --service cache >"$WORK/dpw.out" 2>&1 ||
+  { cat "$WORK/dpw.out"; fail "a drill of a Redis with a password"; }
+grep -q "dr-pw-9" "$WORK/dpw.out" && fail "the DR Redis password reached the drill's output"
 expect_exit 2 lb dr drill --plan "$P" --level 4
 expect_stderr "needs --scenario: one of repository-unreachable, damaged-pack, copy-lag"
 expect_exit 2 lb dr drill --plan "$P" --level 5
