@@ -15,12 +15,18 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "dr/heartbeat.h"
+#include "dr/plan.h"
 #include "env/clock.h"
 #include "env/env.h"
 #include "env/signals.h"
@@ -86,6 +92,12 @@ int RunServe(Context& ctx) {
   for (const std::string& w : loaded->config.warnings) LogLine("warning: " + path + ": " + w);
   auto token = ReadToken(loaded->config);
   if (!token.ok()) return Fail(ctx, token.status());
+  std::optional<DrPlan> dr_plan;
+  if (!loaded->config.dr_plan.empty()) {
+    auto plan = LoadDrPlan(loaded->config.dr_plan, path);
+    if (!plan.ok()) return Fail(ctx, plan.status().WithContext("dr_plan"));
+    dr_plan = std::move(*plan);
+  }
   if (mkdir(loaded->config.state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return Fail(ctx, IoError("state_dir " + loaded->config.state_dir + ": " + std::strerror(errno)));
   }
@@ -130,9 +142,45 @@ int RunServe(Context& ctx) {
     for (const std::string& w : d->Reload(std::move(next->config))) LogLine("reload: " + w);
     LogLine("reloaded " + path + ": " + std::to_string(n) + " job" + (n == 1 ? "" : "s"));
   });
+  // The DR plan's heartbeats, every heartbeat_every, until serve stops.
+  std::mutex beat_mu;
+  std::condition_variable beat_cv;
+  bool beat_stop = false;
+  std::thread beats;
+  if (dr_plan) {
+    beats = std::thread([plan = std::move(*dr_plan), &beat_mu, &beat_cv, &beat_stop] {
+      std::map<std::string, bool> failing;
+      std::unique_lock<std::mutex> lock(beat_mu);
+      while (!beat_stop) {
+        lock.unlock();
+        for (const DrService& s : plan.services) {
+          if (!s.heartbeat) continue;
+          Timestamp now = Now();
+          const int64_t ms = now.sec * 1000 + now.nsec / 1000000;
+          Status st = WriteHeartbeat(s, s.primary, ms, std::min(plan.heartbeat_every_seconds, 10.0));
+          if (st.ok()) st = NoteHeartbeat(plan.state_dir, s.name, ms);
+          // Said once when it starts failing and once when it recovers.
+          if (!st.ok() && !failing[s.name]) LogLine("warning: " + st.message());
+          if (st.ok() && failing[s.name]) LogLine("heartbeat of " + s.name + " written again");
+          failing[s.name] = !st.ok();
+        }
+        lock.lock();
+        beat_cv.wait_for(lock, std::chrono::duration<double>(plan.heartbeat_every_seconds),
+                         [&] { return beat_stop; });
+      }
+    });
+  }
   LogLine("listening on " + api->url() + ", " + std::to_string(jobs) + " job" + (jobs == 1 ? "" : "s") +
           ", state in " + state_dir);
   d->Run();
+  if (beats.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(beat_mu);
+      beat_stop = true;
+    }
+    beat_cv.notify_all();
+    beats.join();
+  }
   SetSignalListener({});
   api->Stop();
   LogLine("stopped");

@@ -418,7 +418,7 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
   LB_RETURN_IF_ERROR(
       r.Map(root, "",
             {"listen", "state_dir", "repositories", "retention", "jobs", "concurrency", "missed_runs",
-             "shutdown_grace", "history", "api", "notifications", "verify"},
+             "shutdown_grace", "history", "api", "notifications", "verify", "dr_plan"},
             [&](const std::string& key, const YAML::Node& v) -> Status {
               if (key == "concurrency" || key == "missed_runs" || key == "shutdown_grace" ||
                   key == "history" || key == "api" || key == "notifications") {
@@ -430,6 +430,8 @@ Result<Config> ParseConfig(std::string_view yaml, const std::string& path, bool 
                 prunes.push_back(std::move(suite));
               } else if (key == "listen") {
                 LB_ASSIGN_OR_RETURN(c.listen, r.String(v, key));
+              } else if (key == "dr_plan") {
+                LB_ASSIGN_OR_RETURN(c.dr_plan, r.String(v, key));
               } else if (key == "state_dir") {
                 LB_ASSIGN_OR_RETURN(c.state_dir, r.String(v, key));
               } else if (key == "repositories") {

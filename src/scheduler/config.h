@@ -67,6 +67,8 @@ struct Config {
   std::vector<NamedPolicy> retention;
   std::vector<ScheduledJob> jobs;  // in the file's order
   ServeSpec serve;
+  // dr_plan: the DR plan (docs/dr.md) whose heartbeats serve writes ("" if none).
+  std::string dr_plan;
   std::vector<std::string> warnings;
 
   const RepositorySpec* FindRepository(std::string_view name) const;

@@ -115,7 +115,7 @@ TEST(Config, ErrorsNameFileLineAndKey) {
       {"jobs: [unclosed", "c.yml:1: not YAML"},
       {"", "c.yml: the file is empty"},
       {"listen: 1\nbogus: 2\n",
-       "c.yml:2: bogus: unknown key (known here: api, concurrency, history, jobs, listen, "},
+       "c.yml:2: bogus: unknown key (known here: api, concurrency, dr_plan, history, jobs, listen, "},
       {std::string(kRepo) +
            "jobs:\n  a:\n    source: /x\n    repository: local\n    schedule: \"0 25 * * *\"\n",
        "c.yml:7: jobs.a.schedule: schedule \"0 25 * * *\": hour \"25\""},

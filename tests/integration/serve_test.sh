@@ -42,11 +42,23 @@ node -e '
 CLEANUP_PIDS+=($!)
 
 PORT=$(free_port)
+# The DR plan whose heartbeats serve writes (docs/dr.md): one files service.
+mkdir -p "$WORK/hb"
+cat >"$WORK/dr-plan.yaml" <<YAML
+objectives: {rto: 4h, rpo: 1h}
+heartbeat_every: 1s
+sites:
+  primary: {url: $WORK/repo, password_file: $WORK/pw}
+  dr:      {url: $WORK/dr, password_file: $WORK/pw}
+services:
+  conf: {type: files, heartbeat: true, primary: {path: $WORK/hb}, dr: {path: $WORK/hb-dr}}
+YAML
 C=$WORK/lifeboat.yml
 write_config() {  # write_config [EXTRA JOB YAML]
   cat >"$C" <<YAML
 listen: 127.0.0.1:$PORT
 state_dir: $WORK/state
+dr_plan: $WORK/dr-plan.yaml
 shutdown_grace: 2s
 concurrency: {global: 4, per_repository: 2}  # the prune's exclusivity, not the limit, keeps it alone
 api: {token_file: $WORK/token}
@@ -278,6 +290,15 @@ wait_for "a run triggered as missed" sh -c "'$LIFEBOAT' runs --config '$C' --jso
 (($(lb runs --config "$C" --json | jq length) > before)) || fail "history lost at restart"
 api "http://127.0.0.1:$PORT/api/v1/runs?job=gated" | jq -e 'any(.[]; .result == "cancelled")' >/dev/null ||
   fail "the cancelled run is not in the API's history"
+
+step "serve writes the DR plan's heartbeats"
+hb_file() { [[ -s $WORK/hb/.lifeboat-heartbeat ]]; }
+wait_for "a heartbeat in the files service" hb_file
+first=$(cat "$WORK/hb/.lifeboat-heartbeat")
+jq -e --argjson b "$first" '.conf >= $b' "$WORK/state/dr-heartbeats.json" >/dev/null ||
+  fail "the heartbeat log lacks the beat: $(cat "$WORK/state/dr-heartbeats.json")"
+newer() { (($(cat "$WORK/hb/.lifeboat-heartbeat") > first)); }
+wait_for "a later heartbeat" newer
 
 step "a second serve on the same port fails with a clear error"
 expect_exit 1 lb serve --config "$C"
