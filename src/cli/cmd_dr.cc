@@ -301,7 +301,10 @@ std::vector<std::pair<std::string, std::string>> Criteria(const DrRecord& r) {
   out.push_back({"Data loss under RPO", all_rpo ? "PASS" : "FAIL"});
   out.push_back({"All critical services operational", critical_up ? "PASS" : "FAIL"});
   out.push_back({"Performance in DR above 80% of normal",
-                 perf ? (perf_ok ? "PASS" : "FAIL") : "NOT MEASURED (no performance probe in the plan)"});
+                 perf                ? (perf_ok ? "PASS" : "FAIL")
+                 : r.kind == "drill" ? "NOT MEASURED (no service has a probe in the plan)"
+                                     : "NOT MEASURED (the primary is not timed in a " + r.kind +
+                                           "; drills time each service's probe)"});
   out.push_back({"Data validation",
                  "NOT MEASURED here: the restore tests (dr drill --level 1, lifeboat verify) "
                  "prove the data"});
@@ -654,7 +657,7 @@ int DrReport(Context& ctx, const DrPlan& plan) {
   std::printf("history:\n");
   for (const DrRecord& r : all) {
     auto rto = r.rto_seconds();
-    std::printf("  %s  %-24s %-10s RTO %s\n", FormatLocal(r.declared).c_str(), Title(r).c_str(),
+    std::printf("  %s  %-30s %-10s RTO %s\n", FormatLocal(r.declared).c_str(), Title(r).c_str(),
                 r.succeeded ? "succeeded" : "FAILED", rto ? Measured(*rto).c_str() : "-");
   }
   return kExitOk;
