@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -350,6 +350,39 @@ void PrintRecord(const DrRecord& r) {
     std::printf("    %-40s %s\n", what.c_str(), verdict.c_str());
 }
 
+// Each step of a failover, failback or drill as it happens: a JSON line,
+// or a line for a person (none with --quiet).
+std::function<void(const DrEvent&)> EventPrinter(const Context& ctx) {
+  const bool json = ctx.json(), quiet = ctx.quiet();
+  return [json, quiet](const DrEvent& e) {
+    if (json) {
+      nlohmann::json j{{"message_type", "event"}, {"time", FormatRfc3339(e.time)}, {"what", e.what}};
+      if (!e.service.empty()) j["service"] = e.service;
+      if (!e.detail.empty()) j["detail"] = e.detail;
+      std::printf("%s\n", j.dump().c_str());
+      std::fflush(stdout);
+    } else if (!quiet) {
+      PrintEvent(e);
+    }
+  };
+}
+
+// The record at the end (the summary line with --json), and a warning
+// when it could not be saved.
+void ShowRecord(const Context& ctx, const DrRecord& rec, const std::string& save_error) {
+  if (!save_error.empty()) {
+    std::fprintf(stderr, "warning: the %s's record: %s\n", rec.kind.c_str(), save_error.c_str());
+  }
+  if (ctx.json()) {
+    nlohmann::json j = nlohmann::json::parse(DrRecordJson(rec));
+    j["message_type"] = "summary";
+    std::printf("%s\n", j.dump().c_str());
+  } else if (!ctx.quiet()) {
+    std::printf("\n");
+    PrintRecord(rec);
+  }
+}
+
 // failover and failback: asks (or wants --yes), runs, prints each step as
 // it happens and the record at the end.
 int DrSwitchover(Context& ctx, const DrPlan& plan, const std::string& action) {
@@ -376,22 +409,8 @@ int DrSwitchover(Context& ctx, const DrPlan& plan, const std::string& action) {
     if (answer != "yes")
       return Fail(ctx, InvalidArgument("dr " + action + ": not confirmed; nothing was done"));
   }
-  char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return Fail(ctx, ErrnoStatus("find lifeboat's own path", errno));
-  exe[n] = '\0';
-  const bool json = ctx.json(), quiet = ctx.quiet();
-  auto on_event = [&](const DrEvent& e) {
-    if (json) {
-      nlohmann::json j{{"message_type", "event"}, {"time", FormatRfc3339(e.time)}, {"what", e.what}};
-      if (!e.service.empty()) j["service"] = e.service;
-      if (!e.detail.empty()) j["detail"] = e.detail;
-      std::printf("%s\n", j.dump().c_str());
-      std::fflush(stdout);
-    } else if (!quiet) {
-      PrintEvent(e);
-    }
-  };
+  const std::string exe = SelfExe();
+  auto on_event = EventPrinter(ctx);
   std::string save_error;
   DrRecord rec;
   if (failover) {
@@ -408,16 +427,7 @@ int DrSwitchover(Context& ctx, const DrPlan& plan, const std::string& action) {
     o.on_event = on_event;
     rec = RunFailback(plan, o, &save_error);
   }
-  if (!save_error.empty())
-    std::fprintf(stderr, "warning: the %s's record: %s\n", action.c_str(), save_error.c_str());
-  if (json) {
-    nlohmann::json j = nlohmann::json::parse(DrRecordJson(rec));
-    j["message_type"] = "summary";
-    std::printf("%s\n", j.dump().c_str());
-  } else if (!quiet) {
-    std::printf("\n");
-    PrintRecord(rec);
-  }
+  ShowRecord(ctx, rec, save_error);
   if (!rec.succeeded) return Fail(ctx, Status(Code::kIoError, "dr " + action + " stopped: " + rec.error));
   return kExitOk;
 }
@@ -446,34 +456,11 @@ int DrDrill(Context& ctx, const DrPlan& plan) {
     return Fail(ctx, InvalidArgument("a level 2 drill brings back one service: give one --service"));
   }
   if (auto g = ChosenGroups(plan, o.services); !g.ok()) return Fail(ctx, g.status());
-  char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return Fail(ctx, ErrnoStatus("find lifeboat's own path", errno));
-  exe[n] = '\0';
-  o.lifeboat_exe = exe;
-  const bool json = ctx.json(), quiet = ctx.quiet();
-  o.on_event = [&](const DrEvent& e) {
-    if (json) {
-      nlohmann::json j{{"message_type", "event"}, {"time", FormatRfc3339(e.time)}, {"what", e.what}};
-      if (!e.service.empty()) j["service"] = e.service;
-      if (!e.detail.empty()) j["detail"] = e.detail;
-      std::printf("%s\n", j.dump().c_str());
-      std::fflush(stdout);
-    } else if (!quiet) {
-      PrintEvent(e);
-    }
-  };
+  o.lifeboat_exe = SelfExe();
+  o.on_event = EventPrinter(ctx);
   std::string save_error;
   DrRecord rec = RunDrill(plan, o, &save_error);
-  if (!save_error.empty()) std::fprintf(stderr, "warning: the drill's record: %s\n", save_error.c_str());
-  if (json) {
-    nlohmann::json j = nlohmann::json::parse(DrRecordJson(rec));
-    j["message_type"] = "summary";
-    std::printf("%s\n", j.dump().c_str());
-  } else if (!quiet) {
-    std::printf("\n");
-    PrintRecord(rec);
-  }
+  ShowRecord(ctx, rec, save_error);
   if (!rec.succeeded) {
     Fail(ctx, Status(Code::kIoError, "dr drill: " + rec.error));
     return kExitDataError;

@@ -140,15 +140,7 @@ class Scratch {
     if (dir_.empty()) return;
     if (!endpoint_.data_dir.empty() && std::filesystem::exists(endpoint_.data_dir + "/postmaster.pid")) {
       SubprocessOptions o;
-      std::string pg_ctl = FindInPath("pg_ctl");
-      if (pg_ctl.empty()) {
-        std::error_code ec;
-        for (const auto& e : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
-          std::string p = e.path().string() + "/bin/pg_ctl";
-          if (access(p.c_str(), X_OK) == 0 && p > pg_ctl) pg_ctl = p;
-        }
-      }
-      o.argv = {pg_ctl, "-D", endpoint_.data_dir, "-m", "immediate", "-w", "-t", "60", "stop"};
+      o.argv = {PgCtlPath(), "-D", endpoint_.data_dir, "-m", "immediate", "-w", "-t", "60", "stop"};
       o.stdout_mode = SubprocessOptions::Io::kNull;
       if (uid_) {
         o.uid = *uid_;
@@ -308,13 +300,7 @@ DrRecord RunDrill(const DrPlan& plan, const DrillOptions& options, std::string* 
 
   for (const auto& g : groups) {
     for (const DrService* svc : g) {
-      DrServiceOutcome o;
-      o.service = svc->name;
-      o.type = svc->type;
-      o.critical = svc->critical;
-      o.rto_objective = svc->rto_seconds(plan.objectives);
-      o.rpo_objective = svc->rpo_seconds(plan.objectives);
-      rec.services.push_back(o);
+      rec.services.push_back(BlankOutcome(plan, *svc));
     }
   }
   std::string failed;
@@ -330,11 +316,7 @@ DrRecord RunDrill(const DrPlan& plan, const DrillOptions& options, std::string* 
         auto run_test = [&](const std::string& why) {
           // The restore test: the driver's scratch server, or a scratch
           // directory with every file read back.
-          out.service = s.name;
-          out.type = s.type;
-          out.critical = s.critical;
-          out.rto_objective = s.rto_seconds(plan.objectives);
-          out.rpo_objective = s.rpo_seconds(plan.objectives);
+          out = BlankOutcome(plan, s);
           out.snapshot = pts.front().id.Hex();
           out.point = pts.front().time;
           event({Now(), s.name, "restore test started", "snapshot " + pts.front().id.Short() + why});

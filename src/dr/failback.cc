@@ -199,13 +199,7 @@ DrRecord RunFailback(const DrPlan& plan, const FailbackOptions& options, std::st
 
   for (const auto& group : *groups) {
     for (const DrService* s : group) {
-      DrServiceOutcome o;
-      o.service = s->name;
-      o.type = s->type;
-      o.critical = s->critical;
-      o.rto_objective = s->rto_seconds(plan.objectives);
-      o.rpo_objective = s->rpo_seconds(plan.objectives);
-      rec.services.push_back(o);
+      rec.services.push_back(BlankOutcome(plan, *s));
     }
   }
   const std::string stamp = Stamp(rec.declared);

@@ -128,13 +128,7 @@ DrRecord RunFailover(const DrPlan& plan, const FailoverOptions& options, std::st
 
   for (const auto& s : *groups) {
     for (const DrService* svc : s) {
-      DrServiceOutcome o;
-      o.service = svc->name;
-      o.type = svc->type;
-      o.critical = svc->critical;
-      o.rto_objective = svc->rto_seconds(plan.objectives);
-      o.rpo_objective = svc->rpo_seconds(plan.objectives);
-      rec.services.push_back(o);
+      rec.services.push_back(BlankOutcome(plan, *svc));
     }
   }
   auto slot = [&](const std::string& name) -> DrServiceOutcome& {

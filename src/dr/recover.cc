@@ -71,20 +71,6 @@ std::string ConfQuote(const std::string& v) {
   return out + "'";
 }
 
-// The pg_ctl of this machine: $PATH's, else the newest under
-// /usr/lib/postgresql (Debian keeps it off $PATH).
-std::string PgCtl() {
-  std::string found = FindInPath("pg_ctl");
-  if (!found.empty()) return found;
-  std::string best;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
-    std::string p = e.path().string() + "/bin/pg_ctl";
-    if (access(p.c_str(), X_OK) == 0 && p > best) best = p;
-  }
-  return best.empty() ? "pg_ctl" : best;
-}
-
 // The repository for a child lifeboat: its URL and password source in
 // the environment, never in argv.
 void RepositoryEnv(const RepositorySpec& spec, SubprocessOptions* o) {
@@ -169,12 +155,7 @@ std::string ArchiveCommand(const RepositorySpec& spec, const std::string& exe, s
 
 class Recovery {
  public:
-  explicit Recovery(const RecoverRequest& r) : r_(r), s_(*r.service) {
-    out_.service = s_.name;
-    out_.type = s_.type;
-    out_.critical = s_.critical;
-    out_.rto_objective = s_.rto_seconds(r.plan->objectives);
-    out_.rpo_objective = s_.rpo_seconds(r.plan->objectives);
+  explicit Recovery(const RecoverRequest& r) : r_(r), s_(*r.service), out_(BlankOutcome(*r.plan, s_)) {
     out_.snapshot = r.snapshot.id.Hex();
     out_.point = r.snapshot.time;
   }
@@ -345,7 +326,7 @@ class Recovery {
     SubprocessOptions start;
     start.argv = r_.target.start;
     if (start.argv.empty()) {
-      start.argv = {PgCtl(),
+      start.argv = {PgCtlPath(),
                     "-D",
                     dir,
                     "-l",
@@ -522,6 +503,28 @@ Status CheckTargetEmpty(const DrService& service, const DrEndpoint& target, bool
     }
   }
   return Status::Ok();
+}
+
+DrServiceOutcome BlankOutcome(const DrPlan& plan, const DrService& service) {
+  DrServiceOutcome o;
+  o.service = service.name;
+  o.type = service.type;
+  o.critical = service.critical;
+  o.rto_objective = service.rto_seconds(plan.objectives);
+  o.rpo_objective = service.rpo_seconds(plan.objectives);
+  return o;
+}
+
+std::string PgCtlPath() {
+  std::string found = FindInPath("pg_ctl");
+  if (!found.empty()) return found;
+  std::string best;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
+    std::string p = e.path().string() + "/bin/pg_ctl";
+    if (access(p.c_str(), X_OK) == 0 && p > best) best = p;
+  }
+  return best.empty() ? "pg_ctl" : best;
 }
 
 DrServiceOutcome RecoverService(const RecoverRequest& request) { return Recovery(request).Run(); }

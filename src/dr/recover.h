@@ -55,6 +55,14 @@ struct RecoverRequest {
   std::function<void(const DrEvent&)> on_event;
 };
 
+// The outcome of `service` before anything was tried: its name, type and
+// objectives (the plan's where it has none of its own).
+DrServiceOutcome BlankOutcome(const DrPlan& plan, const DrService& service);
+
+// The pg_ctl of this machine: $PATH's, else the newest under
+// /usr/lib/postgresql (Debian keeps it off $PATH).
+std::string PgCtlPath();
+
 // Restores, starts and health-checks; never throws, never touches the
 // primary. The outcome's error names the step that failed.
 DrServiceOutcome RecoverService(const RecoverRequest& request);
