@@ -177,7 +177,9 @@ std::string DescribePoint(const SitePoint& p, Timestamp now) {
   if (!p.reachable) return "unreachable: " + p.error;
   if (!p.error.empty()) return p.error;
   if (!p.newest) return "no snapshot";
-  return "snapshot " + p.snapshot + " of " + Ago(*p.newest, now);
+  if (p.point.empty() || p.point == "the snapshot's time")
+    return "snapshot " + p.snapshot + " of " + Ago(*p.newest, now);
+  return "snapshot " + p.snapshot + " and " + p.point + " of " + Ago(*p.newest, now);
 }
 
 // assess: the plan's option 1. 0 when the DR site could take over within
@@ -189,6 +191,9 @@ int DrAssess(Context& ctx, const DrPlan& plan) {
     auto opt = [](const std::optional<double>& v) {
       return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
     };
+    auto when = [](const SitePoint& p) {
+      return p.newest ? nlohmann::json(FormatRfc3339(*p.newest)) : nlohmann::json(nullptr);
+    };
     for (const ServiceAssessment& s : a.services) {
       nlohmann::json health = nlohmann::json::array();
       for (const auto& [h, r] : s.health)
@@ -198,6 +203,9 @@ int DrAssess(Context& ctx, const DrPlan& plan) {
                           {"health", health},
                           {"primary_point", DescribePoint(s.primary, a.now)},
                           {"dr_point", DescribePoint(s.dr, a.now)},
+                          {"primary_newest", when(s.primary)},
+                          {"dr_newest", when(s.dr)},
+                          {"dr_newest_source", s.dr.point},
                           {"rpo_seconds", opt(s.rpo_seconds)},
                           {"rpo_objective_seconds", s.rpo_objective},
                           {"copy_lag_seconds", opt(s.copy_lag_seconds)},

@@ -11,11 +11,12 @@
 #include "base/bytes.h"
 #include "cli/commands.h"
 #include "engine/snapshot_reader.h"
-#include "source/postgres/driver.h"
 #include "env/env.h"
+#include "source/postgres/driver.h"
 #include "source/postgres/physical.h"
 #include "source/postgres/target_time.h"
 #include "source/postgres/wal_archive.h"
+#include "source/postgres/wal_commit.h"
 #include "source/postgres/wal_map.h"
 
 namespace lifeboat::cli {
@@ -313,10 +314,37 @@ int RunWalList(Context& ctx) {
   auto files = pg::ListWal(**repo);
   if (!files.ok()) return Fail(ctx, files.status());
   pg::WalMap map = pg::MapWal(*files);
+  // --commits: each segment read for its commit records (what a recovery
+  // target time can reach).
+  const bool commits = ctx.args().Has("commits");
+  std::vector<pg::SegmentCommits> scans(files->size());
+  if (commits) {
+    for (size_t i = 0; i < files->size(); ++i) {
+      const std::string& name = (*files)[i].name;
+      if (!pg::IsSegmentName(name)) continue;
+      auto data = pg::ReadWal(**repo, name);
+      if (!data.ok()) return Fail(ctx, data.status());
+      auto scan = pg::ScanSegment(*data);
+      if (!scan.ok()) return Fail(ctx, scan.status().WithContext("WAL file " + name));
+      scans[i] = *scan;
+    }
+  }
+  auto last_commit = [&](size_t i) {
+    return scans[i].last_commit ? FormatRfc3339(*scans[i].last_commit) : std::string();
+  };
   if (ctx.json()) {
     nlohmann::json j{{"files", nlohmann::json::array()}, {"ranges", nlohmann::json::array()},
                      {"gaps", nlohmann::json::array()}};
-    for (const auto& f : *files) j["files"].push_back({{"name", f.name}, {"size", f.size}});
+    for (size_t i = 0; i < files->size(); ++i) {
+      const auto& f = (*files)[i];
+      nlohmann::json e{{"name", f.name}, {"size", f.size}};
+      if (commits && pg::IsSegmentName(f.name)) {
+        e["records"] = scans[i].records;
+        e["commits"] = scans[i].commits;
+        e["last_commit"] = scans[i].last_commit ? nlohmann::json(last_commit(i)) : nlohmann::json(nullptr);
+      }
+      j["files"].push_back(e);
+    }
     for (const auto& r : map.ranges) {
       j["ranges"].push_back({{"timeline", r.timeline}, {"first", r.first}, {"last", r.last},
                              {"segments", r.segments}, {"bytes", r.bytes}});
@@ -328,8 +356,17 @@ int RunWalList(Context& ctx) {
     std::printf("%s\n", j.dump().c_str());
     return kExitOk;
   }
-  if (ctx.args().Has("files")) {
-    for (const auto& f : *files) std::printf("%s  %s\n", f.name.c_str(), HumanBytes(f.size).c_str());
+  if (ctx.args().Has("files") || commits) {
+    for (size_t i = 0; i < files->size(); ++i) {
+      const auto& f = (*files)[i];
+      std::printf("%s  %s", f.name.c_str(), HumanBytes(f.size).c_str());
+      if (commits && pg::IsSegmentName(f.name)) {
+        std::printf("  %llu records, %llu commits%s", (unsigned long long)scans[i].records,
+                    (unsigned long long)scans[i].commits,
+                    scans[i].last_commit ? (", the last at " + last_commit(i)).c_str() : "");
+      }
+      std::printf("\n");
+    }
     return kExitOk;
   }
   for (const auto& r : map.ranges) {
@@ -372,16 +409,22 @@ Command PgCommand() {
       {"to-lsn", 0, true, "restore: recover up to this LSN (recovery_target_lsn)", "LSN"},
       {"latest", 0, false, "restore: recover to the end of the archive (the default)"},
       {"immediate", 0, false, "restore: stop as soon as the base backup is consistent"},
-      {"allow-gap", 0, false, "restore: recover although the WAL archive has a gap before the target "
-                              "(recovery stops at the gap)"},
+      {"allow-gap", 0, false,
+       "restore: recover although the WAL archive has a gap before the target "
+       "(recovery stops at the gap)"},
       {"files", 0, false, "wal-list: every archived file instead of ranges"},
+      {"commits", 0, false, "wal-list: read each segment for its commits (count, the last one's time)"},
       {"restore-command", 0, true, "restore: write this restore_command instead of lifeboat's own", "CMD"},
       {"tag", 0, true, "basebackup: more tags for the snapshot", "TAGS"},
-      {"archive-timeout", 0, true, "basebackup: how long to wait for the backup's last WAL segment to be "
-                                   "archived (default 60s)", "DURATION"},
+      {"archive-timeout", 0, true,
+       "basebackup: how long to wait for the backup's last WAL segment to be "
+       "archived (default 60s)",
+       "DURATION"},
       {"force", 'f', false, "basebackup: read every file, ignoring the previous base backup (a full one)"},
-      {"type", 0, true, "basebackup: full, diff (page deltas against the newest full) or auto (the default: "
-                        "diff unless the full is --full-after days old)", "TYPE"},
+      {"type", 0, true,
+       "basebackup: full, diff (page deltas against the newest full) or auto (the default: "
+       "diff unless the full is --full-after days old)",
+       "TYPE"},
       {"full-after", 0, true, "basebackup: days after which auto takes a full base backup (7)", "DAYS"},
       {"dry-run", 'n', false, "expire-wal: only say what would go"},
   };

@@ -5,8 +5,10 @@
 
 #include "base/bytes.h"
 #include "dr/recover.h"
+#include "engine/snapshot_reader.h"
 #include "jobs/attempt.h"
 #include "jobs/spec.h"
+#include "source/registry.h"
 #include "verify/results.h"
 
 namespace lifeboat {
@@ -24,6 +26,7 @@ std::vector<SitePoint> PointsAt(const DrSite& site, const std::vector<const DrSe
   auto snapshots = (*repo)->LoadAllSnapshots();
   if (!snapshots.ok()) return fail(snapshots.status().message());
   auto results = LoadResults(**repo, nullptr);
+  bool index_loaded = false;
   for (size_t i = 0; i < services.size(); ++i) {
     SitePoint& p = out[i];
     p.reachable = true;
@@ -35,6 +38,29 @@ std::vector<SitePoint> PointsAt(const DrSite& site, const std::vector<const DrSe
     if (!*newest) continue;
     p.newest = (*newest)->time;
     p.snapshot = (*newest)->id.Short();
+    p.point = "the snapshot's time";
+    // A continuous archive (PostgreSQL's WAL) reaches past the snapshot.
+    const Driver* driver = DriverForUrl(services[i]->primary.url);
+    if (driver != nullptr && driver->newest_point) {
+      if (!index_loaded) {  // once, and only when a snapshot's files are read
+        Status loaded = (*repo)->LoadIndex();
+        if (!loaded.ok()) {
+          p.error = loaded.message();
+          continue;
+        }
+        index_loaded = true;
+      }
+      RepoSnapshotReader reader(**repo, **newest);
+      auto reach = driver->newest_point(reader);
+      if (!reach.ok()) {
+        p.error = reach.status().message();
+        continue;
+      }
+      if (*reach) {
+        p.newest = (*reach)->time;
+        p.point = (*reach)->detail;
+      }
+    }
     // The restore tests of any snapshot of the same series count.
     std::set<std::string> ids;
     for (const Snapshot& snap : *snapshots) {

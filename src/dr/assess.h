@@ -6,9 +6,10 @@
 // the last restore test of that service recorded in the repository,
 // verify/results.h). Could the DR site take over within the objectives?
 //
-// A PostgreSQL's newest point is its newest snapshot; the WAL archived
-// since (which PITR would replay) is not counted yet, so its RPO is an
-// upper bound.
+// A PostgreSQL backed up physically reaches past its newest base backup:
+// its newest point is the last commit in the WAL archived after it (what a
+// recovery replays to the end of the archive), read from the segments
+// themselves. For the other services it is the newest snapshot's time.
 #pragma once
 
 #include <optional>
@@ -24,8 +25,9 @@ namespace lifeboat {
 struct SitePoint {
   bool reachable = false;
   std::string error;                      // when not reachable: why
-  std::optional<Timestamp> newest;        // the newest snapshot of the service there
-  std::string snapshot;                   // its short id
+  std::optional<Timestamp> newest;        // the newest point a restore there reaches
+  std::string snapshot;                   // the newest snapshot of the service there: its short id
+  std::string point;  // how `newest` was found: "the snapshot's time", "the last commit in WAL ..."
   std::optional<double> restore_seconds;  // the last recorded restore test of the service there
   std::optional<Timestamp> restore_time;
 };

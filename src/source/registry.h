@@ -43,6 +43,13 @@ struct ArchiveStatus {
   std::string failing;
 };
 
+// The newest point in time a restore of a snapshot reaches: past the
+// snapshot's own time when the system keeps a continuous archive.
+struct RecoveryPoint {
+  Timestamp time;
+  std::string detail;  // where it was found, for a person: "the last commit in WAL ..."
+};
+
 // One check `lifeboat doctor` made of a source: what was found and, when
 // it is not a pass, what to do about it. No secrets in either.
 struct Diagnosis {
@@ -79,6 +86,11 @@ struct Driver {
   // their versions against the server's), the server's settings backups
   // depend on. Never fails as a call: problems are kFail lines.
   std::function<std::vector<Diagnosis>(const std::string& url, const OptionView& options)> diagnose;
+  // dr assess: the newest point a restore of the reader's snapshot reaches
+  // with the archive in its repository (PostgreSQL: the last commit in the
+  // WAL that a recovery from a base backup replays); nullopt when that is
+  // the snapshot's time. Optional.
+  std::function<Result<std::optional<RecoveryPoint>>(SnapshotReader& reader)> newest_point;
 };
 
 // Adds a driver; a later one with the same name replaces it.

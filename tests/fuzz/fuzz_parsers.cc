@@ -19,6 +19,7 @@
 #include "repo/repository.h"
 #include "repo/snapshot.h"
 #include "repo/tree.h"
+#include "source/postgres/wal_commit.h"
 #include "source/redis/rdb.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -78,6 +79,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (e.raw.empty() || static_cast<unsigned char>(e.raw[0]) != e.rdb_type) __builtin_trap();
     return Status::Ok();
   });
+#elif defined(FUZZ_WAL)
+  // A WAL segment (its size is what its first page header says); seed: the
+  // first pages of what PostgreSQL 15's initdb writes, the size patched.
+  auto scan = pg::ScanSegment(in);
+  if (scan.ok() && scan->commits > scan->records) __builtin_trap();
 #elif defined(FUZZ_PACK_HEADER)
   // A decrypted pack header; the data before it may be any length.
   uint64_t data_end = size > 0 ? data[0] * 977u : 0;

@@ -173,6 +173,14 @@ kill -9 "$(rcli primary INFO server | tr -d '\r' | sed -n 's/^process_id://p')"
 expect_exit 4 lb dr assess --plan "$P"
 grep -q "^app-db: primary DOWN" "$WORK/last.out" || { cat "$WORK/last.out"; fail "assess: app-db not reported down"; }
 grep -q "^cache: primary DOWN" "$WORK/last.out" || { cat "$WORK/last.out"; fail "assess: cache not reported down"; }
+# app-db's newest point is the last commit in the archived WAL (heartbeat 5,
+# committed after the base backups), not the base backup's time.
+expect_exit 4 lb --json dr assess --plan "$P"
+jq -e --argjson hb "$hb_copied" '.services[] | select(.service == "app-db") |
+  (.dr_newest_source | test("^the last commit in WAL [0-9A-F]{24}$")) and .dr_newest == .primary_newest and
+  .copy_lag_seconds == 0 and
+  ((.dr_newest | sub("\\.[0-9]+"; "") | fromdateiso8601) - (($hb / 1000) | floor)) as $d | $d >= 0 and $d < 10' \
+  "$WORK/last.out" >/dev/null || { cat "$WORK/last.out"; fail "assess: app-db's newest point is not the last archived commit"; }
 
 step "bad input first: no --yes without a terminal, an unknown service (nothing done)"
 expect_exit 2 lb dr failover --plan "$P" </dev/null

@@ -122,6 +122,42 @@ for i in 2 3 4 5 6; do
 done
 echo "target time $T (after marker 3), target LSN $L (after marker 5)"
 
+step "wal-list --commits reads each segment's commits as pg_waldump does"
+lb -r "$REPO" --json pg wal-list --commits >"$WORK/commits.json"
+mkdir -p "$WORK/waldump"
+checked=0
+# usec T: an RFC 3339 time or pg_waldump's "2026-12-07 16:38:03.752310 UTC"
+# as "2026-12-07T16:38:03.752310".
+usec() {
+  local t=${1% UTC}
+  t=${t%Z}
+  t=${t/ /T}
+  local frac=000000
+  [[ $t == *.* ]] && frac=${t#*.}000000
+  echo "${t%%.*}.${frac:0:6}"
+}
+for seg in $(jq -r '.files[] | select(.commits != null) | .name' "$WORK/commits.json"); do
+  # One directory per segment: pg_waldump reads on into a next segment it finds.
+  mkdir "$WORK/waldump/$seg"
+  lb -r "$REPO" pg wal-fetch "$seg" "$WORK/waldump/$seg/$seg" || fail "wal-fetch $seg"
+  "$PG_BIN/pg_waldump" "$WORK/waldump/$seg/$seg" >"$WORK/waldump/$seg.txt" 2>/dev/null || true
+  want_records=$(grep -c '^rmgr:' "$WORK/waldump/$seg.txt" || true)
+  want_commits=$(grep -c 'desc: COMMIT' "$WORK/waldump/$seg.txt" || true)
+  want_last=$({ grep 'desc: COMMIT' "$WORK/waldump/$seg.txt" || true; } | tail -n 1 | sed 's/.*desc: COMMIT //; s/;.*//')
+  read -r got_records got_commits got_last < <(jq -r --arg s "$seg" \
+    '.files[] | select(.name == $s) | "\(.records) \(.commits) \(.last_commit // "")"' "$WORK/commits.json")
+  [[ $got_records == "$want_records" && $got_commits == "$want_commits" ]] ||
+    fail "$seg: wal-list counts $got_records records, $got_commits commits; pg_waldump $want_records, $want_commits"
+  if [[ -n $want_last ]]; then
+    [[ $(usec "$got_last") == $(usec "$want_last") ]] || fail "$seg: last commit $got_last, pg_waldump says $want_last"
+  else
+    [[ -z $got_last ]] || fail "$seg: a last commit $got_last where pg_waldump shows none"
+  fi
+  checked=$((checked + 1))
+done
+[[ $checked -ge 5 ]] || fail "only $checked segments compared with pg_waldump"
+rm -rf "$WORK/waldump"
+
 step "expire WAL: what the remaining base backup needs stays"
 lb -r "$REPO" forget "$bb1" >/dev/null
 lb -r "$REPO" --json pg expire-wal --dry-run >"$WORK/exp.json"

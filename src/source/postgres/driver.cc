@@ -13,6 +13,7 @@
 #include "source/postgres/restore.h"
 #include "source/postgres/verify.h"
 #include "source/postgres/wal_archive.h"
+#include "source/postgres/wal_commit.h"
 
 namespace lifeboat::pg {
 namespace {
@@ -187,6 +188,13 @@ Driver PostgresDriver() {
     return CheckArchiving(target, repo);
   };
   d.diagnose = DiagnosePostgres;
+  d.newest_point = [](SnapshotReader& reader) -> Result<std::optional<RecoveryPoint>> {
+    if (!IsBaseBackupSnapshot(reader.snapshot())) return std::optional<RecoveryPoint>();
+    LB_ASSIGN_OR_RETURN(PhysicalManifest m, LoadPhysicalManifest(reader));
+    LB_ASSIGN_OR_RETURN(ArchivedCommit c, LastArchivedCommit(reader.repository(), m));
+    if (!c.time || *c.time < reader.snapshot().time) return std::optional<RecoveryPoint>();
+    return std::optional<RecoveryPoint>(RecoveryPoint{*c.time, "the last commit in WAL " + c.segment});
+  };
   return d;
 }
 

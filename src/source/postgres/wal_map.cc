@@ -12,11 +12,7 @@
 namespace lifeboat::pg {
 namespace {
 
-// Position of a segment within its timeline: log * 256 + segment.
-uint64_t Position(const std::string& name) {
-  return std::strtoull(name.substr(8, 8).c_str(), nullptr, 16) * 256 +
-         std::strtoull(name.substr(16, 8).c_str(), nullptr, 16);
-}
+uint64_t Position(const std::string& name) { return SegmentPosition(name); }
 
 std::string NameAt(const std::string& timeline, uint64_t pos) {
   char buf[32];
@@ -25,6 +21,11 @@ std::string NameAt(const std::string& timeline, uint64_t pos) {
 }
 
 }  // namespace
+
+uint64_t SegmentPosition(const std::string& name) {
+  return std::strtoull(name.substr(8, 8).c_str(), nullptr, 16) * 256 +
+         std::strtoull(name.substr(16, 8).c_str(), nullptr, 16);
+}
 
 std::string WalGap::Describe() const {
   return first_missing + (missing > 1 ? ".." + last_missing : "") + " (" + std::to_string(missing) +

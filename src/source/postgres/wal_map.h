@@ -42,6 +42,8 @@ WalMap MapWal(const std::vector<WalFile>& files);
 // timeline after `start`, and on every later timeline.
 std::vector<WalGap> GapsAfter(const WalMap& map, const std::string& start);
 
+// Position of a segment within its timeline: log * 256 + segment.
+uint64_t SegmentPosition(const std::string& name);
 // "16/B374D848" as a number; nullopt if malformed.
 std::optional<uint64_t> ParseLsn(const std::string& lsn);
 // The segment holding `lsn` ("16/B374D848") on `timeline`; "" if malformed.
