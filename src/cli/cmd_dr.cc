@@ -313,9 +313,28 @@ std::vector<std::pair<std::string, std::string>> Criteria(const DrRecord& r) {
                  : r.kind == "drill" ? "NOT MEASURED (no service has a probe in the plan)"
                                      : "NOT MEASURED (the primary is not timed in a " + r.kind +
                                            "; drills time each service's probe)"});
-  out.push_back({"Data validation",
-                 "NOT MEASURED here: the restore tests (dr drill --level 1, lifeboat verify) "
-                 "prove the data"});
+  // Data validation: the restore test of each point brought back.
+  size_t passed = 0, recovered = 0;
+  std::string failed_v, unknown_v;
+  for (const DrServiceOutcome& s : r.services) {
+    if (!s.recovered && !s.validated) continue;
+    ++recovered;
+    if (s.validated && *s.validated) {
+      ++passed;
+    } else if (s.validated) {
+      failed_v += (failed_v.empty() ? "" : "; ") + s.service + ": " + s.validation;
+    } else {
+      unknown_v += (unknown_v.empty() ? "" : ", ") + s.service;
+    }
+  }
+  std::string counted = std::to_string(passed) + "/" + std::to_string(recovered);
+  out.push_back({"Data validation 100%",
+                 !failed_v.empty() ? "FAIL (" + counted + " restore tests passed; " + failed_v + ")"
+                 : recovered == 0  ? std::string("NOT MEASURED (no service came back)")
+                 : unknown_v.empty()
+                     ? "PASS (" + counted + " restored points passed their restore test)"
+                     : "NOT MEASURED for " + unknown_v + " (no restore test of the point " +
+                           "restored; dr drill --level 1 runs them); " + counted + " passed"});
   return out;
 }
 
@@ -344,6 +363,7 @@ void PrintRecord(const DrRecord& r) {
                   s.rpo_how.c_str(), PlanDuration(s.rpo_objective).c_str(), Met(s.rpo_met()).c_str());
     }
     if (!s.note.empty()) std::printf("      note: %s\n", s.note.c_str());
+    if (!s.validation.empty()) std::printf("      data validation: %s\n", s.validation.c_str());
     if (!s.snapshot.empty()) {
       std::printf("      restored snapshot %s, data as of %s\n", s.snapshot.substr(0, 8).c_str(),
                   FormatLocal(s.point).c_str());
@@ -582,7 +602,7 @@ std::string RecordsHtml(const std::vector<DrRecord>& records, const std::vector<
          PlanDuration(r.rto_objective) + ", RPO " + PlanDuration(r.rpo_objective) +
          "; traffic switched: " + (r.switched ? "yes" : "no") + "</p>\n";
     h += "<table><tr><th>Service</th><th>Recovered</th><th>RTO</th><th>RTO objective</th><th>RPO</th><th>RPO "
-         "objective</th><th>RPO measured by</th></tr>\n";
+         "objective</th><th>RPO measured by</th><th>Data validation</th></tr>\n";
     for (const DrServiceOutcome& s : r.services) {
       auto cell = [](const std::optional<double>& v, bool met) {
         if (!v) return std::string("<td>-</td>");
@@ -592,7 +612,9 @@ std::string RecordsHtml(const std::vector<DrRecord>& records, const std::vector<
            (s.recovered ? "yes" : "<span class=\"missed\">no</span> " + Html(s.error)) + "</td>" +
            cell(s.rto_seconds, s.rto_met()) + "<td>" + PlanDuration(s.rto_objective) + "</td>" +
            cell(s.rpo_seconds, s.rpo_met()) + "<td>" + PlanDuration(s.rpo_objective) + "</td><td>" +
-           Html(s.rpo_how) + "</td></tr>\n";
+           Html(s.rpo_how) + "</td><td" +
+           (s.validated ? (*s.validated ? " class=\"met\">" : " class=\"missed\">") : std::string(">")) +
+           Html(s.validation.empty() ? "-" : s.validation) + "</td></tr>\n";
     }
     h += "</table>\n<table><tr><th>Success criterion</th><th>Result</th></tr>\n";
     for (const auto& [what, verdict] : Criteria(r))

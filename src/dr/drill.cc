@@ -324,10 +324,16 @@ DrRecord RunDrill(const DrPlan& plan, const DrillOptions& options, std::string* 
           auto t = RunRestoreTest(*repo, pts.front(), mo, nullptr, nullptr, "dr-drill");
           if (!t.ok() || !t->passed) {
             out.error = t.ok() ? t->reason : t.status().message();
+            if (t.ok()) {
+              out.validated = false;
+              out.validation = "the restore test of " + pts.front().id.Short() + " FAILED: " + t->reason;
+            }
             event({Now(), s.name, "failed", out.error});
             return;
           }
           out.recovered = true;
+          out.validated = true;
+          out.validation = "the restore test of " + pts.front().id.Short() + " passed";
           out.rto_seconds = SecondsBetween(rec.declared, Now());
           out.rpo_seconds = std::max(0.0, SecondsBetween(out.point, rec.declared));
           out.rpo_how = "backup time";
@@ -371,6 +377,15 @@ DrRecord RunDrill(const DrPlan& plan, const DrillOptions& options, std::string* 
           } else {
             event({Now(), s.name, "probe",
                    baseline ? "the probe failed in scratch" : "the probe failed at the primary"});
+          }
+        }
+        if (out.recovered) {  // data validation: the restore test of the point brought back
+          auto used = std::find_if(pts.begin(), pts.end(),
+                                   [&](const Snapshot& p) { return p.id.Hex() == out.snapshot; });
+          if (used != pts.end()) {
+            ValidateByRestoreTest(*repo, s, *used, &out);
+            event({Now(), s.name, out.validated.value_or(false) ? "validated" : "not validated",
+                   out.validation});
           }
         }
       });

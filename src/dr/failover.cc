@@ -183,6 +183,13 @@ DrRecord RunFailover(const DrPlan& plan, const FailoverOptions& options, std::st
     event({Now(), "", "switched", "switch.to_dr exited 0: traffic goes to the DR site"});
   }
   rec.succeeded = true;
+  // Data validation from the restore tests already recorded: a failover
+  // does not wait for new ones (dr drill --level 1 runs them).
+  ValidatedByResults(*repo, &rec.services);
+  for (const DrServiceOutcome& o : rec.services) {
+    if (!o.validation.empty())
+      event({Now(), o.service, o.validated.value_or(false) ? "validated" : "not validated", o.validation});
+  }
   event({Now(), "", "done", "every service is up at the DR site"});
   return finish();
 }

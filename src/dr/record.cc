@@ -72,6 +72,8 @@ std::string DrRecordJson(const DrRecord& r) {
     if (s.point.sec != 0) o["point"] = Time(s.point);
     if (!s.rpo_how.empty()) o["rpo_how"] = s.rpo_how;
     if (s.performance) o["performance"] = *s.performance;
+    if (s.validated) o["validated"] = *s.validated;
+    if (!s.validation.empty()) o["validation"] = s.validation;
     if (!s.error.empty()) o["error"] = s.error;
     if (!s.note.empty()) o["note"] = s.note;
     j["services"].push_back(std::move(o));
@@ -114,6 +116,8 @@ Result<DrRecord> ParseDrRecord(std::string_view text) {
       s.point = ParseTime(o, "point");
       s.rpo_how = o.value("rpo_how", "");
       s.performance = ParseOpt(o, "performance");
+      if (o.contains("validated") && o["validated"].is_boolean()) s.validated = o["validated"].get<bool>();
+      s.validation = o.value("validation", "");
       s.error = o.value("error", "");
       s.note = o.value("note", "");
       r.services.push_back(std::move(s));

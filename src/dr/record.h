@@ -44,6 +44,11 @@ struct DrServiceOutcome {
   // against the declaration, an upper bound).
   std::string rpo_how;
   std::optional<double> performance;  // target's probe speed / the primary's (1 = as fast)
+  // Data validation: the restore test (verify/trial_restore.h) of the point
+  // restored passed (true) or not (false); unset when none was run or
+  // recorded. A drill runs it; a failover reads the DR repository's results.
+  std::optional<bool> validated;
+  std::string validation;  // what was found, one line
   bool rto_met() const { return rto_seconds && *rto_seconds <= rto_objective; }
   bool rpo_met() const { return rpo_seconds && *rpo_seconds <= rpo_objective; }
 };

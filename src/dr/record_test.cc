@@ -33,8 +33,12 @@ DrRecord Sample() {
   db.rpo_how = "heartbeat";
   db.snapshot = std::string(64, 'a');
   db.point = {990, 0};
+  db.validated = true;
+  db.validation = "the restore test of aaaaaaaa passed";
   r.services.push_back(db);
   DrServiceOutcome cache = db;
+  cache.validated.reset();
+  cache.validation = "no restore test";
   cache.service = "cache";
   cache.type = "redis";
   cache.rto_seconds = 95;
@@ -60,6 +64,9 @@ TEST(DrRecord, RoundTripsThroughJson) {
   EXPECT_EQ(*back->services[0].rpo_seconds, 1.5);
   EXPECT_EQ(back->services[0].rpo_how, "heartbeat");
   EXPECT_EQ(back->services[0].point.sec, 990);
+  EXPECT_EQ(back->services[0].validated, std::optional<bool>(true));
+  EXPECT_EQ(back->services[0].validation, "the restore test of aaaaaaaa passed");
+  EXPECT_FALSE(back->services[1].validated.has_value());
   EXPECT_EQ(DrRecordJson(*back), json);
 }
 

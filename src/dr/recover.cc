@@ -22,6 +22,8 @@
 #include "jobs/hooks.h"
 #include "server/http.h"
 #include "source/registry.h"
+#include "verify/results.h"
+#include "verify/trial_restore.h"
 
 namespace lifeboat {
 namespace {
@@ -513,6 +515,45 @@ DrServiceOutcome BlankOutcome(const DrPlan& plan, const DrService& service) {
   o.rto_objective = service.rto_seconds(plan.objectives);
   o.rpo_objective = service.rpo_seconds(plan.objectives);
   return o;
+}
+
+void ValidateByRestoreTest(Repository& repo, const DrService& service, const Snapshot& snapshot,
+                           DrServiceOutcome* out) {
+  MapOptions options(service.source_options);
+  auto t = RunRestoreTest(repo, snapshot, options, nullptr, nullptr, "dr-drill");
+  if (!t.ok()) {
+    out->validation =
+        "the restore test of " + snapshot.id.Short() + " could not run: " + t.status().message();
+    return;
+  }
+  out->validated = t->passed;
+  out->validation = "the restore test of " + snapshot.id.Short() +
+                    (t->passed ? " passed" : " FAILED: " + t->reason) + " (" + HumanDuration(t->seconds) +
+                    ")";
+}
+
+void ValidatedByResults(Repository& repo, std::vector<DrServiceOutcome>* outcomes) {
+  auto results = LoadResults(repo, nullptr);
+  for (DrServiceOutcome& o : *outcomes) {
+    if (!o.recovered || o.snapshot.empty()) continue;
+    const std::string short_id = o.snapshot.substr(0, 8);
+    if (!results.ok()) {
+      o.validation = "the restore tests in the DR repository cannot be read: " + results.status().message();
+      continue;
+    }
+    const RunResult* newest = nullptr;
+    for (const RunResult& r : *results) {  // oldest first
+      if (r.kind == "verify" && r.sample_groups == 0 && r.snapshot == o.snapshot) newest = &r;
+    }
+    if (newest == nullptr) {
+      o.validation = "no restore test of " + short_id +
+                     " is recorded in the DR repository (run dr drill --level 1 or lifeboat verify there)";
+      continue;
+    }
+    o.validated = newest->passed;
+    o.validation = "the restore test of " + short_id + " on " + FormatLocal(newest->time) +
+                   (newest->passed ? " passed" : " FAILED: " + newest->reason);
+  }
 }
 
 std::string PgCtlPath() {

@@ -59,6 +59,17 @@ struct RecoverRequest {
 // objectives (the plan's where it has none of its own).
 DrServiceOutcome BlankOutcome(const DrPlan& plan, const DrService& service);
 
+// Data validation of a restored point, into `out` (validated, validation).
+// ValidateByRestoreTest runs the restore test of `snapshot` (the driver's
+// scratch server, or a scratch directory with every file read back) and
+// records it in `repo` (its index loaded); a drill does this after the
+// service is measured. ValidatedByResults reads the restore tests already
+// recorded in `repo` for each outcome's snapshot, the newest counting; a
+// failover does this, so as not to delay the recovery.
+void ValidateByRestoreTest(Repository& repo, const DrService& service, const Snapshot& snapshot,
+                           DrServiceOutcome* out);
+void ValidatedByResults(Repository& repo, std::vector<DrServiceOutcome>* outcomes);
+
 // The pg_ctl of this machine: $PATH's, else the newest under
 // /usr/lib/postgresql (Debian keeps it off $PATH).
 std::string PgCtlPath();
