@@ -5,10 +5,13 @@
 // `dr assess` judges whether the DR site could take over now; `dr
 // failover` does it; `dr heartbeat` writes the beats that measure the RPO;
 // `dr report` shows what failovers and drills measured.
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -26,7 +29,10 @@
 #include "dr/plan.h"
 #include "dr/record.h"
 #include "env/clock.h"
+#include "env/process.h"
+#include "env/signals.h"
 #include "jobs/attempt.h"
+#include "repo/lock.h"
 #include "server/http.h"
 
 namespace lifeboat::cli {
@@ -486,8 +492,22 @@ int DrDrill(Context& ctx, const DrPlan& plan) {
   if (auto g = ChosenGroups(plan, o.services); !g.ok()) return Fail(ctx, g.status());
   o.lifeboat_exe = SelfExe();
   o.on_event = EventPrinter(ctx);
+  // An interrupt stops the scratch servers and removes the scratch before
+  // the process ends (a second one ends it at once).
+  SetSignalListener([](int sig) {
+    static std::atomic<bool> cleaning{false};
+    if (cleaning.exchange(true)) _exit(128 + sig);
+    std::fprintf(stderr, "lifeboat: %s received, removing the drill's scratch\n", strsignal(sig));
+    StopAllChildren(SIGTERM, 30);  // a restore into scratch stops writing there first
+    int n = CleanUpDrillScratch();
+    int locks = ReleaseAllLocks();
+    std::fprintf(stderr, "lifeboat: %d scratch place%s removed, %d lock%s released\n", n, n == 1 ? "" : "s",
+                 locks, locks == 1 ? "" : "s");
+    _exit(128 + sig);
+  });
   std::string save_error;
   DrRecord rec = RunDrill(plan, o, &save_error);
+  SetSignalListener(nullptr);
   ShowRecord(ctx, rec, save_error);
   if (!rec.succeeded) {
     Fail(ctx, Status(Code::kIoError, "dr drill: " + rec.error));

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "base/bytes.h"
@@ -60,12 +61,29 @@ std::string ScratchUrl(const std::string& url, int port) {
   return scheme + user + "127.0.0.1:" + std::to_string(port) + path;
 }
 
+class Scratch;
+
+// Every scratch place of this process, for CleanUpDrillScratch (an
+// interrupt: the owning threads do not unwind before the process ends).
+std::mutex live_mu;
+std::set<Scratch*>& Live() {
+  static std::set<Scratch*> live;
+  return live;
+}
+
 // The scratch place of one service, removed (its servers stopped) when it
-// goes out of scope, whatever happened.
+// goes out of scope, whatever happened, or on an interrupt.
 class Scratch {
  public:
-  Scratch(const DrService& s, std::function<void(const DrEvent&)> event) : s_(s), event_(std::move(event)) {}
-  ~Scratch() { Cleanup(); }
+  Scratch(const DrService& s, std::function<void(const DrEvent&)> event) : s_(s), event_(std::move(event)) {
+    std::lock_guard<std::mutex> l(live_mu);
+    Live().insert(this);
+  }
+  ~Scratch() {
+    Cleanup();  // while still listed: an interrupt's cleanup waits for this one to finish
+    std::lock_guard<std::mutex> l(live_mu);
+    Live().erase(this);
+  }
 
   Status Make(const std::string& root, const Snapshot& point) {
     std::string templ = root + "/lifeboat-drill-" + s_.name + ".XXXXXX";
@@ -137,6 +155,7 @@ class Scratch {
   const std::string& dir() const { return dir_; }
 
   void Cleanup() {
+    std::lock_guard<std::mutex> l(mu_);  // the owner and an interrupt may both come here
     if (dir_.empty()) return;
     if (!endpoint_.data_dir.empty() && std::filesystem::exists(endpoint_.data_dir + "/postmaster.pid")) {
       SubprocessOptions o;
@@ -169,6 +188,7 @@ class Scratch {
   std::unique_ptr<Subprocess> redis_;
   std::optional<uid_t> uid_;
   std::optional<gid_t> gid_;
+  std::mutex mu_;
 };
 
 // The median time of three runs of `probe` at `at`; nullopt if one fails.
@@ -184,6 +204,16 @@ std::optional<double> ProbeSeconds(const HealthCheck& probe, const DrService& s,
 }
 
 }  // namespace
+
+int CleanUpDrillScratch() {
+  std::lock_guard<std::mutex> l(live_mu);
+  int n = 0;
+  for (Scratch* sc : Live()) {
+    sc->Cleanup();
+    ++n;
+  }
+  return n;
+}
 
 const std::vector<std::string>& DrillScenarios() {
   static const std::vector<std::string> kScenarios = {"repository-unreachable", "damaged-pack", "copy-lag"};

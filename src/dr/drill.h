@@ -39,6 +39,11 @@ struct DrillOptions {
   std::function<void(const DrEvent&)> on_event;
 };
 
+// Stops the servers of every drill scratch place of this process and
+// removes them; returns how many there were. For an interrupt (SIGINT,
+// SIGTERM): the drill's threads are not unwound before the process exits.
+int CleanUpDrillScratch();
+
 // The level-4 scenarios this build runs.
 const std::vector<std::string>& DrillScenarios();
 

@@ -10,9 +10,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "env/env.h"
@@ -93,6 +96,47 @@ Result<int> FdFromString(std::string_view data) {
   return fd;
 }
 
+namespace {
+
+// The children started and not yet reaped, for StopAllChildren.
+std::mutex children_mu;
+std::set<pid_t>& Children() {
+  static std::set<pid_t> children;
+  return children;
+}
+
+// True once `pid` has exited (gone, or a zombie waiting to be reaped).
+bool Exited(pid_t pid) {
+  if (kill(pid, 0) != 0) return true;
+  std::string stat;
+  if (FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r")) {
+    char buf[256];
+    size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    stat.assign(buf, n);
+  }
+  size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
+}
+
+}  // namespace
+
+int StopAllChildren(int sig, double wait_seconds) {
+  std::set<pid_t> pids;
+  {
+    std::lock_guard<std::mutex> l(children_mu);
+    pids = Children();
+  }
+  for (pid_t pid : pids) kill(pid, sig);
+  auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
+  for (pid_t pid : pids) {
+    while (!Exited(pid) && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a condition, bounded
+    }
+  }
+  return static_cast<int>(pids.size());
+}
+
 Result<std::unique_ptr<Subprocess>> Subprocess::Start(const SubprocessOptions& o) {
   if (o.argv.empty()) return InvalidArgument("no program to run");
   const std::string& program = o.argv[0];
@@ -163,6 +207,10 @@ Result<std::unique_ptr<Subprocess>> Subprocess::Start(const SubprocessOptions& o
     _exit(127);
   }
   if (null_fd >= 0) close(null_fd);
+  {
+    std::lock_guard<std::mutex> l(children_mu);
+    Children().insert(pid);
+  }
   std::unique_ptr<Subprocess> p(new Subprocess());
   p->name_ = name;
   p->pid_ = pid;
@@ -209,6 +257,10 @@ Status Subprocess::Wait() {
   do {
     r = waitpid(pid_, &status, 0);
   } while (r < 0 && errno == EINTR);
+  {
+    std::lock_guard<std::mutex> l(children_mu);
+    Children().erase(pid_);
+  }
   if (stderr_ && stderr_->thread.joinable()) stderr_->thread.join();
   CloseStdout();
   waited_ = true;

@@ -46,6 +46,12 @@ std::string FindInPath(const std::string& name);
 // --version`).
 Result<std::string> RunForOutput(const std::vector<std::string>& argv, size_t limit = 64 << 10);
 
+// Sends `sig` to every child a Subprocess started that is not reaped yet,
+// and waits up to `wait_seconds` for them to exit; returns how many there
+// were. For an interrupt's cleanup: a child restoring into a scratch
+// directory must stop before the directory is removed.
+int StopAllChildren(int sig, double wait_seconds);
+
 class Subprocess {
  public:
   // Starts the program. kNotFound if it does not exist or is not executable.

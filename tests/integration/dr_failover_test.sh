@@ -146,6 +146,27 @@ jq -e --argjson want "$(awk "BEGIN {print ($hb_last - $hb_copied) / 1000}")" \
     (.performance | type) == "number" and .validated == true and (.validation | test("^the restore test of [0-9a-f]{8} passed")))' \
   "$WORK/d2.json" >/dev/null || { cat "$WORK/d2.json"; fail "the level 2 drill's record"; }
 
+step "a drill interrupted (SIGTERM) while its scratch PostgreSQL runs: servers stopped, scratch removed"
+"$LIFEBOAT" dr drill --plan "$P" --level 2 --service app-db >"$WORK/dint.out" 2>"$WORK/dint.err" &
+drill_pid=$!
+pidfile=""
+for _ in $(seq 1 1200); do  # until the scratch server has started (bounded)
+  pidfile=$(ls "$PGREPO"/scratch/lifeboat-drill-app-db.*/pgdata/postmaster.pid 2>/dev/null | head -n 1 || true)
+  [[ -n $pidfile ]] && break
+  kill -0 "$drill_pid" 2>/dev/null || break
+  sleep 0.05
+done
+[[ -n $pidfile ]] || { cat "$WORK/dint.out" "$WORK/dint.err"; fail "the drill's scratch PostgreSQL never started"; }
+scratch_pg=$(head -n 1 "$pidfile")
+kill -TERM "$drill_pid"
+rc=0
+wait "$drill_pid" || rc=$?
+[[ $rc == 143 ]] || { cat "$WORK/dint.out" "$WORK/dint.err"; fail "an interrupted drill exited $rc, not 143"; }
+grep -q "scratch place removed" "$WORK/dint.err" || { cat "$WORK/dint.err"; fail "no cleanup message"; }
+[[ -z $(ls "$PGREPO/scratch") ]] || { ls -laR "$PGREPO/scratch" | head; fail "the interrupted drill left its scratch behind"; }
+# Gone, or a zombie no one reaps (pg_ctl, its parent, was stopped first; PID 1 here may not reap).
+[[ $(ps -o stat= -p "$scratch_pg" 2>/dev/null || true) == [^Z]* ]] && { cat "$WORK/dint.out" "$WORK/dint.err"; ps -o pid,stat,args -p "$scratch_pg"; fail "the interrupted drill's PostgreSQL ($scratch_pg) still runs"; }
+
 step "drill level 4, damaged-pack: every newest point treated as damaged, the point before restored and measured"
 lb --json dr drill --plan "$P" --level 4 --scenario damaged-pack >"$WORK/d4.json" 2>"$WORK/d4.err" ||
   { cat "$WORK/d4.json" "$WORK/d4.err"; fail "drill level 4"; }
