@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -17,16 +19,20 @@
 #include <thread>
 
 #include "base/bytes.h"
+#include "crypto/crypto.h"
 #include "dr/assess.h"
 #include "dr/failover.h"
 #include "dr/health.h"
+#include "dr/heartbeat.h"
 #include "dr/recover.h"
 #include "env/env.h"
 #include "env/process.h"
 #include "jobs/attempt.h"
 #include "jobs/hooks.h"
+#include "repo/keyfile.h"
 #include "repo/lock.h"
 #include "server/http.h"
+#include "storage/storage.h"
 #include "verify/trial_restore.h"
 
 namespace lifeboat {
@@ -154,6 +160,15 @@ class Scratch {
   const DrEndpoint& endpoint() const { return endpoint_; }
   const std::string& dir() const { return dir_; }
 
+  // The scratch Redis killed with SIGKILL, as a primary is lost.
+  void KillServer() {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!redis_) return;
+    redis_->Signal(SIGKILL);
+    (void)redis_->Wait();
+    redis_.reset();
+  }
+
   void Cleanup() {
     std::lock_guard<std::mutex> l(mu_);  // the owner and an interrupt may both come here
     if (dir_.empty()) return;
@@ -203,6 +218,157 @@ std::optional<double> ProbeSeconds(const HealthCheck& probe, const DrService& s,
   return t[1];
 }
 
+int64_t NowMs() {
+  Timestamp t = Now();
+  return t.sec * 1000 + t.nsec / 1000000;
+}
+
+// The scenario primary-lost-mid-write, on the service just brought back in
+// `a` (the stand-in primary): a writer beats into it as fast as it
+// acknowledges, a snapshot of it is taken into a repository of the scratch
+// while the writes go on, the writes go on after it, and then it is lost
+// (a Redis killed with SIGKILL; a directory's writer stopped) between two
+// writes. The snapshot is restored into a second scratch place and the
+// newest beat found there against the newest one acknowledged is the data
+// lost; every beat acknowledged before the snapshot began must be there.
+// PostgreSQL is not simulated (its stand-in runs without a WAL archive);
+// says so in the note.
+void SimulateLostMidWrite(const DrPlan& plan, const DrService& s, Scratch& a,
+                          const std::function<void(const DrEvent&)>& event, DrServiceOutcome* out) {
+  auto note = [&](const std::string& what) { out->note += (out->note.empty() ? "" : "; ") + what; };
+  if (s.type != "redis" && s.type != "files") {
+    note("primary lost mid-write: not simulated for " + s.type +
+         " (measure it with a failover of the real primary, dr_failover_test kills one mid-load)");
+    event({Now(), s.name, "scenario", out->note});
+    return;
+  }
+  auto fail = [&](const std::string& why) {
+    out->recovered = false;
+    out->error = "primary lost mid-write: " + why;
+    event({Now(), s.name, "failed", out->error});
+  };
+  // The repository the stand-in is backed up into: in the scratch, with a
+  // password that lives in memory only.
+  RepositorySpec repo_spec;
+  repo_spec.name = "drill-scratch-" + s.name;
+  repo_spec.url = a.dir() + "/repository";
+  repo_spec.password_inline = Secret(HexEncode(RandomBytes(16)));
+  {
+    auto storage = OpenStorage(repo_spec.url);
+    Status made =
+        storage.ok() ? Repository::Init(**storage, repo_spec.password_inline, KdfParams{}) : storage.status();
+    if (!made.ok()) return fail("the scratch repository: " + made.message());
+  }
+  const DrEndpoint& at = a.endpoint();
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int64_t> acked;
+  std::string write_error;
+  bool stop = false;
+  std::thread writer([&] {
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> l(mu);
+        if (stop) return;
+      }
+      int64_t ms = NowMs();
+      Status w = WriteHeartbeat(s, at, ms, 2);
+      std::lock_guard<std::mutex> l(mu);
+      if (!w.ok()) {
+        write_error = w.message();
+        stop = true;
+        cv.notify_all();
+        return;
+      }
+      acked.push_back(ms);
+      cv.notify_all();
+    }
+  });
+  auto wait_for = [&](size_t n) {
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait(l, [&] { return acked.size() >= n || stop; });
+    return acked.size();
+  };
+  auto end_writer = [&] {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      stop = true;
+    }
+    writer.join();
+  };
+  constexpr size_t kBeats = 20;
+  wait_for(kBeats);
+  int64_t before_snapshot;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    before_snapshot = acked.empty() ? 0 : acked.back();
+  }
+  JobSpec job;
+  job.name = "drill-" + s.name;
+  job.type = s.type;
+  job.source = s.type == "files" ? at.path : at.url;
+  job.repository = repo_spec.name;
+  job.options = s.source_options;
+  JobTargets targets;
+  targets.repository = repo_spec;
+  ProgressCounters progress;
+  AttemptResult r = RunAttempt(job, targets, &progress, nullptr);
+  const size_t want = wait_for(kBeats) + kBeats;
+  const size_t after = wait_for(want);  // the writes that go on after the snapshot
+  // Lost between two writes: the server killed while the writer runs.
+  if (s.type == "redis") a.KillServer();
+  Timestamp lost = Now();
+  end_writer();
+  // A write may fail only when the server is gone (a Redis after the kill).
+  if (after < want) return fail("the writer stopped before the loss: " + write_error);
+  int64_t last_acked = acked.empty() ? 0 : acked.back();
+  // "incomplete" is a snapshot too: a file replaced while it was read (the
+  // writer's temporary file) is what a backup under writes meets.
+  if (r.result != "success" && (r.result != "incomplete" || r.snapshot_id.empty()))
+    return fail("the snapshot of the stand-in primary: " + r.error);
+  if (r.result == "incomplete") event({Now(), s.name, "warning", "the snapshot taken mid-write: " + r.error});
+  event({Now(), s.name, "primary lost",
+         std::to_string(acked.size()) + " writes acknowledged, snapshot " + r.snapshot_id.substr(0, 8) +
+             " taken while they went on" + (s.type == "redis" ? ", the server killed with SIGKILL" : "")});
+
+  auto repo = OpenRepository(repo_spec);
+  Status loaded = repo.ok() ? (*repo)->LoadIndex() : repo.status();
+  if (!loaded.ok()) return fail("the scratch repository: " + loaded.message());
+  auto id = Id::FromHex(r.snapshot_id);
+  auto snap = id ? (*repo)->LoadSnapshot(*id) : Result<Snapshot>(NotFound("snapshot " + r.snapshot_id));
+  if (!snap.ok()) return fail(snap.status().message());
+  Scratch b(s, event);
+  if (Status m = b.Make(plan.scratch_dir, *snap); !m.ok()) return fail(m.message());
+  RecoverRequest req;
+  req.plan = &plan;
+  req.service = &s;
+  req.target = b.endpoint();
+  req.repo = repo->get();
+  req.repo_spec = repo_spec;
+  req.snapshot = *snap;
+  req.declared = lost;
+  req.on_event = event;
+  DrServiceOutcome second = RecoverService(req);
+  if (!second.recovered) return fail("the restore of the snapshot taken mid-write: " + second.error);
+  auto found = ReadHeartbeat(s, b.endpoint(), 10);
+  if (!found.ok()) return fail(found.status().message());
+  if (!*found || **found < before_snapshot) {
+    return fail("the snapshot lacks writes acknowledged before it began (newest found " +
+                (*found ? std::to_string(**found) : std::string("none")) + ", want at least " +
+                std::to_string(before_snapshot) + ")");
+  }
+  double loss = std::max<int64_t>(0, last_acked - **found) / 1000.0;
+  double rto = second.rto_seconds.value_or(0);
+  std::string summary = "primary lost mid-write: " + std::to_string(acked.size()) +
+                        " writes acknowledged, the snapshot taken among them restored in " +
+                        std::to_string(rto).substr(0, 5) + "s; " + std::to_string(loss).substr(0, 5) +
+                        "s of acknowledged writes lost (objective " + HumanDuration(out->rpo_objective) +
+                        (loss <= out->rpo_objective ? ", met)" : ", MISSED)");
+  note(summary);
+  out->simulated_loss_seconds = loss;
+  event({Now(), s.name, "measured", summary});
+}
+
 }  // namespace
 
 int CleanUpDrillScratch() {
@@ -216,7 +382,8 @@ int CleanUpDrillScratch() {
 }
 
 const std::vector<std::string>& DrillScenarios() {
-  static const std::vector<std::string> kScenarios = {"repository-unreachable", "damaged-pack", "copy-lag"};
+  static const std::vector<std::string> kScenarios = {"repository-unreachable", "damaged-pack", "copy-lag",
+                                                      "primary-lost-mid-write"};
   return kScenarios;
 }
 
@@ -409,6 +576,8 @@ DrRecord RunDrill(const DrPlan& plan, const DrillOptions& options, std::string* 
                    baseline ? "the probe failed in scratch" : "the probe failed at the primary"});
           }
         }
+        if (out.recovered && options.scenario == "primary-lost-mid-write")
+          SimulateLostMidWrite(plan, s, scratch, event, &out);
         if (out.recovered) {  // data validation: the restore test of the point brought back
           auto used = std::find_if(pts.begin(), pts.end(),
                                    [&](const Snapshot& p) { return p.id.Hex() == out.snapshot; });

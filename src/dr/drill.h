@@ -19,7 +19,11 @@
 //                        newest point treated as unreadable: the point
 //                        before is restored and the cost in RPO shown), copy-lag
 //                        (the DR copy's lag behind the primary repository
-//                        measured against the RPO, then level 3)
+//                        measured against the RPO, then level 3),
+//                        primary-lost-mid-write (each Redis and files
+//                        service, brought back, plays a primary that is
+//                        written to, snapshotted mid-write and lost; the
+//                        acknowledged writes lost are measured)
 #pragma once
 
 #include <functional>

@@ -72,6 +72,7 @@ std::string DrRecordJson(const DrRecord& r) {
     if (s.point.sec != 0) o["point"] = Time(s.point);
     if (!s.rpo_how.empty()) o["rpo_how"] = s.rpo_how;
     if (s.performance) o["performance"] = *s.performance;
+    if (s.simulated_loss_seconds) o["simulated_loss_seconds"] = *s.simulated_loss_seconds;
     if (s.validated) o["validated"] = *s.validated;
     if (!s.validation.empty()) o["validation"] = s.validation;
     if (!s.error.empty()) o["error"] = s.error;
@@ -116,6 +117,7 @@ Result<DrRecord> ParseDrRecord(std::string_view text) {
       s.point = ParseTime(o, "point");
       s.rpo_how = o.value("rpo_how", "");
       s.performance = ParseOpt(o, "performance");
+      s.simulated_loss_seconds = ParseOpt(o, "simulated_loss_seconds");
       if (o.contains("validated") && o["validated"].is_boolean()) s.validated = o["validated"].get<bool>();
       s.validation = o.value("validation", "");
       s.error = o.value("error", "");

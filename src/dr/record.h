@@ -47,6 +47,9 @@ struct DrServiceOutcome {
   // Data validation: the restore test (verify/trial_restore.h) of the point
   // restored passed (true) or not (false); unset when none was run or
   // recorded. A drill runs it; a failover reads the DR repository's results.
+  // Drill scenario primary-lost-mid-write: the acknowledged writes lost
+  // when the stand-in primary was lost between two of them.
+  std::optional<double> simulated_loss_seconds;
   std::optional<bool> validated;
   std::string validation;  // what was found, one line
   bool rto_met() const { return rto_seconds && *rto_seconds <= rto_objective; }
