@@ -541,15 +541,13 @@ int DrHeartbeat(Context& ctx, const DrPlan& plan) {
   for (long i = 0; count == 0 || i < count; ++i) {
     if (i > 0) std::this_thread::sleep_for(std::chrono::duration<double>(every));
     for (const DrService* s : services) {
-      Timestamp now = Now();
-      const int64_t ms = now.sec * 1000 + now.nsec / 1000000;
-      Status st = WriteHeartbeat(*s, s->primary, ms, std::min(every, 10.0));
-      if (st.ok()) st = NoteHeartbeat(plan.state_dir, s->name, ms);
-      if (!st.ok()) {
+      Result<int64_t> beat = Beat(*s, s->primary, plan.state_dir, std::min(every, 10.0));
+      if (!beat.ok()) {
         ++failed;
-        std::fprintf(stderr, "warning: %s\n", st.message().c_str());
+        std::fprintf(stderr, "warning: %s\n", beat.status().message().c_str());
         continue;
       }
+      const int64_t ms = *beat;
       ++written;
       if (ctx.json()) {
         std::printf("%s\n",

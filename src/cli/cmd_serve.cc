@@ -155,10 +155,8 @@ int RunServe(Context& ctx) {
         lock.unlock();
         for (const DrService& s : plan.services) {
           if (!s.heartbeat) continue;
-          Timestamp now = Now();
-          const int64_t ms = now.sec * 1000 + now.nsec / 1000000;
-          Status st = WriteHeartbeat(s, s.primary, ms, std::min(plan.heartbeat_every_seconds, 10.0));
-          if (st.ok()) st = NoteHeartbeat(plan.state_dir, s.name, ms);
+          Status st =
+              Beat(s, s.primary, plan.state_dir, std::min(plan.heartbeat_every_seconds, 10.0)).status();
           // Said once when it starts failing and once when it recovers.
           if (!st.ok() && !failing[s.name]) LogLine("warning: " + st.message());
           if (st.ok() && failing[s.name]) LogLine("heartbeat of " + s.name + " written again");

@@ -218,11 +218,6 @@ std::optional<double> ProbeSeconds(const HealthCheck& probe, const DrService& s,
   return t[1];
 }
 
-int64_t NowMs() {
-  Timestamp t = Now();
-  return t.sec * 1000 + t.nsec / 1000000;
-}
-
 // The scenario primary-lost-mid-write, on the service just brought back in
 // `a` (the stand-in primary): a writer beats into it as fast as it
 // acknowledges, a snapshot of it is taken into a repository of the scratch
@@ -271,7 +266,7 @@ void SimulateLostMidWrite(const DrPlan& plan, const DrService& s, Scratch& a,
         std::lock_guard<std::mutex> l(mu);
         if (stop) return;
       }
-      int64_t ms = NowMs();
+      int64_t ms = BeatNow();
       Status w = WriteHeartbeat(s, at, ms, 2);
       std::lock_guard<std::mutex> l(mu);
       if (!w.ok()) {

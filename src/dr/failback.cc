@@ -135,10 +135,7 @@ DrRecord RunFailback(const DrPlan& plan, const FailbackOptions& options, std::st
       if (s->heartbeat) {
         // The failback's own beat: found at the primary afterwards, it
         // proves the DR site's writes up to here came back.
-        Timestamp now = Now();
-        const int64_t ms = now.sec * 1000 + now.nsec / 1000000;
-        Status hb = WriteHeartbeat(*s, s->dr, ms, 10);
-        if (hb.ok()) hb = NoteHeartbeat(plan.state_dir, s->name, ms);
+        Status hb = Beat(*s, s->dr, plan.state_dir, 10).status();
         if (!hb.ok()) event({Now(), s->name, "warning", hb.message()});
       }
       JobSpec job;

@@ -110,6 +110,19 @@ std::map<std::string, int64_t> LoadHeartbeatLog(const std::string& state_dir) {
   return out;
 }
 
+int64_t BeatNow() {
+  Timestamp now = Now();
+  return now.sec * 1000 + now.nsec / 1000000;
+}
+
+Result<int64_t> Beat(const DrService& service, const DrEndpoint& at, const std::string& state_dir,
+                     double timeout_seconds) {
+  const int64_t ms = BeatNow();
+  LB_RETURN_IF_ERROR(WriteHeartbeat(service, at, ms, timeout_seconds));
+  LB_RETURN_IF_ERROR(NoteHeartbeat(state_dir, service.name, ms));
+  return ms;
+}
+
 Status NoteHeartbeat(const std::string& state_dir, const std::string& service, int64_t ms) {
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);

@@ -26,6 +26,13 @@ Status WriteHeartbeat(const DrService& service, const DrEndpoint& at, int64_t ms
 Result<std::optional<int64_t>> ReadHeartbeat(const DrService& service, const DrEndpoint& at,
                                              double timeout_seconds);
 
+// Now as a beat: milliseconds since the epoch.
+int64_t BeatNow();
+// Writes a beat of now into `service` at `at` and notes it in state_dir's
+// log once accepted; returns the beat.
+Result<int64_t> Beat(const DrService& service, const DrEndpoint& at, const std::string& state_dir,
+                     double timeout_seconds);
+
 // The log of beats the primaries accepted: service → the newest beat.
 std::map<std::string, int64_t> LoadHeartbeatLog(const std::string& state_dir);
 // Notes `ms` for `service` (through a temporary file and a rename).
