@@ -59,21 +59,29 @@ int ExitCodeFor(const Status& s) {
 
 const std::vector<FlagSpec>& GlobalFlags() {
   static const std::vector<FlagSpec> flags = {
-      {"repo", 'r', true, "repository (path, local:PATH or s3:[https://]HOST/BUCKET[/PREFIX]); default $LIFEBOAT_REPOSITORY", "URL"},
-      {"option", 'o', true, "storage option KEY=VALUE, e.g. s3.region=eu-west-1 (repeatable; docs/s3.md)", "KEY=VALUE"},
+      {"repo", 'r', true,
+       "repository (path, local:PATH or s3:[https://]HOST/BUCKET[/PREFIX]); default $LIFEBOAT_REPOSITORY",
+       "URL"},
+      {"option", 'o', true, "storage option KEY=VALUE, e.g. s3.region=eu-west-1 (repeatable; docs/s3.md)",
+       "KEY=VALUE"},
       {"password-file", 'p', true, "read the repository password from FILE", "FILE"},
       {"cold-restore-days", 0, true,
-       "S3: restore packs in GLACIER/DEEP_ARCHIVE first, keeping the copies N days (as -o s3.cold-restore-days)", "N"},
-      {"cold-restore-tier", 0, true, "S3: Expedited, Standard (default) or Bulk (as -o s3.cold-restore-tier)", "TIER"},
+       "S3: restore packs in GLACIER/DEEP_ARCHIVE first, keeping the copies N days (as -o "
+       "s3.cold-restore-days)",
+       "N"},
+      {"cold-restore-tier", 0, true, "S3: Expedited, Standard (default) or Bulk (as -o s3.cold-restore-tier)",
+       "TIER"},
       {"password-command", 0, true, "run COMMAND and use its output as the password", "COMMAND"},
       {"json", 0, false, "machine-readable output"},
       {"quiet", 'q', false, "print nothing but errors and results"},
       {"verbose", 'v', false, "print more"},
       {"no-lock", 0, false, "do not lock the repository (read-only commands only)"},
-      {"retry-lock", 0, true, "wait up to DURATION (30s, 10m) for a conflicting lock to be released", "DURATION"},
+      {"retry-lock", 0, true, "wait up to DURATION (30s, 10m) for a conflicting lock to be released",
+       "DURATION"},
       {"help", 'h', false, "show help"},
-      {"cache-dir", 0, true, "accepted for restic's scripts; lifeboat keeps no local cache", "DIR"},
-      {"no-cache", 0, false, "accepted for restic's scripts; lifeboat keeps no local cache"},
+      {"cache-dir", 0, true,
+       "local cache (default $LIFEBOAT_CACHE_DIR, $XDG_CACHE_HOME/lifeboat or ~/.cache/lifeboat)", "DIR"},
+      {"no-cache", 0, false, "use no local cache (a Redis delta then reads its full back)"},
   };
   return flags;
 }
@@ -137,6 +145,8 @@ Result<Repository*> Context::Open(LockMode lock) {
   LB_ASSIGN_OR_RETURN(Secret password, Password());
   lock_.reset();  // a lock on a repository opened before goes first
   LB_ASSIGN_OR_RETURN(repo_, Repository::Open(std::move(storage), password));
+  if (!args_.Has("no-cache"))
+    repo_->EnableCache(args_.Has("cache-dir") ? args_.Get("cache-dir") : DefaultCacheRoot());
   LB_RETURN_IF_ERROR(Lock(lock));
   return repo_.get();
 }

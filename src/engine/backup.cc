@@ -699,8 +699,10 @@ Result<BackupSummary> RunBackup(Repository& repo, Source& source, BackupOptions 
   };
   Status prepared = source.Prepare(catalog);
   if (!prepared.ok()) return fail(prepared);
+  size_t warned = 0;
   if (warnings) {
     for (const auto& w : source.Warnings()) warnings->Warn(w);
+    warned = source.Warnings().size();
   }
   std::vector<std::string> tags = source.Tags();
   for (auto& t : options.tags) {
@@ -731,6 +733,10 @@ Result<BackupSummary> RunBackup(Repository& repo, Source& source, BackupOptions 
     result = RunBackup(repo, options, progress, warnings);
   }
   if (!result.ok()) return fail(result.status());
+  if (warnings) {
+    std::vector<std::string> later = source.Warnings();
+    for (size_t i = warned; i < later.size(); ++i) warnings->Warn(later[i]);
+  }
   return result;
 }
 

@@ -40,6 +40,7 @@ class RepoCatalog : public SnapshotCatalog {
   Result<std::unique_ptr<SnapshotReader>> Open(const Snapshot& snapshot) override {
     return std::unique_ptr<SnapshotReader>(new RepoSnapshotReader(repo_, snapshot));
   }
+  LocalCache* cache() override { return repo_.cache(); }
 
  private:
   Repository& repo_;

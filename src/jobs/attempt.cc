@@ -295,6 +295,7 @@ Result<std::unique_ptr<Repository>> OpenRepository(const RepositorySpec& spec) {
   if (!password.ok()) return password.status();
   auto repo = Repository::Open(std::move(*storage), *password);
   if (!repo.ok()) return repo.status().WithContext(what);
+  (*repo)->EnableCache(DefaultCacheRoot());
   return std::move(*repo);
 }
 

@@ -97,6 +97,14 @@ Repository::Repository(std::unique_ptr<Storage> storage, MasterKey key, std::str
       config_(std::move(config)),
       zstd_level_(kDefaultZstdLevel) {}
 
+void Repository::EnableCache(const std::string& root) {
+  if (root.empty()) {
+    cache_.reset();
+    return;
+  }
+  cache_ = std::make_unique<LocalCache>(root + "/" + config_.id, key_);
+}
+
 Repository::~Repository() {
   {
     std::lock_guard<std::mutex> lock(upload_mu_);

@@ -10,10 +10,10 @@
 #include <condition_variable>
 #include <deque>
 #include <memory>
-#include <thread>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -24,6 +24,7 @@
 #include "repo/id.h"
 #include "repo/index.h"
 #include "repo/keyfile.h"
+#include "repo/local_cache.h"
 #include "repo/pack.h"
 #include "repo/snapshot.h"
 #include "storage/storage.h"
@@ -72,6 +73,10 @@ class Repository {
   // The zstd level SaveBlob compresses new blobs at (format v2); 0 stores
   // them uncompressed. Default: kDefaultZstdLevel.
   void set_compression(int level) { zstd_level_ = level; }
+  // The local cache in ROOT/<repository id> (local_cache.h); none until
+  // enabled, and none for an empty ROOT.
+  void EnableCache(const std::string& root);
+  LocalCache* cache() const { return cache_.get(); }
 
   // --- unpacked files ---------------------------------------------------
   // Loads, checks the name against the content hash, decrypts and decodes.
@@ -134,6 +139,7 @@ class Repository {
   std::vector<Id> index_files_;
   WriteStats write_stats_;
   std::atomic<int> zstd_level_;
+  std::unique_ptr<LocalCache> cache_;
 
   std::mutex pending_mu_;
   std::unordered_set<Id, IdHash> pending_[2];  // blobs being stored, by type

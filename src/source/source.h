@@ -100,6 +100,9 @@ class SnapshotCatalog {
   virtual ~SnapshotCatalog() = default;
   virtual Result<std::vector<Snapshot>> List() = 0;  // oldest first
   virtual Result<std::unique_ptr<SnapshotReader>> Open(const Snapshot& snapshot) = 0;
+  // The repository's local cache (repo/local_cache.h), or null: what a
+  // source would otherwise read back from earlier snapshots.
+  virtual LocalCache* cache() { return nullptr; }
 };
 
 // What a driver says about a finished operation: lines for a person, and
@@ -127,6 +130,8 @@ class Source {
   virtual std::vector<std::string> Excludes() const { return {}; }
   virtual std::set<std::string> SkipPaths() const { return {}; }
   virtual std::optional<Id> Parent() const { return std::nullopt; }
+  // Warnings() is read after Prepare and again after the snapshot is saved
+  // (the ones added since).
   virtual std::vector<std::string> Warnings() const { return {}; }
   // The zstd level new blobs are stored at unless the user chose one
   // (`backup --compression`); 0 stores them uncompressed.

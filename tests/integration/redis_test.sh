@@ -9,6 +9,7 @@ source "$(dirname "$0")/lib.sh"
 command -v redis-server >/dev/null || fail "redis-server is not installed (scripts/bootstrap installs it)"
 
 REPO=$WORK/repo
+export LIFEBOAT_CACHE_DIR=$WORK/cache
 lb -r "$REPO" init >/dev/null
 
 # Data of every type, small (listpack/intset) and large (quicklist, hash
@@ -137,6 +138,28 @@ start_redis fromdelta
 [[ $(rcli fromdelta DEBUG DIGEST) == $(rcli src DEBUG DIGEST) ]] || fail "a server loading the merged RDB differs from the source"
 lb -r "$REPO" verify latest --tag redis >"$WORK/verify-delta.out" || { cat "$WORK/verify-delta.out"; fail "verify of the delta"; }
 grep -q "^PASS db7: 1 keys" "$WORK/verify-delta.out" || { cat "$WORK/verify-delta.out"; fail "verify of the delta: db7"; }
+# Every delta counts what changed since the full (b4's counts).
+step "a full keeps its key table in the local cache; a delta without it reads the full back and keeps it"
+jq -e '.base_read == "cache"' "$WORK/b4.json" >/dev/null || fail "the delta did not take the full's key table from the cache"
+tables() { find "$WORK/cache" -path '*/redis-keys/*' -type f 2>/dev/null | wc -l; }
+[[ $(tables) == 1 ]] || fail "want one key table in the cache, found $(tables)"
+[[ -f $WORK/cache/CACHEDIR.TAG ]] || fail "the cache has no CACHEDIR.TAG"
+backup_json() { lb -r "$REPO" --json "$@" backup "redis://127.0.0.1:${REDIS_PORTS[src]}" 2>"$WORK/cache.err" | tail -n 1; }
+backup_json --no-cache | jq -e '.type == "delta" and .base_read == "repository"' >/dev/null || fail "--no-cache"
+rm -rf "$WORK/cache"
+backup_json >"$WORK/b-nocache.json"
+jq -e '.base_read == "repository" and .changed == 203 and .added == 51 and .deleted == 61' "$WORK/b-nocache.json" >/dev/null \
+  || { cat "$WORK/b-nocache.json" "$WORK/cache.err"; fail "a delta with no cache reads its full back"; }
+[[ $(tables) == 1 ]] || fail "the delta that read its full back kept no key table"
+backup_json | jq -e '.base_read == "cache" and .changed == 203' >/dev/null || fail "the key table kept by a delta"
+table=$(find "$WORK/cache" -path '*/redis-keys/*' -type f)
+printf 'x' | dd of="$table" bs=1 seek=100 conv=notrunc status=none
+backup_json | jq -e '.base_read == "repository" and .changed == 203 and .deleted == 61' >/dev/null || fail "a damaged key table"
+grep -q "key table of the full backup .* is unusable (cache file .* does not authenticate" "$WORK/cache.err" \
+  || { cat "$WORK/cache.err"; fail "no warning for the damaged key table"; }
+backup_json | jq -e '.base_read == "cache"' >/dev/null || fail "the damaged key table was not replaced"
+lb -r "$REPO" restore latest --tag redis --to "redis://127.0.0.1:${REDIS_PORTS[target]}" --flush >/dev/null || fail "restore"
+[[ $(rcli target DEBUG DIGEST) == $(rcli src DEBUG DIGEST) ]] || fail "the delta made with the cached table differs"
 # The delta keeps the full's RDB alive: forget the full and the delta still restores.
 lb -r "$REPO" -q forget "$full" "$(jq -r .snapshot_id "$WORK/b2.json")"
 lb -r "$REPO" -q prune >/dev/null

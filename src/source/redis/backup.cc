@@ -12,6 +12,7 @@
 
 #include "base/bytes.h"
 #include "base/timefmt.h"
+#include "crypto/sha256.h"
 #include "env/env.h"
 #include "env/process.h"
 #include "source/redis/rdb.h"
@@ -193,6 +194,7 @@ void AddDeltaFields(const RedisManifest& m, nlohmann::json* j) {
   (*j)["added"] = m.added;
   (*j)["deleted"] = m.deleted;
   (*j)["delta_bytes"] = m.delta_bytes;
+  if (!m.base_read.empty()) (*j)["base_read"] = m.base_read;
 }
 
 }  // namespace
@@ -207,6 +209,7 @@ std::string RedisManifest::ToJson() const {
                    {"functions", functions},
                    {"fingerprint", nlohmann::json::parse(fingerprint.ToJson())},
                    {"type", type}};
+  if (!key_table.empty()) j["key_table"] = key_table;
   AddDeltaFields(*this, &j);
   return j.dump(1) + "\n";
 }
@@ -231,6 +234,8 @@ Result<RedisManifest> RedisManifest::FromJson(std::string_view json) {
     m.added = j.value("added", uint64_t{0});
     m.deleted = j.value("deleted", uint64_t{0});
     m.delta_bytes = j.value("delta_bytes", uint64_t{0});
+    m.key_table = j.value("key_table", std::string());
+    m.base_read = j.value("base_read", std::string());
   } catch (const nlohmann::json::exception&) {
     return Corrupt("redis manifest: a field has the wrong type");
   }
@@ -248,6 +253,7 @@ RedisBackup::RedisBackup(Endpoint ep, RedisBackupOptions options) : ep_(std::mov
 }
 
 Status RedisBackup::Prepare(SnapshotCatalog& catalog) {
+  cache_ = catalog.cache();
   LB_ASSIGN_OR_RETURN(auto c, Connection::Open(ep_, options_.timeout));
   LB_ASSIGN_OR_RETURN(Reply info, c->Command({"INFO", "server"}));
   if (info.ok()) manifest_.redis_version = InfoField(info.str, "redis_version");
@@ -272,6 +278,7 @@ Status RedisBackup::PlanDelta(SnapshotCatalog& catalog) {
     double age_days = static_cast<double>(Now().sec - it->time.sec) / 86400.0;
     if (options_.type == "auto" && age_days >= static_cast<double>(options_.full_after_days)) return Status::Ok();
     LB_ASSIGN_OR_RETURN(base_rdb_, reader->Find(kRdbPath));
+    base_table_ = m->key_table;
     manifest_.type = "delta";
     manifest_.base_snapshot = it->id.Hex();
     manifest_.base_keys = m->fingerprint.total_keys();
@@ -284,17 +291,63 @@ Status RedisBackup::PlanDelta(SnapshotCatalog& catalog) {
   return Status::Ok();
 }
 
+std::string RedisBackup::TableName(const std::string& digest) const {
+  return std::string(kKeyTableFolder) + "/" + HexEncode(Sha256(manifest_.source)).substr(0, 16) + "-" +
+         digest;
+}
+
 Status RedisBackup::LoadBase() {
+  const std::string full = "the full backup " + base_->snapshot().id.Short();
   table_.Reserve(manifest_.base_keys);
-  RdbOptions o;
-  o.capture_raw = true;
-  o.digests = false;
-  auto sum = ParseStoredRdb(*base_, kRdbPath, o, [&](RdbEntry& e) {
-    table_.Add(KeyIdOf(e.db, e.key), RecordCheck(e));
-    return Status::Ok();
-  });
-  if (!sum.ok()) return sum.status().WithContext("the full backup a delta builds on");
-  return table_.Seal().WithContext("the full backup " + base_->snapshot().id.Short());
+  // The full's key table from the local cache, if it kept one there and
+  // it is the one its manifest names.
+  if (cache_ && !base_table_.empty()) {
+    auto data = cache_->Get(TableName(base_table_));
+    if (data.ok() && HexEncode(Sha256(*data)) == base_table_ && table_.Decode(*data).ok()) {
+      manifest_.base_read = "cache";
+    } else if (data.ok() || data.status().code() != Code::kNotFound) {
+      warnings_.push_back(
+          "the local cache's key table of " + full + " is unusable (" +
+          (data.ok() ? std::string("not the one its manifest names") : data.status().message()) +
+          "): read the full back instead");
+      table_ = KeyTable();
+      table_.Reserve(manifest_.base_keys);
+    }
+  }
+  if (manifest_.base_read.empty()) {
+    RdbOptions o;
+    o.hash_raw = true;
+    o.digests = false;
+    auto sum = ParseStoredRdb(*base_, kRdbPath, o, [&](RdbEntry& e) {
+      table_.Add(KeyIdOf(e.db, e.key), RecordCheck(e));
+      return Status::Ok();
+    });
+    if (!sum.ok()) return sum.status().WithContext("the full backup a delta builds on");
+    manifest_.base_read = "repository";
+    // The next delta need not read it back: keep the table if it is the
+    // one the full names (a full made before lifeboat kept tables names
+    // none).
+    if (cache_ && !base_table_.empty()) {
+      std::string data = table_.Encode();
+      if (HexEncode(Sha256(data)) == base_table_) {
+        if (Status put = cache_->Put(TableName(base_table_), data); !put.ok())
+          warnings_.push_back("could not keep the key table of " + full +
+                              " in the local cache: " + put.message());
+      }
+    }
+  }
+  // Tables of this server's older fulls are no use any more: deltas build
+  // on the newest full.
+  if (cache_ && !base_table_.empty()) {
+    const std::string keep = TableName(base_table_),
+                      prefix = keep.substr(0, keep.size() - base_table_.size());
+    if (auto names = cache_->List(kKeyTableFolder); names.ok()) {
+      for (const std::string& n : *names) {
+        if (n.starts_with(prefix) && n != keep) (void)cache_->Remove(n);
+      }
+    }
+  }
+  return table_.Seal().WithContext(full);
 }
 
 Status RedisBackup::WaitBase() {
@@ -303,7 +356,10 @@ Status RedisBackup::WaitBase() {
 }
 
 Status RedisBackup::OnRecord(RdbEntry& e) {
-  if (!delta()) return Status::Ok();
+  if (!delta()) {
+    table_.Add(KeyIdOf(e.db, e.key), RecordCheck(e));
+    return Status::Ok();
+  }
   KeyId id = KeyIdOf(e.db, e.key);
   size_t i = table_.Find(id);
   if (i != KeyTable::kNone) {
@@ -433,6 +489,7 @@ Status RedisBackup::TransferByReplication(int out, bool* refused) {
   if (delta()) LB_RETURN_IF_ERROR(WaitBase());
   RdbOptions ro;
   ro.capture_raw = delta();
+  ro.hash_raw = true;
   auto sum = ParseRdb(in, ro, [this](RdbEntry& e) { return OnRecord(e); });
   if (!sum.ok()) return sum.status().WithContext("the RDB from " + ep_.Display());
   LB_RETURN_IF_ERROR(in.Finish());
@@ -483,6 +540,7 @@ Status RedisBackup::TransferByBgsave(int out) {
   }
   RdbOptions ro;
   ro.capture_raw = delta();
+  ro.hash_raw = true;
   auto sum = ParseRdb(in, ro, [this](RdbEntry& e) { return OnRecord(e); });
   close(fd);
   if (!sum.ok()) return sum.status().WithContext(path);
@@ -500,6 +558,18 @@ std::vector<Item> RedisBackup::Items() {
 
 Result<std::vector<Item>> RedisBackup::Stop() {
   std::vector<Item> items;
+  if (!delta()) {
+    // The key table a delta compares against, named in the manifest and
+    // kept in the local cache, so that a delta need not read this RDB back.
+    std::string data = table_.Encode();
+    table_ = KeyTable();
+    manifest_.key_table = HexEncode(Sha256(data));
+    if (cache_) {
+      if (Status put = cache_->Put(TableName(manifest_.key_table), data); !put.ok())
+        warnings_.push_back("could not keep the key table in the local cache (" + put.message() +
+                            "): the next delta reads this full back");
+    }
+  }
   if (delta()) {
     std::string ids = EncodeKeyIds(std::move(dropped_));
     items.push_back(StreamItem{std::string(kDroppedPath).substr(1),
@@ -522,7 +592,8 @@ Report RedisBackup::Summary() const {
     r.lines.push_back("Delta:       against the full " + m.base_snapshot.substr(0, 8) + " (" +
                       std::to_string(m.base_keys) + " keys): " + std::to_string(m.changed) + " changed, " +
                       std::to_string(m.added) + " added, " + std::to_string(m.deleted) + " deleted, " +
-                      HumanBytes(m.delta_bytes) + " of records stored");
+                      HumanBytes(m.delta_bytes) + " of records stored; the full's key table " +
+                      (m.base_read == "cache" ? "from the local cache" : "read back from the repository"));
   }
   for (const auto& [db, f] : m.fingerprint.dbs) {
     char line[256];
@@ -538,6 +609,7 @@ Report RedisBackup::Summary() const {
                    {"keys", m.fingerprint.total_keys()},
                    {"fingerprint", nlohmann::json::parse(m.fingerprint.ToJson())},
                    {"type", m.type}};
+  if (!m.key_table.empty()) j["key_table"] = m.key_table;
   AddDeltaFields(m, &j);
   r.json = j.dump();
   return r;

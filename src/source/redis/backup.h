@@ -31,6 +31,7 @@ namespace lifeboat::redis {
 constexpr const char* kRedisTag = "redis";
 constexpr const char* kRdbPath = "/redis/dump.rdb";
 constexpr const char* kManifestPath = "/redis/manifest.json";
+constexpr const char* kKeyTableFolder = "redis-keys";  // in the local cache
 
 struct RedisManifest {
   std::string kind = "redis";
@@ -46,6 +47,11 @@ struct RedisManifest {
   std::string base_snapshot;
   uint64_t base_keys = 0, changed = 0, added = 0, deleted = 0;
   uint64_t delta_bytes = 0;  // of delta.rdb
+  // full: the SHA-256 (hex) of its key table (delta.h), kept in the local
+  // cache as redis-keys/<source>-<sha256>; delta: where the full's table
+  // came from ("cache" or "repository", reading the full's RDB back).
+  std::string key_table;
+  std::string base_read;
 
   std::string ToJson() const;
   static Result<RedisManifest> FromJson(std::string_view json);
@@ -95,7 +101,10 @@ class RedisBackup final : public Source {
   // Delta: reads the full's records into table_, on loader_ (started by
   // Transfer, so the full is read back while the server makes its RDB);
   // WaitBase joins it.
+  // From the local cache when the full kept its table there; else by
+  // reading the full's RDB back (and keeping its table for the next).
   Status LoadBase();
+  std::string TableName(const std::string& digest) const;
   Status WaitBase();
   // Every record of the server's RDB, as it is parsed; and its end.
   Status OnRecord(RdbEntry& e);
@@ -110,8 +119,10 @@ class RedisBackup final : public Source {
   std::string s_refusal_;  // the server's answer to SYNC / PSYNC when it refused both
   std::vector<std::string> warnings_;
   // Delta: the full, its RDB, its records; the delta's RDB and the full's
-  // records it drops.
+  // records it drops. Full: its records, for the key table.
   std::unique_ptr<SnapshotReader> base_;
+  std::string base_table_;  // the full's key_table
+  LocalCache* cache_ = nullptr;
   Node base_rdb_;
   KeyTable table_;
   std::thread loader_;

@@ -21,6 +21,18 @@ uint64_t GetBe64(const unsigned char* p) {
   return v;
 }
 
+constexpr std::string_view kTableMagic = "lifeboat redis key table 1\n";
+
+void StoreLe64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+uint64_t GetLe64(const unsigned char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
 bool Less(const KeyId& a, const KeyId& b) { return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo; }
 
 }  // namespace
@@ -35,28 +47,60 @@ KeyId KeyIdOf(int db, std::string_view name) {
 }
 
 uint64_t RecordCheck(const RdbEntry& e) {
-  XXH64_hash_t raw = XXH3_64bits(e.raw.data(), e.raw.size());
-  char buf[16];
-  std::memcpy(buf, &raw, 8);
-  std::memcpy(buf + 8, &e.expire_ms, 8);
-  return XXH3_64bits_withSeed(buf, sizeof buf, e.raw.size());
+  uint64_t buf[2] = {e.payload_hash, static_cast<uint64_t>(e.expire_ms)};
+  return XXH3_64bits_withSeed(buf, sizeof buf, e.payload_size);
+}
+
+std::string KeyTable::Encode() const {
+  std::string out(kTableMagic.size() + 8 + rows_.size() * 24, '\0');
+  std::memcpy(out.data(), kTableMagic.data(), kTableMagic.size());
+  char* p = out.data() + kTableMagic.size();
+  StoreLe64(p, rows_.size());
+  p += 8;
+  for (const Row& r : rows_) {
+    StoreLe64(p, r.hi);
+    StoreLe64(p + 8, r.lo);
+    StoreLe64(p + 16, r.check);
+    p += 24;
+  }
+  return out;
+}
+
+Status KeyTable::Decode(std::string_view data) {
+  if (!data.starts_with(kTableMagic) || data.size() < kTableMagic.size() + 8)
+    return Corrupt("not a key table (no header)");
+  auto p = reinterpret_cast<const unsigned char*>(data.data()) + kTableMagic.size();
+  uint64_t n = GetLe64(p);
+  p += 8;
+  if ((data.size() - kTableMagic.size() - 8) / 24 != n || (data.size() - kTableMagic.size() - 8) % 24 != 0)
+    return Corrupt("a key table of " + std::to_string(data.size()) + " bytes cannot hold " +
+                   std::to_string(n) + " rows");
+  rows_.reserve(rows_.size() + n);
+  for (uint64_t i = 0; i < n; ++i, p += 24) rows_.push_back({GetLe64(p), GetLe64(p + 8), GetLe64(p + 16)});
+  return Status::Ok();
 }
 
 Status KeyTable::Seal() {
-  std::sort(rows_.begin(), rows_.end(),
-            [](const Row& a, const Row& b) { return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo; });
+  // KeyIds are uniformly random: a counting sort by the top 16 bits puts
+  // each row in its directory bucket (about n/65536 rows), then each bucket
+  // is sorted on its own; much faster than one sort of all n rows.
+  dir_.assign(65537, 0);
+  for (const Row& r : rows_) ++dir_[(r.hi >> 48) + 1];
+  for (size_t top = 1; top <= 65536; ++top) dir_[top] += dir_[top - 1];
+  {
+    std::vector<uint32_t> next(dir_.begin(), dir_.end() - 1);
+    std::vector<Row> sorted(rows_.size());
+    for (const Row& r : rows_) sorted[next[r.hi >> 48]++] = r;
+    rows_ = std::move(sorted);
+  }
+  auto less = [](const Row& a, const Row& b) { return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo; };
+  for (size_t top = 0; top < 65536; ++top)
+    std::sort(rows_.begin() + dir_[top], rows_.begin() + dir_[top + 1], less);
   for (size_t i = 1; i < rows_.size(); ++i) {
     if (rows_[i].hi == rows_[i - 1].hi && rows_[i].lo == rows_[i - 1].lo) {
       return Corrupt("the full's RDB holds the same key twice");
     }
   }
-  dir_.assign(65537, 0);
-  size_t r = 0;
-  for (uint32_t top = 0; top < 65536; ++top) {
-    dir_[top] = static_cast<uint32_t>(r);
-    while (r < rows_.size() && (rows_[r].hi >> 48) == top) ++r;
-  }
-  dir_[65536] = static_cast<uint32_t>(rows_.size());
   seen_.assign(rows_.size(), false);
   return Status::Ok();
 }

@@ -38,12 +38,13 @@ constexpr const char* kBaseRdbPath = "/redis-base/dump.rdb";
 // A record's identity: database and name.
 using KeyId = Digest128;
 KeyId KeyIdOf(int db, std::string_view name);
-// What decides whether a record changed: its bytes in the RDB (type and
-// value, RdbEntry::raw) and its expiry. Equal bytes are the same value; a
-// value re-encoded but equal (a hash table iterated in another order
-// after a rehash) counts as changed and is stored again, which costs
-// bytes, never data. Bytes rather than the canonical digest because the
-// full's records are then read without taking every container apart.
+// What decides whether a record changed: its type and bytes in the RDB
+// (RdbEntry::payload_hash and payload_size, with capture_raw or hash_raw)
+// and its expiry. Equal bytes are the same value; a value re-encoded but
+// equal (a hash table iterated in another order after a rehash) counts as
+// changed and is stored again, which costs bytes, never data. Bytes rather
+// than the canonical digest because the full's records are then read
+// without taking every container apart.
 uint64_t RecordCheck(const RdbEntry& e);
 
 // The full's records: KeyId → RecordCheck, and which of them the new RDB
@@ -54,6 +55,12 @@ class KeyTable {
   static constexpr size_t kNone = ~size_t{0};
   void Reserve(size_t n) { rows_.reserve(n); }
   void Add(const KeyId& id, uint64_t check) { rows_.push_back({id.hi, id.lo, check}); }
+  // Before Seal: the rows in the order added, as a file a full keeps in
+  // the local cache (its SHA-256 in the full's manifest): a header line,
+  // the count and 24 bytes a row (hi, lo, check; little-endian).
+  std::string Encode() const;
+  // Adds the rows of an Encode()d table; kCorrupt if it is not one.
+  Status Decode(std::string_view data);
   // After the last Add; kCorrupt if a KeyId repeats (a damaged base).
   Status Seal();
   size_t Find(const KeyId& id) const;

@@ -1,5 +1,7 @@
 #include "source/redis/rdb.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -274,6 +276,11 @@ Status LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
 class Parser {
  public:
   Parser(RdbInput& in, const RdbOptions& o) : in_(in), o_(o), buf_(1 << 20, '\0') {}
+  ~Parser() {
+    if (hash_state_) XXH3_freeState(hash_state_);
+  }
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
 
   Result<RdbSummary> Run(const std::function<Status(RdbEntry&)>& on_entry);
 
@@ -281,7 +288,8 @@ class Parser {
   // --- bytes -------------------------------------------------------------
   Status Fill() {
     crc_ = Crc64(crc_, std::string_view(buf_.data() + crc_from_, len_ - crc_from_));
-    pos_ = len_ = crc_from_ = 0;
+    if (hashing_) SpillHash();
+    pos_ = len_ = crc_from_ = hash_from_ = 0;
     LB_ASSIGN_OR_RETURN(size_t n, in_.ReadSome(buf_.data(), buf_.size()));
     if (n == 0) return Bad("cut short at byte " + std::to_string(offset_));
     len_ = n;
@@ -296,6 +304,36 @@ class Parser {
       pos_ += k, offset_ += k, out += k, n -= k;
     }
     return Status::Ok();
+  }
+  // The payload hash (RdbEntry::payload_hash): the bytes from hash_from_
+  // in buf_, hashed in one call at the end unless a refill came first,
+  // which moves them into hash_state_.
+  void BeginHash(int type) {
+    hashing_ = true;
+    hash_spilled_ = false;
+    hash_seed_ = static_cast<uint64_t>(type);
+    hash_from_ = pos_;
+    hash_offset_ = offset_;
+  }
+  void SpillHash() {
+    if (!hash_spilled_) {
+      if (!hash_state_) hash_state_ = XXH3_createState();
+      XXH3_64bits_reset_withSeed(hash_state_, hash_seed_);
+      hash_spilled_ = true;
+    }
+    XXH3_64bits_update(hash_state_, buf_.data() + hash_from_, len_ - hash_from_);
+  }
+  void EndHash(RdbEntry* e) {
+    const char* from = buf_.data() + hash_from_;
+    size_t n = pos_ - hash_from_;
+    if (hash_spilled_) {
+      XXH3_64bits_update(hash_state_, from, n);
+      e->payload_hash = XXH3_64bits_digest(hash_state_);
+    } else {
+      e->payload_hash = XXH3_64bits_withSeed(from, n, hash_seed_);
+    }
+    e->payload_size = offset_ - hash_offset_;
+    hashing_ = false;
   }
   Result<uint8_t> Byte() {
     char c;
@@ -408,6 +446,10 @@ class Parser {
   size_t pos_ = 0, len_ = 0, crc_from_ = 0;
   uint64_t offset_ = 0, crc_ = 0;
   std::string* raw_ = nullptr;
+  bool hashing_ = false, hash_spilled_ = false;
+  size_t hash_from_ = 0;
+  uint64_t hash_seed_ = 0, hash_offset_ = 0;
+  XXH3_state_t* hash_state_ = nullptr;
   int version_ = 0;
 };
 
@@ -801,8 +843,13 @@ Result<RdbSummary> Parser::Run(const std::function<Status(RdbEntry&)>& on_entry)
       e.raw.assign(1, static_cast<char>(op));
       raw_ = &e.raw;
     }
+    if (o_.capture_raw || o_.hash_raw) BeginHash(op);
     Status s = Value(op, &e);
     raw_ = nullptr;
+    if (hashing_) {
+      if (s.ok()) EndHash(&e);
+      hashing_ = false;
+    }
     LB_RETURN_IF_ERROR(s);
     sum.fingerprint.AddKey(db, e.key, e.kind, e.digest, e.expire_ms >= 0);
     LB_RETURN_IF_ERROR(on_entry(e));

@@ -56,6 +56,11 @@ struct RdbEntry {
   Digest128 digest;        // of the value
   uint64_t elements = 0;   // strings: 1
   std::string raw;         // type byte + payload (with RdbOptions::capture_raw)
+  // With capture_raw or hash_raw: XXH3-64 of the payload (the value's bytes
+  // after the type byte, as the RDB holds them) seeded with the type byte,
+  // and the payload's size. What a delta compares records by.
+  uint64_t payload_hash = 0;
+  uint64_t payload_size = 0;
 };
 
 struct RdbSummary {
@@ -71,6 +76,7 @@ struct RdbSummary {
 
 struct RdbOptions {
   bool capture_raw = false;
+  bool hash_raw = false;  // RdbEntry::payload_hash without keeping the bytes
   // false: no canonical digests (RdbEntry::digest and the fingerprint stay
   // zero) and encoded containers are not taken apart, only stepped over —
   // for a delta reading its full's records, compared by their raw bytes.
